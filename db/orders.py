@@ -1,0 +1,129 @@
+"""Loads and saves the Order aggregate, timeline included."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.tables import OrderEventRow, OrderLineRow, OrderRow
+from domain.money import Money
+from domain.order import (
+    Address,
+    FailureReason,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentStatus,
+    ShipmentStatus,
+    StockStatus,
+)
+
+
+class OrderRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._rows: dict[str, OrderRow] = {}
+
+    async def get(self, order_id: str) -> Order | None:
+        """Loads the order locked for this transaction: one writer per order at a time."""
+        row = await self._session.scalar(
+            select(OrderRow).where(OrderRow.id == order_id).with_for_update()
+        )
+        if row is None:
+            return None
+        self._rows[order_id] = row
+        return _to_domain(row)
+
+    async def add(self, order: Order, *, idempotency_key: str, fingerprint: str) -> None:
+        row = OrderRow(
+            id=order.id,
+            customer_id=order.customer_id,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            lines=[
+                OrderLineRow(
+                    line_no=number,
+                    sku=line.sku,
+                    quantity=line.quantity,
+                    unit_price_amount=line.unit_price.amount,
+                )
+                for number, line in enumerate(order.lines, start=1)
+            ],
+        )
+        _copy_state(order, row)
+        self._session.add(row)
+        self._rows[order.id] = row
+        await self._session.flush()
+        await self._write_events(order)
+
+    async def save(self, order: Order) -> None:
+        row = self._rows[order.id]
+        _copy_state(order, row)
+        await self._session.flush()
+        await self._write_events(order)
+
+    async def _write_events(self, order: Order) -> None:
+        if not order.new_events:
+            return
+        # ON CONFLICT: a fact already on the timeline is not written twice.
+        await self._session.execute(
+            insert(OrderEventRow)
+            .values(
+                [
+                    {
+                        "order_id": order.id,
+                        "type": event.type,
+                        "dedupe_key": event.dedupe_key,
+                        "data": event.data,
+                    }
+                    for event in order.new_events
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["order_id", "dedupe_key"])
+        )
+        order.new_events.clear()
+
+
+def _copy_state(order: Order, row: OrderRow) -> None:
+    row.status = order.status.value
+    row.currency = order.currency
+    row.total_amount = order.total.amount
+    row.shipping_address = {
+        "name": order.shipping_address.name,
+        "line1": order.shipping_address.line1,
+        "line2": order.shipping_address.line2,
+        "city": order.shipping_address.city,
+        "postal_code": order.shipping_address.postal_code,
+        "country": order.shipping_address.country,
+    }
+    row.stock_status = order.stock_status.value
+    row.payment_status = order.payment_status.value
+    row.authorization_id = order.authorization_id
+    row.shipment_id = order.shipment_id
+    row.shipment_status = order.shipment_status.value if order.shipment_status else None
+    row.carrier = order.carrier
+    row.tracking_number = order.tracking_number
+    row.failure_reason = order.failure_reason.value if order.failure_reason else None
+
+
+def _to_domain(row: OrderRow) -> Order:
+    return Order(
+        id=row.id,
+        customer_id=row.customer_id,
+        lines=[
+            OrderLine(line.sku, line.quantity, Money(line.unit_price_amount, row.currency))
+            for line in row.lines
+        ],
+        shipping_address=Address(**row.shipping_address),
+        currency=row.currency,
+        status=OrderStatus(row.status),
+        stock_status=StockStatus(row.stock_status),
+        payment_status=PaymentStatus(row.payment_status),
+        authorization_id=row.authorization_id,
+        shipment_id=row.shipment_id,
+        shipment_status=ShipmentStatus(row.shipment_status) if row.shipment_status else None,
+        carrier=row.carrier,
+        tracking_number=row.tracking_number,
+        failure_reason=FailureReason(row.failure_reason) if row.failure_reason else None,
+    )

@@ -1,0 +1,43 @@
+"""Inventory rows, locked in sku order so that concurrent orders never deadlock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.tables import StockRow
+from domain.inventory import StockItem
+
+
+class StockRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._rows: dict[str, StockRow] = {}
+
+    async def lock(self, skus: Iterable[str]) -> dict[str, StockItem]:
+        """Locks the rows of these skus until commit; missing skus are absent."""
+        rows = await self._session.scalars(
+            select(StockRow)
+            .where(StockRow.sku.in_(sorted(set(skus))))
+            .order_by(StockRow.sku)
+            .with_for_update()
+        )
+        items = {}
+        for row in rows:
+            self._rows[row.sku] = row
+            items[row.sku] = StockItem(row.sku, row.on_hand, row.reserved)
+        return items
+
+    async def save(self, items: Iterable[StockItem]) -> None:
+        for item in items:
+            row = self._rows[item.sku]
+            row.on_hand = item.on_hand
+            row.reserved = item.reserved
+        await self._session.flush()
+
+    def add(self, item: StockItem) -> None:
+        row = StockRow(sku=item.sku, on_hand=item.on_hand, reserved=item.reserved)
+        self._session.add(row)
+        self._rows[item.sku] = row

@@ -1,0 +1,45 @@
+"""`async with uow:` opens one transaction; it rolls back unless `await uow.commit()`."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.catalog import ProductRepository
+from db.orders import OrderRepository
+from db.stock import StockRepository
+from db.users import UserRepository
+
+
+class UnitOfWork:
+    orders: OrderRepository
+    stock: StockRepository
+    products: ProductRepository
+    users: UserRepository
+    session: AsyncSession
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._session_factory()
+        self.orders = OrderRepository(self.session)
+        self.stock = StockRepository(self.session)
+        self.products = ProductRepository(self.session)
+        self.users = UserRepository(self.session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.tables import ApiKeyRow, UserRow
+
+
+class UserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, user_id: str) -> UserRow | None:
+        return await self._session.get(UserRow, user_id)
+
+    async def by_email(self, email: str) -> UserRow | None:
+        return await self._session.scalar(select(UserRow).where(UserRow.email == email.lower()))
+
+    async def by_key_hash(self, key_hash: str) -> UserRow | None:
+        """The user holding this key, unless the key was revoked."""
+        return await self._session.scalar(
+            select(UserRow)
+            .join(ApiKeyRow, ApiKeyRow.user_id == UserRow.id)
+            .where(ApiKeyRow.key_hash == key_hash, ApiKeyRow.revoked_at.is_(None))
+        )
+
+    async def key_exists(self, key_hash: str) -> bool:
+        found = await self._session.scalar(
+            select(ApiKeyRow.id).where(ApiKeyRow.key_hash == key_hash)
+        )
+        return found is not None
+
+    def add(self, user: UserRow) -> None:
+        self._session.add(user)
+
+    def add_key(self, key: ApiKeyRow) -> None:
+        self._session.add(key)
+
+    async def revoke_key(self, key_id: str) -> bool:
+        result = await self._session.execute(
+            update(ApiKeyRow)
+            .where(ApiKeyRow.id == key_id, ApiKeyRow.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC))
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]

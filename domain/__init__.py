@@ -1,0 +1,1 @@
+"""The order domain: plain Python, no framework. Everything else depends on it."""

@@ -1,0 +1,42 @@
+"""Names of the entries in an order's timeline (past tense: they happened)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ORDER_PLACED = "order.placed"
+INVENTORY_RESERVED = "inventory.reserved"
+INVENTORY_REFUSED = "inventory.refused"
+INVENTORY_COMMITTED = "inventory.committed"
+REVIEW_REQUESTED = "review.requested"
+REVIEW_APPROVED = "review.approved"
+REVIEW_REJECTED = "review.rejected"
+REVIEW_TIMED_OUT = "review.timed_out"
+PAYMENT_AUTHORIZED = "payment.authorized"
+PAYMENT_CAPTURED = "payment.captured"
+SHIPMENT_CREATED = "shipment.created"
+SHIPMENT_IN_TRANSIT = "shipment.in_transit"
+SHIPMENT_DELIVERED = "shipment.delivered"
+SHIPMENT_EXCEPTION = "shipment.exception"
+ORDER_CANCELLED = "order.cancelled"
+ORDER_FAILED = "order.failed"
+STOCK_RELEASED = "compensation.stock_released"
+STOCK_RESTOCKED = "compensation.stock_restocked"
+PAYMENT_VOIDED = "compensation.payment_voided"
+PAYMENT_REFUNDED = "compensation.payment_refunded"
+SHIPMENT_CANCELLED = "compensation.shipment_cancelled"
+
+
+@dataclass(frozen=True)
+class OrderEvent:
+    """One timeline entry. `key` makes it unique per order, so a retried write
+    cannot record the same fact twice."""
+
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+    key: str = ""
+
+    @property
+    def dedupe_key(self) -> str:
+        return self.key or self.type

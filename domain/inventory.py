@@ -1,0 +1,46 @@
+"""Stock of one sku. `available = on_hand - reserved` can never go negative."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.errors import InvalidStockLevel
+
+
+@dataclass
+class StockItem:
+    sku: str
+    on_hand: int
+    reserved: int = 0
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+    def can_reserve(self, quantity: int) -> bool:
+        return 0 < quantity <= self.available
+
+    def reserve(self, quantity: int) -> None:
+        if not self.can_reserve(quantity):
+            raise InvalidStockLevel(f"{self.sku}: {quantity} wanted, {self.available} available")
+        self.reserved += quantity
+
+    def release(self, quantity: int) -> None:
+        """Frees units held for an order that will not ship."""
+        self.reserved = max(0, self.reserved - quantity)
+
+    def commit(self, quantity: int) -> None:
+        """The held units leave the warehouse."""
+        self.reserved = max(0, self.reserved - quantity)
+        self.on_hand = max(0, self.on_hand - quantity)
+
+    def restock(self, quantity: int) -> None:
+        """Units of a shipped-then-cancelled order come back."""
+        self.on_hand += quantity
+
+    def set_on_hand(self, on_hand: int) -> None:
+        if on_hand < 0 or on_hand < self.reserved:
+            raise InvalidStockLevel(
+                f"{self.sku}: on_hand {on_hand} is below the {self.reserved} reserved"
+            )
+        self.on_hand = on_hand

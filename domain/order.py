@@ -1,0 +1,310 @@
+"""The Order aggregate: the one place that knows which status may follow which.
+
+Every method is idempotent: asking for the state the order is already in is a
+no-op that returns False, so an activity retried after its commit landed but its
+reply was lost changes nothing and records no second event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from domain import events
+from domain.errors import IllegalTransition
+from domain.events import OrderEvent
+from domain.money import Money
+
+
+class OrderStatus(StrEnum):
+    PENDING = "pending"
+    RESERVED = "reserved"
+    AWAITING_REVIEW = "awaiting_review"
+    AUTHORIZED = "authorized"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in _TERMINAL
+
+    @property
+    def is_cancellable(self) -> bool:
+        """Once the parcel has left, cancelling is the carrier's business, not ours."""
+        return OrderStatus.CANCELLED in _ALLOWED[self]
+
+
+class FailureReason(StrEnum):
+    OUT_OF_STOCK = "out_of_stock"
+    PRODUCT_UNAVAILABLE = "product_unavailable"
+    PAYMENT_DECLINED = "payment_declined"
+    PAYMENT_UNAVAILABLE = "payment_unavailable"
+    SHIPPING_REFUSED = "shipping_refused"
+    SHIPPING_UNAVAILABLE = "shipping_unavailable"
+    CAPTURE_FAILED = "capture_failed"
+    REVIEW_REJECTED = "review_rejected"
+    REVIEW_TIMED_OUT = "review_timed_out"
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"
+    AUTHORIZED = "authorized"
+    CAPTURED = "captured"
+    VOIDED = "voided"
+    REFUNDED = "refunded"
+
+
+class ShipmentStatus(StrEnum):
+    CREATED = "created"
+    IN_TRANSIT = "in_transit"
+    DELIVERED = "delivered"
+    EXCEPTION = "exception"
+    CANCELLED = "cancelled"
+
+
+class StockStatus(StrEnum):
+    """Where the order's units are: held aside, gone out the door, or back on the shelf."""
+
+    NONE = "none"
+    HELD = "held"
+    COMMITTED = "committed"
+    RELEASED = "released"
+    RESTOCKED = "restocked"
+
+
+_S = OrderStatus
+_TERMINAL = {_S.DELIVERED, _S.CANCELLED, _S.FAILED}
+_ALLOWED: dict[OrderStatus, set[OrderStatus]] = {
+    _S.PENDING: {_S.RESERVED, _S.FAILED, _S.CANCELLED},
+    _S.RESERVED: {_S.AWAITING_REVIEW, _S.AUTHORIZED, _S.FAILED, _S.CANCELLED},
+    _S.AWAITING_REVIEW: {_S.RESERVED, _S.FAILED, _S.CANCELLED},
+    _S.AUTHORIZED: {_S.SHIPPED, _S.FAILED, _S.CANCELLED},
+    _S.SHIPPED: {_S.DELIVERED, _S.FAILED},
+    _S.DELIVERED: set(),
+    _S.CANCELLED: set(),
+    _S.FAILED: set(),
+}
+
+
+@dataclass(frozen=True)
+class Address:
+    name: str
+    line1: str
+    city: str
+    postal_code: str
+    country: str
+    line2: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    sku: str
+    quantity: int
+    unit_price: Money
+
+    @property
+    def line_total(self) -> Money:
+        return self.unit_price.times(self.quantity)
+
+
+@dataclass
+class Order:
+    id: str
+    customer_id: str
+    lines: list[OrderLine]
+    shipping_address: Address
+    currency: str
+    status: OrderStatus = OrderStatus.PENDING
+    stock_status: StockStatus = StockStatus.NONE
+    payment_status: PaymentStatus = PaymentStatus.PENDING
+    authorization_id: str | None = None
+    shipment_id: str | None = None
+    shipment_status: ShipmentStatus | None = None
+    carrier: str | None = None
+    tracking_number: str | None = None
+    failure_reason: FailureReason | None = None
+    new_events: list[OrderEvent] = field(default_factory=list)
+
+    @classmethod
+    def place(
+        cls,
+        order_id: str,
+        customer_id: str,
+        lines: list[OrderLine],
+        shipping_address: Address,
+        currency: str,
+    ) -> Order:
+        order = cls(order_id, customer_id, lines, shipping_address, currency)
+        order._record(events.ORDER_PLACED, total=order.total.amount, currency=currency)
+        return order
+
+    @property
+    def total(self) -> Money:
+        total = Money.zero(self.currency)
+        for line in self.lines:
+            total = total + line.line_total
+        return total
+
+    # -- the happy path ---------------------------------------------------------
+
+    def reserve(self) -> bool:
+        if not self._move(OrderStatus.RESERVED):
+            return False
+        self.stock_status = StockStatus.HELD
+        self._record(
+            events.INVENTORY_RESERVED,
+            lines=[{"sku": line.sku, "quantity": line.quantity} for line in self.lines],
+        )
+        return True
+
+    def refuse(self, reason: FailureReason, skus: list[str]) -> bool:
+        """The order could not be placed: some lines are out of stock or not for sale."""
+        if self.status is OrderStatus.FAILED:
+            return False
+        self._record(events.INVENTORY_REFUSED, skus=skus, reason=reason.value)
+        return self.fail(reason)
+
+    def request_review(self) -> bool:
+        if not self._move(OrderStatus.AWAITING_REVIEW):
+            return False
+        self._record(events.REVIEW_REQUESTED, total=self.total.amount)
+        return True
+
+    def approve(self, reviewer_id: str, note: str | None) -> bool:
+        if self.status is not OrderStatus.AWAITING_REVIEW:
+            if self.status is OrderStatus.RESERVED:
+                return False
+            raise IllegalTransition(self.id, self.status, "approved")
+        self.status = OrderStatus.RESERVED
+        self._record(events.REVIEW_APPROVED, reviewer_id=reviewer_id, note=note)
+        return True
+
+    def reject(self, reviewer_id: str | None, note: str | None, timed_out: bool = False) -> bool:
+        """Records the decision; the order fails once its stock is back."""
+        if self.status is not OrderStatus.AWAITING_REVIEW:
+            if self.status is OrderStatus.FAILED:
+                return False
+            raise IllegalTransition(self.id, self.status, "rejected")
+        kind = events.REVIEW_TIMED_OUT if timed_out else events.REVIEW_REJECTED
+        if any(event.type == kind for event in self.new_events):
+            return False
+        self._record(kind, reviewer_id=reviewer_id, note=note)
+        return True
+
+    def authorize(self, authorization_id: str) -> bool:
+        if not self._move(OrderStatus.AUTHORIZED):
+            return False
+        self.payment_status = PaymentStatus.AUTHORIZED
+        self.authorization_id = authorization_id
+        self._record(events.PAYMENT_AUTHORIZED, authorization_id=authorization_id)
+        return True
+
+    def ship(self, shipment_id: str, carrier: str, tracking_number: str) -> bool:
+        if not self._move(OrderStatus.SHIPPED):
+            return False
+        self.shipment_id = shipment_id
+        self.shipment_status = ShipmentStatus.CREATED
+        self.carrier = carrier
+        self.tracking_number = tracking_number
+        self.stock_status = StockStatus.COMMITTED
+        self._record(events.SHIPMENT_CREATED, carrier=carrier, tracking_number=tracking_number)
+        self._record(events.INVENTORY_COMMITTED)
+        return True
+
+    def capture(self) -> bool:
+        if self.payment_status is PaymentStatus.CAPTURED:
+            return False
+        if self.payment_status is not PaymentStatus.AUTHORIZED:
+            raise IllegalTransition(self.id, f"payment {self.payment_status}", "captured")
+        self.payment_status = PaymentStatus.CAPTURED
+        self._record(events.PAYMENT_CAPTURED, amount=self.total.amount)
+        return True
+
+    def record_carrier_event(self, event: str, occurred_at: str) -> bool:
+        """Applies a tracking update; the same (event, time) twice is applied once."""
+        if self.status is not OrderStatus.SHIPPED:
+            return False
+        key = f"carrier:{event}:{occurred_at}"
+        if event == "delivered":
+            self.status = OrderStatus.DELIVERED
+            self.shipment_status = ShipmentStatus.DELIVERED
+            self._record(events.SHIPMENT_DELIVERED, key=key, occurred_at=occurred_at)
+        elif event == "in_transit":
+            self.shipment_status = ShipmentStatus.IN_TRANSIT
+            self._record(events.SHIPMENT_IN_TRANSIT, key=key, occurred_at=occurred_at)
+        elif event == "exception":
+            self.shipment_status = ShipmentStatus.EXCEPTION
+            self._record(events.SHIPMENT_EXCEPTION, key=key, occurred_at=occurred_at)
+        else:
+            raise ValueError(f"unknown carrier event {event!r}")
+        return True
+
+    # -- compensation -----------------------------------------------------------
+
+    def release_stock(self) -> str | None:
+        """Puts the order's units back: reserved ones freed, shipped ones restocked.
+
+        Returns what was done ("released" / "restocked"), or None when nothing was
+        held, so the caller adjusts inventory exactly once.
+        """
+        if self.stock_status is StockStatus.HELD:
+            self.stock_status = StockStatus.RELEASED
+            self._record(events.STOCK_RELEASED)
+            return "released"
+        if self.stock_status is StockStatus.COMMITTED:
+            self.stock_status = StockStatus.RESTOCKED
+            self._record(events.STOCK_RESTOCKED)
+            return "restocked"
+        return None
+
+    def void_payment(self, authorization_id: str) -> bool:
+        if self.payment_status in (PaymentStatus.VOIDED, PaymentStatus.REFUNDED):
+            return False
+        self.payment_status = PaymentStatus.VOIDED
+        self._record(events.PAYMENT_VOIDED, authorization_id=authorization_id)
+        return True
+
+    def refund_payment(self, authorization_id: str) -> bool:
+        if self.payment_status is PaymentStatus.REFUNDED:
+            return False
+        self.payment_status = PaymentStatus.REFUNDED
+        self._record(events.PAYMENT_REFUNDED, authorization_id=authorization_id)
+        return True
+
+    def cancel_shipment(self, shipment_id: str) -> bool:
+        if self.shipment_status is ShipmentStatus.CANCELLED:
+            return False
+        self.shipment_status = ShipmentStatus.CANCELLED
+        self._record(events.SHIPMENT_CANCELLED, shipment_id=shipment_id)
+        return True
+
+    # -- endings ----------------------------------------------------------------
+
+    def cancel(self, reason: str | None) -> bool:
+        if not self._move(OrderStatus.CANCELLED):
+            return False
+        self._record(events.ORDER_CANCELLED, reason=reason)
+        return True
+
+    def fail(self, reason: FailureReason) -> bool:
+        if not self._move(OrderStatus.FAILED):
+            return False
+        self.failure_reason = reason
+        self._record(events.ORDER_FAILED, failure_reason=reason.value)
+        return True
+
+    # -- internals --------------------------------------------------------------
+
+    def _move(self, wanted: OrderStatus) -> bool:
+        if self.status is wanted:
+            return False
+        if wanted not in _ALLOWED[self.status]:
+            raise IllegalTransition(self.id, self.status, wanted)
+        self.status = wanted
+        return True
+
+    def _record(self, event_type: str, key: str = "", **data: Any) -> None:
+        self.new_events.append(OrderEvent(event_type, data, key))

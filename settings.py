@@ -1,0 +1,80 @@
+"""The one settings object of every process (API, worker, admin command).
+
+Values come from the environment. External parts keep the names operators know
+(`DATABASE_URL`, `REDIS_URL`, `TEMPORAL_ADDRESS`, ...); everything that belongs to
+the order service itself is prefixed `ORDERS_`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-change-me"
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, f"ORDERS_{name}")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ORDERS_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+
+    # External parts.
+    database_url: str = Field(
+        "postgresql+asyncpg://postgres@127.0.0.1:5432/orders",
+        validation_alias=_env("DATABASE_URL"),
+    )
+    redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias=_env("REDIS_URL"))
+    temporal_address: str = Field("127.0.0.1:7233", validation_alias=_env("TEMPORAL_ADDRESS"))
+    temporal_namespace: str = Field("default", validation_alias=_env("TEMPORAL_NAMESPACE"))
+    temporal_tls: bool = Field(False, validation_alias=_env("TEMPORAL_TLS"))
+    temporal_tls_cert: str | None = Field(None, validation_alias=_env("TEMPORAL_TLS_CERT"))
+    temporal_tls_key: str | None = Field(None, validation_alias=_env("TEMPORAL_TLS_KEY"))
+    temporal_api_key: str | None = Field(None, validation_alias=_env("TEMPORAL_API_KEY"))
+    task_queue: str = "orders"
+
+    # Providers.
+    payment_url: str = "http://127.0.0.1:8101"
+    carrier_url: str = "http://127.0.0.1:8102"
+    email_url: str = "http://127.0.0.1:8103"
+    provider_timeout: timedelta = timedelta(seconds=5)
+
+    # Secrets: refused at their defaults outside development and test.
+    webhook_secret: str = DEVELOPMENT_SECRET
+    api_key_pepper: str = DEVELOPMENT_SECRET
+    bootstrap_admin_key: str | None = None
+
+    # Business rules.
+    currency: str = "USD"
+    review_threshold: int = 100_000  # minor units; orders above it wait for an ops review
+    review_timeout: timedelta = timedelta(hours=24)
+    payment_retry_bound: timedelta = timedelta(minutes=10)
+    shipping_retry_bound: timedelta = timedelta(minutes=10)
+    capture_retry_bound: timedelta = timedelta(hours=24)
+    compensation_retry_bound: timedelta = timedelta(days=7)
+
+    # HTTP edge.
+    max_body_bytes: int = 64 * 1024
+    placement_timeout: timedelta = timedelta(seconds=15)
+    update_wait: timedelta = timedelta(seconds=10)
+    dependency_timeout: timedelta = timedelta(seconds=2)
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.environment == "production":
+            for name in ("webhook_secret", "api_key_pepper"):
+                if getattr(self, name) == DEVELOPMENT_SECRET:
+                    raise ValueError(f"ORDERS_{name.upper()} must be set in production")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
