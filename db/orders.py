@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,11 +27,10 @@ class OrderRepository:
         self._session = session
         self._rows: dict[str, OrderRow] = {}
 
-    async def get(self, order_id: str) -> Order | None:
-        """Loads the order locked for this transaction: one writer per order at a time."""
-        row = await self._session.scalar(
-            select(OrderRow).where(OrderRow.id == order_id).with_for_update()
-        )
+    async def get(self, order_id: str, *, lock: bool = True) -> Order | None:
+        """Loads the order, by default locked for this transaction: one writer at a time."""
+        query = select(OrderRow).where(OrderRow.id == order_id)
+        row = await self._session.scalar(query.with_for_update() if lock else query)
         if row is None:
             return None
         self._rows[order_id] = row
@@ -62,6 +63,15 @@ class OrderRepository:
         _copy_state(order, row)
         await self._session.flush()
         await self._write_events(order)
+
+    async def event_data(self, order_id: str, event_type: str) -> dict[str, Any] | None:
+        """The data of the first timeline entry of this type, if the order has one."""
+        return await self._session.scalar(
+            select(OrderEventRow.data)
+            .where(OrderEventRow.order_id == order_id, OrderEventRow.type == event_type)
+            .order_by(OrderEventRow.id)
+            .limit(1)
+        )
 
     async def _write_events(self, order: Order) -> None:
         if not order.new_events:

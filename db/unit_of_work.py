@@ -36,10 +36,9 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            await self.session.rollback()
-        finally:
-            await self.session.close()
+        # close() rolls back whatever was not committed and detaches the loaded rows
+        # without expiring them, so they stay readable after the block.
+        await self.session.close()
 
     async def commit(self) -> None:
         await self.session.commit()

@@ -29,3 +29,15 @@ class IllegalTransition(DomainError):
 
 class InvalidStockLevel(DomainError):
     """on_hand would fall below what is reserved, or below zero."""
+
+
+class PaymentDeclined(DomainError):
+    """The card issuer said no. Asking again will not change its mind."""
+
+
+class DestinationUnsupported(DomainError):
+    """The carrier does not deliver to the shipping address."""
+
+
+class ProviderRejected(DomainError):
+    """A provider refused a call as malformed (4xx): retrying the same call cannot help."""

@@ -189,8 +189,6 @@ class Order:
                 return False
             raise IllegalTransition(self.id, self.status, "rejected")
         kind = events.REVIEW_TIMED_OUT if timed_out else events.REVIEW_REJECTED
-        if any(event.type == kind for event in self.new_events):
-            return False
         self._record(kind, reviewer_id=reviewer_id, note=note)
         return True
 

@@ -1,0 +1,50 @@
+"""Status changes that touch no provider: review, and the order's final word."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from temporalio import activity
+
+from activities.base import UnitOfWorkFactory, order_not_found
+from domain.commands import CloseOrder, RecordReview, RequestReview
+from domain.order import FailureReason, Order
+
+
+class OrderStatusActivities:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    @activity.defn
+    async def request_review(self, command: RequestReview) -> None:
+        await self._change(command.order_id, lambda order: order.request_review())
+
+    @activity.defn
+    async def record_review(self, command: RecordReview) -> None:
+        def decide(order: Order) -> bool:
+            if command.approved:
+                return order.approve(command.reviewer_id or "", command.note)
+            return order.reject(command.reviewer_id, command.note, timed_out=command.timed_out)
+
+        await self._change(command.order_id, decide)
+
+    @activity.defn
+    async def close_order(self, command: CloseOrder) -> None:
+        """The terminal status, written once every compensation has run."""
+
+        def close(order: Order) -> bool:
+            if command.cancelled:
+                return order.cancel(command.cancel_reason)
+            assert command.failure_reason is not None, "a failed order names its reason"
+            return order.fail(FailureReason(command.failure_reason))
+
+        await self._change(command.order_id, close)
+
+    async def _change(self, order_id: str, change: Callable[[Order], bool]) -> None:
+        async with self._uow() as uow:
+            order = await uow.orders.get(order_id)
+            if order is None:
+                raise order_not_found(order_id)
+            if change(order):
+                await uow.orders.save(order)
+                await uow.commit()

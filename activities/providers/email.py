@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+import httpx
+
+from activities.providers.http import raise_for_status
+
+
+class EmailClient:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self._http = http
+
+    async def send(self, *, to: str, subject: str, body: str, idempotency_key: str) -> None:
+        response = await self._http.post(
+            "/messages",
+            json={"to": to, "subject": subject, "body": body},
+            headers={"Idempotency-Key": idempotency_key},
+        )
+        raise_for_status(response)

@@ -1,0 +1,76 @@
+"""Shipping: create the shipment and commit the stock; track it; cancel it on compensation."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from temporalio import activity
+
+from activities.base import UnitOfWorkFactory, order_not_found, read_order, refusal
+from activities.providers.carrier import CarrierClient
+from domain.commands import CancelShipment, CreateShipment, RecordCarrierEvent, ShipmentCreated
+from domain.errors import DomainError
+
+
+class ShippingActivities:
+    def __init__(self, uow: UnitOfWorkFactory, carrier: CarrierClient) -> None:
+        self._uow = uow
+        self._carrier = carrier
+
+    @activity.defn
+    async def create_shipment(self, command: CreateShipment) -> ShipmentCreated:
+        """Books the parcel with the carrier, then in one transaction marks the order
+        shipped and turns its held stock into stock that has left."""
+        order = await read_order(self._uow, command.order_id)
+        try:
+            shipment = await self._carrier.create_shipment(order, f"{order.id}:ship")
+        except DomainError as error:
+            raise refusal(error) from error
+        async with self._uow() as uow:
+            locked = await uow.orders.get(order.id)
+            if locked is None:
+                raise order_not_found(order.id)
+            if locked.ship(shipment.shipment_id, shipment.carrier, shipment.tracking_number):
+                wanted: Counter[str] = Counter()
+                for line in locked.lines:
+                    wanted[line.sku] += line.quantity
+                stock = await uow.stock.lock(wanted)
+                for sku, quantity in wanted.items():
+                    stock[sku].commit(quantity)
+                await uow.stock.save(stock.values())
+                await uow.orders.save(locked)
+                await uow.commit()
+        return shipment
+
+    @activity.defn
+    async def record_carrier_event(self, command: RecordCarrierEvent) -> None:
+        async with self._uow() as uow:
+            order = await uow.orders.get(command.order_id)
+            if order is None:
+                raise order_not_found(command.order_id)
+            if order.record_carrier_event(command.event, command.occurred_at):
+                await uow.orders.save(order)
+                await uow.commit()
+
+    @activity.defn
+    async def cancel_shipment(self, command: CancelShipment) -> None:
+        """Cancels every shipment booked for the order, found by our reference at the carrier."""
+        cancelled: list[str] = []
+        for shipment in await self._carrier.shipments_for(command.order_id):
+            if shipment["status"] == "delivered":
+                activity.logger.warning(
+                    "shipment %s of order %s was already delivered; it cannot be cancelled",
+                    shipment["id"],
+                    command.order_id,
+                )
+                continue
+            if shipment["status"] != "cancelled":
+                await self._carrier.cancel_shipment(shipment["id"])
+            cancelled.append(shipment["id"])
+        if not cancelled:
+            return
+        async with self._uow() as uow:
+            order = await uow.orders.get(command.order_id)
+            if order is not None and order.cancel_shipment(cancelled[0]):
+                await uow.orders.save(order)
+                await uow.commit()

@@ -1,0 +1,92 @@
+"""The FastAPI application: resources made once in the lifespan, routes, problem handlers.
+
+Run: `uvicorn --factory api.app:create_app`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from redis.asyncio import Redis
+from sqlalchemy.exc import SQLAlchemyError
+
+from api.problems import install_problem_handlers
+from api.resources import Resources
+from api.routes import health, orders, users, webhooks
+from db.accounts import ensure_user_with_key
+from db.engine import make_engine, make_session_factory
+from domain.users import Role, Tier
+from settings import Settings, get_settings
+from temporal_client import connect_temporal
+
+log = logging.getLogger("orders.api")
+
+BOOTSTRAP_ADMIN_EMAIL = "admin@bootstrap.local"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        timeout = settings.dependency_timeout.total_seconds()
+        engine = make_engine(settings.database_url, connect_timeout=timeout)
+        redis = Redis.from_url(
+            settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+        resources = Resources(
+            settings=settings,
+            engine=engine,
+            sessions=make_session_factory(engine),
+            temporal=await connect_temporal(settings, lazy=True),
+            redis=redis,
+        )
+        app.state.resources = resources
+        await _bootstrap_admin(resources)
+        try:
+            yield
+        finally:
+            await redis.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Order service",
+        version="1.0.0",
+        summary="Orders placed over HTTP, carried through a Temporal saga.",
+        description=(
+            "Reserve stock, review, authorize payment, ship, capture and track every order. "
+            "Errors are RFC 9457 problem details (`application/problem+json`)."
+        ),
+        lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
+    )
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    app.include_router(users.router)
+    app.include_router(orders.router)
+    app.include_router(webhooks.router)
+    return app
+
+
+async def _bootstrap_admin(resources: Resources) -> None:
+    """ORDERS_BOOTSTRAP_ADMIN_KEY guarantees an admin holding that key, for first deploys."""
+    secret = resources.settings.bootstrap_admin_key
+    if not secret:
+        return
+    try:
+        async with resources.unit_of_work() as uow:
+            await ensure_user_with_key(
+                uow,
+                email=BOOTSTRAP_ADMIN_EMAIL,
+                name="Bootstrap admin",
+                role=Role.ADMIN,
+                tier=Tier.STANDARD,
+                secret=secret,
+                pepper=resources.settings.api_key_pepper,
+            )
+            await uow.commit()
+    except (OSError, SQLAlchemyError):
+        log.error("database unreachable: the bootstrap admin key was not ensured")

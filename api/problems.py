@@ -1,0 +1,144 @@
+"""RFC 9457 problem details: the only shape an error leaves this service in."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+import sqlalchemy.exc
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.service import RPCError
+
+log = logging.getLogger("orders.api")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(Exception):
+    """Raise anywhere in the API to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        type_: str,
+        detail: str | None = None,
+        *,
+        title: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail or type_)
+        self.status = status
+        self.type = type_
+        self.title = title or HTTPStatus(status).phrase
+        self.detail = detail
+        self.headers = headers or {}
+        self.extensions = extensions
+
+
+def unavailable(dependency: str) -> Problem:
+    return Problem(
+        503,
+        "/problems/dependency-unavailable",
+        f"{dependency} is unreachable; try again shortly",
+        title="Service Unavailable",
+        headers={"Retry-After": "5"},
+        dependency=dependency,
+    )
+
+
+def problem_response(request: Request, problem: Problem) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": problem.type,
+        "title": problem.title,
+        "status": problem.status,
+        "instance": request.url.path,
+    }
+    if problem.detail:
+        body["detail"] = problem.detail
+    body.update(problem.extensions)
+    return JSONResponse(
+        body, status_code=problem.status, headers=problem.headers, media_type=PROBLEM_JSON
+    )
+
+
+_TYPES = {
+    400: "/problems/bad-request",
+    401: "/problems/unauthorized",
+    403: "/problems/forbidden",
+    404: "/problems/not-found",
+    405: "/problems/method-not-allowed",
+    413: "/problems/payload-too-large",
+    415: "/problems/unsupported-media-type",
+}
+
+
+def _pointer(location: tuple[int | str, ...]) -> str:
+    return "/" + "/".join(str(part) for part in location)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        problem = Problem(
+            exc.status_code,
+            _TYPES.get(exc.status_code, f"/problems/http-{exc.status_code}"),
+            exc.detail if isinstance(exc.detail, str) else None,
+            headers=dict(exc.headers or {}),
+        )
+        return problem_response(request, problem)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(error.get("type") == "json_invalid" for error in errors):
+            return problem_response(
+                request, Problem(400, "/problems/malformed-json", "the body is not valid JSON")
+            )
+        details = []
+        for error in errors:
+            location = tuple(error.get("loc", ()))
+            item: dict[str, Any] = {"detail": error.get("msg", "invalid")}
+            if location and location[0] == "body":
+                item["pointer"] = _pointer(location[1:])
+            elif location:
+                item["parameter"] = str(location[-1])
+            details.append(item)
+        problem = Problem(
+            422,
+            "/problems/validation",
+            "the request is not valid",
+            title="Unprocessable Content",
+            errors=details,
+        )
+        return problem_response(request, problem)
+
+    @app.exception_handler(sqlalchemy.exc.DBAPIError)
+    async def on_database(request: Request, exc: sqlalchemy.exc.DBAPIError) -> JSONResponse:
+        log.warning("database error on %s: %s", request.url.path, exc.__class__.__name__)
+        return problem_response(request, unavailable("database"))
+
+    @app.exception_handler(OSError)
+    async def on_os_error(request: Request, exc: OSError) -> JSONResponse:
+        log.warning("dependency unreachable on %s: %s", request.url.path, exc)
+        return problem_response(request, unavailable("database"))
+
+    @app.exception_handler(RPCError)
+    async def on_temporal(request: Request, exc: RPCError) -> JSONResponse:
+        log.warning("temporal error on %s: %s", request.url.path, exc.status)
+        return problem_response(request, unavailable("temporal"))
+
+    @app.exception_handler(Exception)
+    async def on_anything(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s", request.url.path)
+        return problem_response(
+            request, Problem(500, "/problems/internal", "an unexpected error occurred")
+        )

@@ -1,0 +1,69 @@
+"""Liveness and readiness for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
+
+from api.resources import Resources, ResourcesDep
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/livez", summary="Is the process alive")
+async def livez() -> dict[str, str]:
+    """Touches no dependency: a failing database must not get healthy pods restarted."""
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    summary="Can the process serve",
+    responses={503: {"description": "A dependency is unreachable; `checks` names it"}},
+)
+async def readyz(resources: ResourcesDep) -> JSONResponse:
+    """Checks PostgreSQL, Redis and Temporal in parallel, each with a short timeout."""
+    names = ("database", "redis", "temporal")
+    results = await asyncio.gather(*(_check(resources, name) for name in names))
+    checks = dict(zip(names, results, strict=True))
+    ready = all(result == "ok" for result in results)
+    body: dict[str, Any] = {"status": "ok" if ready else "unavailable", "checks": checks}
+    if ready:
+        return JSONResponse(body)
+    failing = [name for name, result in checks.items() if result != "ok"]
+    body.update(
+        type="/problems/not-ready",
+        title="Service Unavailable",
+        status=503,
+        detail=f"unreachable: {', '.join(failing)}",
+        instance="/readyz",
+    )
+    return JSONResponse(body, status_code=503, media_type="application/problem+json")
+
+
+async def _check(resources: Resources, name: str) -> str:
+    probes: dict[str, Callable[[], Awaitable[Any]]] = {
+        "database": lambda: _ping_database(resources),
+        "redis": lambda: resources.redis.ping(),
+        "temporal": lambda: resources.temporal.workflow_service.get_system_info(
+            GetSystemInfoRequest(), timeout=resources.settings.dependency_timeout
+        ),
+    }
+    try:
+        await asyncio.wait_for(
+            probes[name](), resources.settings.dependency_timeout.total_seconds()
+        )
+    except Exception as error:  # any failure means "not ready"; the name says which
+        return f"failed: {type(error).__name__}"
+    return "ok"
+
+
+async def _ping_database(resources: Resources) -> None:
+    async with resources.engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))

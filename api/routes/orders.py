@@ -1,0 +1,300 @@
+"""/v1/orders: place, read, follow, cancel and review orders."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Response
+
+from api.auth import CurrentCaller, OpsCaller
+from api.order_commands import (
+    WorkflowClosed,
+    cancel_order,
+    place_order,
+    review_order,
+    saga_policy,
+)
+from api.order_views import order_out
+from api.problems import Problem
+from api.resources import Resources, ResourcesDep
+from api.schemas import CancelIn, OrderEventOut, OrderOut, PlaceOrderIn, ReviewIn
+from db.order_views import find_order, order_timeline
+from db.tables import OrderRow
+from domain import events
+from domain.commands import LineRequest
+from domain.identity import order_id_for, request_fingerprint
+from domain.order import Address, OrderStatus
+from domain.users import Caller, Role, Tier
+from workflows.contracts import CancelRequest, OrderWorkflowInput, ReviewDecision
+
+router = APIRouter(prefix="/v1/orders", tags=["orders"])
+
+_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="Required. The same key and body again replays the first answer.",
+    ),
+]
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Place an order",
+    responses={
+        400: {"description": "Idempotency-Key missing or malformed JSON", **_PROBLEM},
+        409: {"description": "Out of stock (`skus` names the short items)", **_PROBLEM},
+        422: {"description": "Invalid order, or the key was used with another body", **_PROBLEM},
+        503: {"description": "A dependency is unreachable; retry with the same key", **_PROBLEM},
+    },
+)
+async def place(
+    body: PlaceOrderIn,
+    caller: CurrentCaller,
+    resources: ResourcesDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> OrderOut:
+    """Reserves stock for every item and answers once the stock is held (`201`) or
+    refused (`409`). Payment, shipping and tracking then go on in the background;
+    follow them with `GET /v1/orders/{id}` and its `/events`."""
+    if not idempotency_key:
+        raise Problem(
+            400,
+            "/problems/idempotency-key-missing",
+            "POST /v1/orders needs an Idempotency-Key header (1 to 255 characters)",
+        )
+    fingerprint = request_fingerprint(body.model_dump(mode="json"))
+    order_id = order_id_for(caller.user_id, idempotency_key)
+    async with resources.unit_of_work() as uow:
+        existing = await find_order(uow.session, order_id)
+        if existing is not None:
+            return await _replay(resources, existing, fingerprint, response)
+        customer_id, tier = await _customer_for(resources, caller, body.customer_id)
+        products = await uow.products.get_many(item.sku for item in body.items)
+    not_for_sale = [
+        {"pointer": f"/items/{index}/sku", "detail": f"{item.sku} is unknown or not for sale"}
+        for index, item in enumerate(body.items)
+        if item.sku not in products
+        or not products[item.sku].active
+        or products[item.sku].currency != resources.settings.currency
+    ]
+    if not_for_sale:
+        raise Problem(
+            422, "/problems/validation", "some items cannot be ordered", errors=not_for_sale
+        )
+
+    address = body.shipping_address
+    try:
+        placement = await place_order(
+            resources.temporal,
+            resources.settings,
+            OrderWorkflowInput(
+                order_id=order_id,
+                customer_id=customer_id,
+                customer_tier=tier,
+                lines=[LineRequest(item.sku, item.quantity) for item in body.items],
+                shipping_address=Address(
+                    name=address.name,
+                    line1=address.line1,
+                    line2=address.line2,
+                    city=address.city,
+                    postal_code=address.postal_code,
+                    country=address.country,
+                ),
+                payment_token=body.payment.token,
+                currency=resources.settings.currency,
+                idempotency_key=idempotency_key,
+                fingerprint=fingerprint,
+                policy=saga_policy(resources.settings),
+            ),
+        )
+    except WorkflowClosed:
+        row = await _read(resources, order_id)
+        if row is None:
+            raise Problem(
+                409,
+                "/problems/idempotency-key-spent",
+                "this Idempotency-Key belongs to a request that could not be placed; use a new key",
+            ) from None
+        return await _replay(resources, row, fingerprint, response)
+
+    if placement.unavailable_skus:
+        raise Problem(
+            422,
+            "/problems/validation",
+            "some items cannot be ordered",
+            errors=[
+                {"pointer": f"/items/{index}/sku", "detail": f"{item.sku} is not for sale"}
+                for index, item in enumerate(body.items)
+                if item.sku in placement.unavailable_skus
+            ],
+        )
+    replay_headers = {"Idempotent-Replayed": "true"} if placement.replayed else {}
+    if not placement.reserved:
+        raise _out_of_stock(order_id, placement.refused_skus, replay_headers)
+    row = await _read(resources, order_id)
+    assert row is not None, "a reserved order is in the read model"
+    response.headers.update(replay_headers)
+    response.headers["Location"] = f"/v1/orders/{order_id}"
+    return order_out(row)
+
+
+@router.get(
+    "/{order_id}",
+    summary="Get an order",
+    responses={404: {"description": "No such order (or not yours)", **_PROBLEM}},
+)
+async def get_order(order_id: str, caller: CurrentCaller, resources: ResourcesDep) -> OrderOut:
+    """The order as it stands now, from the read model."""
+    return order_out(await _visible(resources, caller, order_id))
+
+
+@router.get(
+    "/{order_id}/events",
+    summary="An order's timeline",
+    responses={404: {"description": "No such order (or not yours)", **_PROBLEM}},
+)
+async def get_order_events(
+    order_id: str, caller: CurrentCaller, resources: ResourcesDep
+) -> list[OrderEventOut]:
+    """Everything that happened to the order, oldest first."""
+    await _visible(resources, caller, order_id)
+    async with resources.unit_of_work() as uow:
+        rows = await order_timeline(uow.session, order_id)
+    return [OrderEventOut(type=row.type, at=row.at, data=row.data) for row in rows]
+
+
+@router.post(
+    "/{order_id}/cancel",
+    summary="Cancel an order",
+    responses={
+        404: {"description": "No such order (or not yours)", **_PROBLEM},
+        409: {"description": "Shipped, delivered or failed: not cancellable", **_PROBLEM},
+    },
+)
+async def cancel(
+    order_id: str, caller: CurrentCaller, resources: ResourcesDep, body: CancelIn | None = None
+) -> OrderOut:
+    """Cancels the order and undoes what was done: the stock is released and the payment
+    voided. The answer shows `cancelled` once that is finished; if it takes longer than
+    a few seconds, the order is returned as it stands and completes on its own."""
+    row = await _visible(resources, caller, order_id)
+    if row.status == OrderStatus.CANCELLED:
+        return order_out(row)
+    if not OrderStatus(row.status).is_cancellable:
+        raise _not_cancellable(row.status)
+    request = CancelRequest(reason=body.reason if body else None, requested_by=caller.user_id)
+    try:
+        await cancel_order(resources.temporal, resources.settings, order_id, request)
+    except WorkflowClosed:
+        pass
+    row = await _visible(resources, caller, order_id)
+    if row.status in (OrderStatus.FAILED, OrderStatus.DELIVERED):
+        raise _not_cancellable(row.status)
+    return order_out(row)
+
+
+@router.post(
+    "/{order_id}/review",
+    summary="Approve or reject an order held for review",
+    responses={
+        403: {"description": "Only ops and admin review orders", **_PROBLEM},
+        404: {"description": "No such order", **_PROBLEM},
+        409: {"description": "The order is not awaiting review", **_PROBLEM},
+    },
+)
+async def review(
+    order_id: str, body: ReviewIn, caller: OpsCaller, resources: ResourcesDep
+) -> OrderOut:
+    """Orders above the review threshold wait here for an ops decision; nobody deciding
+    in time rejects them."""
+    row = await _visible(resources, caller, order_id)
+    if row.status != OrderStatus.AWAITING_REVIEW:
+        raise _not_awaiting_review(row.status)
+    decision = ReviewDecision(body.decision == "approve", caller.user_id, body.note)
+    try:
+        await review_order(resources.temporal, resources.settings, order_id, decision)
+    except WorkflowClosed:
+        raise _not_awaiting_review(row.status) from None
+    return order_out(await _visible(resources, caller, order_id))
+
+
+# -- helpers ---------------------------------------------------------------------
+
+
+async def _read(resources: Resources, order_id: str) -> OrderRow | None:
+    async with resources.unit_of_work() as uow:
+        return await find_order(uow.session, order_id)
+
+
+async def _visible(resources: Resources, caller: Caller, order_id: str) -> OrderRow:
+    """The order, if the caller may see it; customers get 404 for others' orders."""
+    row = await _read(resources, order_id)
+    if row is None or (not caller.role.sees_all_orders and row.customer_id != caller.user_id):
+        raise Problem(404, "/problems/not-found", f"there is no order {order_id}")
+    return row
+
+
+async def _customer_for(
+    resources: Resources, caller: Caller, customer_id: str | None
+) -> tuple[str, str]:
+    if customer_id is None or customer_id == caller.user_id:
+        return caller.user_id, caller.tier.value
+    if caller.role is Role.CUSTOMER:
+        raise Problem(403, "/problems/forbidden", "customers place orders only for themselves")
+    async with resources.unit_of_work() as uow:
+        customer = await uow.users.get(customer_id)
+    if customer is None:
+        raise Problem(
+            422,
+            "/problems/validation",
+            "the customer does not exist",
+            errors=[{"pointer": "/customer_id", "detail": f"no user {customer_id}"}],
+        )
+    return customer.id, Tier(customer.tier).value
+
+
+async def _replay(
+    resources: Resources, row: OrderRow, fingerprint: str, response: Response
+) -> OrderOut:
+    """The first answer again, for the same key and body."""
+    if row.fingerprint != fingerprint:
+        raise Problem(
+            422,
+            "/problems/idempotency-key-reused",
+            "this Idempotency-Key was used with a different request body",
+        )
+    headers = {"Idempotent-Replayed": "true"}
+    if row.failure_reason == "out_of_stock":
+        async with resources.unit_of_work() as uow:
+            refused = await uow.orders.event_data(row.id, events.INVENTORY_REFUSED)
+        raise _out_of_stock(row.id, list((refused or {}).get("skus", [])), headers)
+    response.headers.update(headers)
+    response.headers["Location"] = f"/v1/orders/{row.id}"
+    return order_out(row)
+
+
+def _out_of_stock(order_id: str, skus: list[str], headers: dict[str, str]) -> Problem:
+    return Problem(
+        409,
+        "/problems/out-of-stock",
+        f"not enough stock for {', '.join(skus)}",
+        title="Out of stock",
+        headers=headers,
+        skus=skus,
+        order_id=order_id,
+    )
+
+
+def _not_cancellable(status: str) -> Problem:
+    return Problem(
+        409, "/problems/not-cancellable", f"the order is {status} and can no longer be cancelled"
+    )
+
+
+def _not_awaiting_review(status: str) -> Problem:
+    return Problem(409, "/problems/not-awaiting-review", f"the order is {status}, not in review")

@@ -1,0 +1,127 @@
+"""Request and response bodies of the public API (see API.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_LINES = 100
+MAX_QUANTITY = 1_000
+
+
+class Money(BaseModel):
+    amount: int = Field(description="Amount in minor units (cents).", examples=[1999])
+    currency: str = Field(description="ISO 4217 code.", examples=["USD"])
+
+
+class LineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: str = Field(min_length=1, max_length=64, examples=["TSHIRT-M"])
+    quantity: int = Field(gt=0, le=MAX_QUANTITY, examples=[2])
+
+
+class AddressIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, examples=["Ada Lovelace"])
+    line1: str = Field(min_length=1, max_length=200, examples=["12 St James's Square"])
+    line2: str | None = Field(None, max_length=200)
+    city: str = Field(min_length=1, max_length=100, examples=["London"])
+    postal_code: str = Field(min_length=1, max_length=20, examples=["SW1Y 4JH"])
+    country: str = Field(
+        pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code.", examples=["GB"]
+    )
+
+
+class PaymentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(
+        min_length=1,
+        max_length=200,
+        description="A payment token from the payment provider.",
+        examples=["tok_ok"],
+    )
+
+
+class PlaceOrderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+    shipping_address: AddressIn
+    payment: PaymentIn
+    customer_id: str | None = Field(
+        None, description="Only for ops and admin placing an order for a customer."
+    )
+
+
+class LineOut(BaseModel):
+    sku: str
+    quantity: int
+    unit_price: Money
+    line_total: Money
+
+
+class PaymentOut(BaseModel):
+    status: str
+    authorization_id: str | None = None
+
+
+class ShipmentOut(BaseModel):
+    status: str
+    carrier: str | None
+    tracking_number: str | None = None
+
+
+class OrderOut(BaseModel):
+    id: str
+    customer_id: str
+    status: str = Field(
+        description="pending, reserved, awaiting_review, authorized, shipped, delivered, "
+        "cancelled or failed."
+    )
+    items: list[LineOut]
+    total: Money
+    shipping_address: dict[str, Any]
+    payment: PaymentOut
+    shipment: ShipmentOut | None = None
+    failure_reason: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrderEventOut(BaseModel):
+    type: str
+    at: datetime
+    data: dict[str, Any]
+
+
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(None, max_length=500)
+
+
+class ReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["approve", "reject"]
+    note: str | None = Field(None, max_length=1000)
+
+
+class CarrierEventIn(BaseModel):
+    tracking_number: str = Field(min_length=1, max_length=64)
+    event: Literal["in_transit", "delivered", "exception"]
+    occurred_at: datetime
+
+
+class UserOut(BaseModel):
+    id: str
+    email: str
+    name: str
+    role: str
+    tier: str
+    created_at: datetime

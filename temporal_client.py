@@ -1,0 +1,29 @@
+"""The Temporal connection of every process, chosen by settings (local dev server,
+self-hosted cluster with mTLS, or Temporal Cloud with an API key)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from temporalio.client import Client
+from temporalio.service import TLSConfig
+
+from settings import Settings
+
+
+async def connect_temporal(settings: Settings, *, lazy: bool = False) -> Client:
+    """`lazy` defers the first connection to the first call, so the API can start (and
+    report itself unready) while Temporal is down."""
+    tls: TLSConfig | bool = settings.temporal_tls or settings.temporal_api_key is not None
+    if settings.temporal_tls_cert and settings.temporal_tls_key:
+        tls = TLSConfig(
+            client_cert=Path(settings.temporal_tls_cert).read_bytes(),
+            client_private_key=Path(settings.temporal_tls_key).read_bytes(),
+        )
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        tls=tls,
+        api_key=settings.temporal_api_key,
+        lazy=lazy,
+    )

@@ -1,0 +1,86 @@
+"""The inputs and outputs of OrderWorkflow, its updates, signals and query.
+
+One dataclass each, so fields can be added without breaking running histories.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.commands import LineRequest
+from domain.order import Address
+
+
+@dataclass(frozen=True)
+class SagaPolicy:
+    """Bounds taken from settings when the order starts, then fixed for its life."""
+
+    review_threshold: int
+    review_timeout_seconds: float
+    payment_bound_seconds: float
+    shipping_bound_seconds: float
+    capture_bound_seconds: float
+    compensation_bound_seconds: float
+
+
+@dataclass(frozen=True)
+class OrderWorkflowInput:
+    order_id: str
+    customer_id: str
+    customer_tier: str
+    lines: list[LineRequest]
+    shipping_address: Address
+    payment_token: str
+    currency: str
+    idempotency_key: str
+    fingerprint: str
+    policy: SagaPolicy
+
+
+@dataclass(frozen=True)
+class PlacementRequest:
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The answer to POST /v1/orders: reserved, or why not."""
+
+    order_id: str
+    reserved: bool
+    replayed: bool
+    refused_skus: list[str]
+    unavailable_skus: list[str]
+
+
+@dataclass(frozen=True)
+class ReviewDecision:
+    approve: bool
+    reviewer_id: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CancelRequest:
+    reason: str | None = None
+    requested_by: str | None = None
+
+
+@dataclass(frozen=True)
+class CarrierEvent:
+    event: str
+    occurred_at: str
+
+
+@dataclass(frozen=True)
+class OrderView:
+    order_id: str
+    status: str
+    failure_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderOutcome:
+    order_id: str
+    status: str
+    failure_reason: str | None = None

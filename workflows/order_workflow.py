@@ -1,0 +1,378 @@
+"""OrderWorkflow: the saga of one order, from reservation to delivery.
+
+Forward steps run in one cancellable task; compensations run outside it, in
+reverse order of registration, once the forward task has failed or been
+cancelled. Each compensation is registered before the step it undoes, so a
+step that half-happened is undone too (every undo is idempotent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.commands import (
+        AuthorizePayment,
+        CancelShipment,
+        CapturePayment,
+        CloseOrder,
+        CreateShipment,
+        RecordCarrierEvent,
+        RecordReview,
+        ReleaseStock,
+        RequestReview,
+        ReserveStock,
+        SendNotification,
+        StockReservation,
+        VoidPayment,
+    )
+    from domain.order import FailureReason, OrderStatus
+    from workflows import policies
+    from workflows.contracts import (
+        CancelRequest,
+        CarrierEvent,
+        OrderOutcome,
+        OrderView,
+        OrderWorkflowInput,
+        Placement,
+        PlacementRequest,
+        ReviewDecision,
+    )
+
+
+class OrderFailed(Exception):
+    """The forward path cannot go on; compensate, then close the order as failed."""
+
+    def __init__(self, reason: FailureReason) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+
+
+class OrderRefused(Exception):
+    """Stock was refused at placement: nothing is held, the order is already closed."""
+
+
+@workflow.defn
+class OrderWorkflow:
+    """Reserves, reviews, authorizes, ships, captures and tracks one order."""
+
+    @workflow.init
+    def __init__(self, order: OrderWorkflowInput) -> None:
+        self._order = order
+        self._status = OrderStatus.PENDING
+        self._failure_reason: FailureReason | None = None
+        self._reservation: StockReservation | None = None
+        self._first_placement_id: str | None = None
+        self._review: ReviewDecision | None = None
+        self._review_recorded = False
+        self._cancel: CancelRequest | None = None
+        self._shipping_started = False
+        self._carrier_events: list[CarrierEvent] = []
+        self._seen_carrier_events: set[tuple[str, str]] = set()
+        self._forward: asyncio.Task[None] | None = None
+        self._compensations: list[Callable[[], Awaitable[None]]] = []
+        self._notifications: list[asyncio.Task[None]] = []
+
+    @workflow.run
+    async def run(self, order: OrderWorkflowInput) -> OrderOutcome:
+        self._forward = asyncio.create_task(self._run_forward())
+        try:
+            await self._forward
+        except OrderRefused:
+            pass
+        except OrderFailed as failure:
+            await self._compensate()
+            await self._close(failure_reason=failure.reason)
+        except asyncio.CancelledError:
+            # A cancel update, or a cancellation requested from the Temporal UI.
+            if self._cancel is None:
+                self._cancel = CancelRequest(reason="cancelled by an operator")
+            await self._compensate()
+            await self._close()
+        await asyncio.gather(*self._notifications)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return OrderOutcome(
+            self._order.order_id,
+            self._status.value,
+            self._failure_reason.value if self._failure_reason else None,
+        )
+
+    # -- forward steps ----------------------------------------------------------
+
+    async def _run_forward(self) -> None:
+        await self._reserve()
+        if self._reservation and self._reservation.total > self._order.policy.review_threshold:
+            await self._wait_for_review()
+        await self._authorize()
+        await self._ship()
+        await self._capture()
+        await self._track_until_delivered()
+
+    async def _reserve(self) -> None:
+        self._compensations.append(self._release_stock)
+        order = self._order
+        self._reservation = await self._step(
+            "reserve_stock",
+            ReserveStock(
+                order.order_id,
+                order.customer_id,
+                order.lines,
+                order.shipping_address,
+                order.currency,
+                order.idempotency_key,
+                order.fingerprint,
+            ),
+            StockReservation,
+        )
+        if not self._reservation.reserved:
+            self._status = OrderStatus.FAILED
+            self._failure_reason = (
+                FailureReason.PRODUCT_UNAVAILABLE
+                if self._reservation.unavailable_skus
+                else FailureReason.OUT_OF_STOCK
+            )
+            raise OrderRefused()
+        self._status = OrderStatus.RESERVED
+        self._notify("placed")
+
+    async def _wait_for_review(self) -> None:
+        await self._step("request_review", RequestReview(self._order.order_id))
+        self._status = OrderStatus.AWAITING_REVIEW
+        timeout = timedelta(seconds=self._order.policy.review_timeout_seconds)
+        try:
+            await workflow.wait_condition(lambda: self._review is not None, timeout=timeout)
+        except TimeoutError:
+            await self._step(
+                "record_review", RecordReview(self._order.order_id, approved=False, timed_out=True)
+            )
+            raise OrderFailed(FailureReason.REVIEW_TIMED_OUT) from None
+        decision = self._review
+        assert decision is not None
+        await self._step(
+            "record_review",
+            RecordReview(
+                self._order.order_id, decision.approve, decision.reviewer_id, decision.note
+            ),
+        )
+        if not decision.approve:
+            raise OrderFailed(FailureReason.REVIEW_REJECTED)
+        self._status = OrderStatus.RESERVED
+        self._review_recorded = True
+
+    async def _authorize(self) -> None:
+        self._compensations.append(self._void_payment)
+        try:
+            await self._step(
+                "authorize_payment",
+                AuthorizePayment(self._order.order_id, self._order.payment_token),
+            )
+        except ActivityError as error:
+            declined = _error_type(error) == "PaymentDeclined"
+            raise OrderFailed(
+                FailureReason.PAYMENT_DECLINED if declined else FailureReason.PAYMENT_UNAVAILABLE
+            ) from error
+        self._status = OrderStatus.AUTHORIZED
+
+    async def _ship(self) -> None:
+        # From here on a cancel request is refused: the parcel may already exist.
+        self._shipping_started = True
+        self._compensations.append(self._cancel_shipment)
+        try:
+            await self._step("create_shipment", CreateShipment(self._order.order_id))
+        except ActivityError as error:
+            refused = _error_type(error) == "DestinationUnsupported"
+            raise OrderFailed(
+                FailureReason.SHIPPING_REFUSED if refused else FailureReason.SHIPPING_UNAVAILABLE
+            ) from error
+        self._status = OrderStatus.SHIPPED
+        self._notify("shipped")
+
+    async def _capture(self) -> None:
+        try:
+            await self._step("capture_payment", CapturePayment(self._order.order_id))
+        except ActivityError as error:
+            raise OrderFailed(FailureReason.CAPTURE_FAILED) from error
+
+    async def _track_until_delivered(self) -> None:
+        while self._status is not OrderStatus.DELIVERED:
+            await workflow.wait_condition(lambda: bool(self._carrier_events))
+            event = self._carrier_events.pop(0)
+            await self._step(
+                "record_carrier_event",
+                RecordCarrierEvent(self._order.order_id, event.event, event.occurred_at),
+            )
+            if event.event == "delivered":
+                self._status = OrderStatus.DELIVERED
+        self._notify("delivered")
+
+    # -- compensations ----------------------------------------------------------
+
+    async def _compensate(self) -> None:
+        """Runs every registered undo, newest first; one that keeps failing past its
+        bound is logged for an operator and does not stop the others."""
+        for undo in reversed(self._compensations):
+            try:
+                await undo()
+            except ActivityError:
+                workflow.logger.exception(
+                    "compensation %s of order %s failed", undo.__name__, self._order.order_id
+                )
+
+    async def _release_stock(self) -> None:
+        await self._step("release_stock", ReleaseStock(self._order.order_id))
+
+    async def _void_payment(self) -> None:
+        await self._step("void_payment", VoidPayment(self._order.order_id))
+
+    async def _cancel_shipment(self) -> None:
+        await self._step("cancel_shipment", CancelShipment(self._order.order_id))
+
+    async def _close(self, failure_reason: FailureReason | None = None) -> None:
+        cancelled = failure_reason is None
+        await self._step(
+            "close_order",
+            CloseOrder(
+                self._order.order_id,
+                cancelled=cancelled,
+                failure_reason=failure_reason.value if failure_reason else None,
+                cancel_reason=self._cancel.reason if self._cancel else None,
+            ),
+        )
+        self._status = OrderStatus.CANCELLED if cancelled else OrderStatus.FAILED
+        self._failure_reason = failure_reason
+        self._notify("cancelled" if cancelled else "failed")
+
+    # -- messages ---------------------------------------------------------------
+
+    @workflow.update
+    async def place(self, request: PlacementRequest) -> Placement:
+        """Answers the placing request once stock is reserved or refused.
+
+        Every request with the same Idempotency-Key lands here; the first one is the
+        original, the rest are replays of it.
+        """
+        update_id = workflow.current_update_info().id  # type: ignore[union-attr]
+        if self._first_placement_id is None:
+            self._first_placement_id = update_id
+        await workflow.wait_condition(
+            lambda: self._reservation is not None or self._status.is_terminal
+        )
+        reservation = self._reservation
+        return Placement(
+            order_id=self._order.order_id,
+            reserved=bool(reservation and reservation.reserved),
+            replayed=update_id != self._first_placement_id,
+            refused_skus=reservation.refused_skus if reservation else [],
+            unavailable_skus=reservation.unavailable_skus if reservation else [],
+        )
+
+    @place.validator
+    def _validate_place(self, request: PlacementRequest) -> None:
+        if request.fingerprint != self._order.fingerprint:
+            raise ApplicationError(
+                "this Idempotency-Key was used with a different request body",
+                type="IdempotencyKeyReused",
+            )
+
+    @workflow.update
+    async def cancel(self, request: CancelRequest) -> OrderView:
+        """Cancels the order: every step taken so far is undone before it answers."""
+        if self._cancel is None:
+            self._cancel = request
+            if self._forward is not None and not self._forward.done():
+                self._forward.cancel()
+        await workflow.wait_condition(lambda: self._status.is_terminal)
+        return self._view()
+
+    @cancel.validator
+    def _validate_cancel(self, request: CancelRequest) -> None:
+        if self._cancel is not None or self._status is OrderStatus.CANCELLED:
+            return  # asking twice is answered like the first time
+        if self._shipping_started or not self._status.is_cancellable:
+            raise ApplicationError(
+                f"the order is {self._status.value} and can no longer be cancelled",
+                type="NotCancellable",
+            )
+
+    @workflow.update
+    async def review(self, decision: ReviewDecision) -> OrderView:
+        """An ops decision on an order held for review."""
+        self._review = decision
+        await workflow.wait_condition(lambda: self._review_recorded or self._status.is_terminal)
+        return self._view()
+
+    @review.validator
+    def _validate_review(self, decision: ReviewDecision) -> None:
+        if self._status is not OrderStatus.AWAITING_REVIEW or self._review is not None:
+            raise ApplicationError(
+                f"the order is {self._status.value}, not awaiting review", type="NotAwaitingReview"
+            )
+
+    @workflow.signal
+    def carrier_event(self, event: CarrierEvent) -> None:
+        """A tracking update from the carrier webhook; the same event twice counts once."""
+        key = (event.event, event.occurred_at)
+        if key in self._seen_carrier_events:
+            return
+        self._seen_carrier_events.add(key)
+        self._carrier_events.append(event)
+
+    @workflow.query
+    def status(self) -> OrderView:
+        return self._view()
+
+    # -- helpers ----------------------------------------------------------------
+
+    def _view(self) -> OrderView:
+        return OrderView(
+            self._order.order_id,
+            self._status.value,
+            self._failure_reason.value if self._failure_reason else None,
+        )
+
+    async def _step(self, activity: str, command: Any, result_type: type | None = None) -> Any:
+        """Runs one activity with its policy. In the forward task, a cancel that came in
+        meanwhile wins over the step's own outcome."""
+        try:
+            result = await workflow.execute_activity(
+                activity,
+                command,
+                result_type=result_type,
+                **policies.options(activity, self._order.policy),
+            )
+        except ActivityError as error:
+            if self._cancelling():
+                raise asyncio.CancelledError() from error
+            raise
+        if self._cancelling():
+            raise asyncio.CancelledError()
+        return result
+
+    def _cancelling(self) -> bool:
+        return self._cancel is not None and asyncio.current_task() is self._forward
+
+    def _notify(self, milestone: str) -> None:
+        """Emails the customer without holding up the saga; a failure is only logged."""
+
+        async def send() -> None:
+            try:
+                await self._step(
+                    "send_notification", SendNotification(self._order.order_id, milestone)
+                )
+            except ActivityError:
+                workflow.logger.warning(
+                    "could not email %s notice of order %s", milestone, self._order.order_id
+                )
+
+        self._notifications.append(asyncio.create_task(send()))
+
+
+def _error_type(error: ActivityError) -> str | None:
+    cause = error.cause
+    return cause.type if isinstance(cause, ApplicationError) else None
