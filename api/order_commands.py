@@ -149,6 +149,8 @@ async def _update(
         raise unavailable("temporal") from error
     try:
         return await asyncio.wait_for(pending.result(), settings.update_wait.total_seconds())
+    except WorkflowUpdateFailedError as error:
+        raise _problem_from_update(error) from error
     except TimeoutError:
         return None
 

