@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.body_limit import BodyLimitMiddleware
 from api.problems import install_problem_handlers
 from api.resources import Resources
 from api.routes import health, orders, users, webhooks
@@ -61,8 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Errors are RFC 9457 problem details (`application/problem+json`)."
         ),
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
     )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(users.router)

@@ -136,6 +136,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         log.warning("temporal error on %s: %s", request.url.path, exc.status)
         return problem_response(request, unavailable("temporal"))
 
+    @app.exception_handler(RuntimeError)
+    async def on_runtime(request: Request, exc: RuntimeError) -> JSONResponse:
+        # The Temporal client connects lazily; a refused first connection surfaces here.
+        if str(exc).startswith("Failed client connect"):
+            log.warning("temporal unreachable on %s", request.url.path)
+            return problem_response(request, unavailable("temporal"))
+        return await on_anything(request, exc)
+
     @app.exception_handler(Exception)
     async def on_anything(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s", request.url.path)

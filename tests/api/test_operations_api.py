@@ -1,0 +1,102 @@
+"""Health, unknown routes, and clear 503s when a dependency is down."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from settings import Settings
+from tests.api.conftest import Caller, api_client, order_body
+from tests.factories import add_product
+from tests.stack import Stack
+
+CLOSED_PORT = "127.0.0.1:9"  # discard: nothing listens there
+
+
+async def test_livez_touches_nothing(http: httpx.AsyncClient) -> None:
+    response = await http.get("/livez")
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("redis", ["embedded", "system"])
+async def test_readyz_is_ok_when_every_dependency_answers(
+    stack: Stack, settings: Settings, redis: str
+) -> None:
+    redis_url = stack.redis_url if redis == "embedded" else stack.system_redis_url
+    if redis_url is None:
+        redis_url = stack.redis_url  # no system Redis on this machine: the embedded one again
+    async with api_client(settings.model_copy(update={"redis_url": redis_url})) as http:
+        response = await http.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "redis": "ok", "temporal": "ok"}
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "failing"),
+    [
+        ("temporal_address", CLOSED_PORT, "temporal"),
+        ("redis_url", f"redis://{CLOSED_PORT}/0", "redis"),
+        ("database_url", f"postgresql+asyncpg://postgres@{CLOSED_PORT}/orders", "database"),
+    ],
+)
+async def test_readyz_names_the_dependency_that_is_down(
+    settings: Settings, setting: str, value: str, failing: str
+) -> None:
+    async with api_client(settings.model_copy(update={setting: value})) as http:
+        response = await http.get("/readyz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["checks"][failing].startswith("failed")
+    assert failing in body["detail"]
+    assert [name for name, result in body["checks"].items() if result != "ok"] == [failing]
+
+
+async def test_placing_an_order_while_temporal_is_down_is_503(
+    settings: Settings, session_uow: Any, customer: Caller
+) -> None:
+    sku = await add_product(session_uow)
+    down = settings.model_copy(update={"temporal_address": CLOSED_PORT})
+    async with api_client(down) as http:
+        response = await http.post(
+            "/v1/orders", json=order_body((sku, 1)), headers=customer.placing()
+        )
+
+    assert response.status_code == 503, response.text
+    assert response.json()["type"] == "/problems/dependency-unavailable"
+    assert response.json()["dependency"] == "temporal"
+    assert "Retry-After" in response.headers
+
+
+async def test_any_call_while_the_database_is_down_is_503(
+    settings: Settings, customer: Caller
+) -> None:
+    down = settings.model_copy(
+        update={"database_url": f"postgresql+asyncpg://postgres@{CLOSED_PORT}/orders"}
+    )
+    async with api_client(down) as http:
+        response = await http.get("/v1/orders/ord_x", headers=customer.auth)
+
+    assert response.status_code == 503
+    assert response.json()["dependency"] == "database"
+
+
+async def test_unknown_routes_and_methods_are_problems(http: httpx.AsyncClient) -> None:
+    missing = await http.get("/v1/nothing-here")
+    wrong_method = await http.delete("/livez")
+
+    assert (missing.status_code, wrong_method.status_code) == (404, 405)
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert wrong_method.json()["type"] == "/problems/method-not-allowed"
+
+
+async def test_the_openapi_schema_documents_the_order_routes(http: httpx.AsyncClient) -> None:
+    schema = (await http.get("/openapi.json")).json()
+
+    place = schema["paths"]["/v1/orders"]["post"]
+    assert place["summary"] == "Place an order"
+    assert {"201", "400", "409", "422", "503"} <= set(place["responses"])
+    assert "HTTPBearer" in schema["components"]["securitySchemes"]

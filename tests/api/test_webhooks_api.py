@@ -1,0 +1,86 @@
+"""POST /v1/webhooks/carrier: signed tracking events."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from api.routes.webhooks import signature_of
+from tests.api.conftest import Caller, order_body, wait_for_status
+from tests.factories import add_product
+from tests.stack import WEBHOOK_SECRET, Stack
+
+
+def signed(payload: dict[str, Any], secret: str = WEBHOOK_SECRET) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(payload).encode()
+    return body, {"Content-Type": "application/json", "X-Signature": signature_of(body, secret)}
+
+
+async def test_a_missing_or_wrong_signature_is_401(http: httpx.AsyncClient) -> None:
+    payload = {"tracking_number": "T", "event": "delivered", "occurred_at": "2026-01-01T00:00:00Z"}
+    body, headers = signed(payload, secret="not-the-secret")
+
+    unsigned = await http.post("/v1/webhooks/carrier", json=payload)
+    wrong = await http.post("/v1/webhooks/carrier", content=body, headers=headers)
+
+    assert (unsigned.status_code, wrong.status_code) == (401, 401)
+    assert wrong.json()["type"] == "/problems/bad-signature"
+
+
+async def test_an_unknown_tracking_number_is_404(http: httpx.AsyncClient) -> None:
+    body, headers = signed(
+        {"tracking_number": "NOPE", "event": "in_transit", "occurred_at": "2026-01-01T00:00:00Z"}
+    )
+
+    response = await http.post("/v1/webhooks/carrier", content=body, headers=headers)
+
+    assert response.status_code == 404
+
+
+async def test_a_malformed_event_is_422(http: httpx.AsyncClient) -> None:
+    body, headers = signed({"tracking_number": "T", "event": "teleported"})
+
+    response = await http.post("/v1/webhooks/carrier", content=body, headers=headers)
+
+    assert response.status_code == 422
+    assert {"/event", "/occurred_at"} <= {e["pointer"] for e in response.json()["errors"]}
+
+
+async def test_signed_events_drive_the_order_and_a_repeat_is_applied_once(
+    http: httpx.AsyncClient, customer: Caller, session_uow: Any, stack: Stack
+) -> None:
+    sku = await add_product(session_uow)
+    async with httpx.AsyncClient(base_url=stack.carrier_url) as carrier:
+        await carrier.put("/admin/config", json={"send_updates": False})
+        try:
+            placed = await http.post(
+                "/v1/orders", json=order_body((sku, 1)), headers=customer.placing()
+            )
+            order_id = placed.json()["id"]
+            shipped = await wait_for_status(http, customer, order_id, "shipped")
+        finally:
+            await carrier.put("/admin/config", json={})
+    tracking = shipped["shipment"]["tracking_number"]
+
+    def event(kind: str) -> tuple[bytes, dict[str, str]]:
+        return signed(
+            {"tracking_number": tracking, "event": kind, "occurred_at": "2026-01-01T10:00:00Z"}
+        )
+
+    first = await http.post(
+        "/v1/webhooks/carrier", content=event("in_transit")[0], headers=event("in_transit")[1]
+    )
+    repeat = await http.post(
+        "/v1/webhooks/carrier", content=event("in_transit")[0], headers=event("in_transit")[1]
+    )
+    done = await http.post(
+        "/v1/webhooks/carrier", content=event("delivered")[0], headers=event("delivered")[1]
+    )
+    delivered = await wait_for_status(http, customer, order_id, "delivered")
+
+    assert (first.status_code, repeat.status_code, done.status_code) == (202, 202, 202)
+    assert delivered["shipment"]["status"] == "delivered"
+    events = (await http.get(f"/v1/orders/{order_id}/events", headers=customer.auth)).json()
+    assert [e["type"] for e in events].count("shipment.in_transit") == 1
