@@ -1,0 +1,41 @@
+"""Replay: the current OrderWorkflow code must reproduce stored histories exactly.
+
+A change that running orders depend on must be guarded by `workflow.patched`; without
+the guard, replaying these histories fails here. Record a new history after such a
+change with `python -m tests.workflows.record_history NAME` and keep the old ones.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from tests.workflows.conftest import Saga
+from workflows.order_workflow import OrderWorkflow
+
+HISTORIES = Path(__file__).with_name("histories")
+
+
+@pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
+async def test_stored_histories_replay_without_nondeterminism(path: Path) -> None:
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+
+    result = await Replayer(workflows=[OrderWorkflow]).replay_workflow(history)
+
+    assert result.replay_failure is None
+
+
+async def test_a_fresh_happy_path_history_replays(saga: Saga) -> None:
+    sku = await saga.product(on_hand=5)
+    order = saga.order((sku, 1))
+    await saga.place(order)
+    await saga.outcome(order)
+
+    history = await saga.handle(order).fetch_history()
+    result = await Replayer(workflows=[OrderWorkflow]).replay_workflow(history)
+
+    assert result.replay_failure is None
+    assert len(history.events) < 120  # round trips per order stay few
