@@ -1,0 +1,100 @@
+"""The simulators behave like the providers they stand in for, over real HTTP."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+
+
+def reference() -> str:
+    return f"ord_{uuid.uuid4().hex[:12]}"
+
+
+async def authorize(
+    payment: httpx.AsyncClient, ref: str, token: str = "tok_ok", key: str | None = None
+) -> httpx.Response:
+    return await payment.post(
+        "/authorizations",
+        json={"amount": 1000, "currency": "USD", "token": token, "reference": ref},
+        headers={"Idempotency-Key": key or uuid.uuid4().hex},
+    )
+
+
+async def test_the_same_idempotency_key_authorizes_once(
+    simulators: dict[str, httpx.AsyncClient],
+) -> None:
+    payment, ref = simulators["payment"], reference()
+
+    first = await authorize(payment, ref, key="k1-" + ref)
+    again = await authorize(payment, ref, key="k1-" + ref)
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert len((await payment.get("/authorizations", params={"reference": ref})).json()) == 1
+
+
+async def test_tokens_decide_the_answer(simulators: dict[str, httpx.AsyncClient]) -> None:
+    payment = simulators["payment"]
+    key = uuid.uuid4().hex
+
+    declined = await authorize(payment, reference(), token="tok_declined")
+    flaky = [(await authorize(payment, reference(), "tok_flaky", key)).status_code for _ in "123"]
+
+    assert declined.status_code == 402 and declined.json()["error"] == "card_declined"
+    assert flaky == [503, 503, 201]
+
+
+async def test_a_captured_authorization_is_refunded_not_voided(
+    simulators: dict[str, httpx.AsyncClient],
+) -> None:
+    payment = simulators["payment"]
+    auth = (await authorize(payment, reference())).json()["id"]
+
+    await payment.post(f"/authorizations/{auth}/capture")
+    void = await payment.post(f"/authorizations/{auth}/void")
+    refund = await payment.post(f"/authorizations/{auth}/refund")
+
+    assert void.status_code == 409
+    assert refund.status_code == 200 and refund.json()["status"] == "refunded"
+
+
+async def test_injected_faults_answer_503_and_admin_stays_reachable(
+    simulators: dict[str, httpx.AsyncClient],
+) -> None:
+    email = simulators["email"]
+    await email.put("/admin/faults", json={"down": True})
+
+    refused = await email.post("/messages", json={"to": "a@b.c", "subject": "s", "body": "b"})
+    ledger = await email.get("/admin/ledger")
+
+    assert refused.status_code == 503
+    assert ledger.status_code == 200
+
+
+async def test_email_sends_each_key_once(simulators: dict[str, httpx.AsyncClient]) -> None:
+    email, key = simulators["email"], uuid.uuid4().hex
+    message = {"to": "a@b.c", "subject": "hello", "body": "b"}
+
+    await email.post("/messages", json=message, headers={"Idempotency-Key": key})
+    await email.post("/messages", json=message, headers={"Idempotency-Key": key})
+
+    sent = (await email.get("/admin/ledger")).json()["messages"]
+    assert [m["key"] for m in sent].count(key) == 1
+
+
+async def test_the_carrier_refuses_antarctica(simulators: dict[str, httpx.AsyncClient]) -> None:
+    destination = {"name": "P", "line1": "Ice", "city": "McMurdo", "postal_code": "0"}
+
+    refused = await simulators["carrier"].post(
+        "/shipments",
+        json={
+            "reference": reference(),
+            "destination": {**destination, "country": "AQ"},
+            "items": [],
+        },
+    )
+
+    assert refused.status_code == 422
+    assert refused.json()["error"] == "destination_unsupported"
