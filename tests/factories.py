@@ -14,6 +14,14 @@ from tests.stack import PEPPER
 
 UowFactory = Callable[[], UnitOfWork]
 
+ADDRESS: dict[str, str] = {
+    "name": "Ada Lovelace",
+    "line1": "12 St James Square",
+    "city": "London",
+    "postal_code": "SW1Y 4JH",
+    "country": "GB",
+}
+
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}".upper()

@@ -16,15 +16,7 @@ from temporalio.worker import Worker
 from api.app import create_app
 from domain.users import Role, Tier
 from settings import Settings
-from tests.factories import add_user
-
-ADDRESS = {
-    "name": "Ada Lovelace",
-    "line1": "12 St James Square",
-    "city": "London",
-    "postal_code": "SW1Y 4JH",
-    "country": "GB",
-}
+from tests.factories import ADDRESS, add_user
 
 
 @dataclass

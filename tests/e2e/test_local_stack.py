@@ -16,14 +16,7 @@ import httpx
 import pytest
 
 from devstack.embedded import free_port, wait_for_port
-
-ADDRESS = {
-    "name": "Ada Lovelace",
-    "line1": "12 St James Square",
-    "city": "London",
-    "postal_code": "SW1Y 4JH",
-    "country": "GB",
-}
+from tests.factories import ADDRESS
 
 
 def start_stack(state: Path, ports: dict[str, int]) -> subprocess.Popen[bytes]:

@@ -17,15 +17,9 @@ import httpx
 from temporalio.client import Client
 
 from domain.identity import workflow_id_for
+from tests.factories import ADDRESS
 
 HISTORIES = Path(__file__).with_name("histories")
-ADDRESS = {
-    "name": "Ada Lovelace",
-    "line1": "12 St James Square",
-    "city": "London",
-    "postal_code": "SW1Y 4JH",
-    "country": "GB",
-}
 
 
 async def record(api: str, temporal: str, keys_file: Path, suffix: str) -> None:
