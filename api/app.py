@@ -14,9 +14,11 @@ from redis.asyncio import Redis
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.body_limit import BodyLimitMiddleware
+from api.content_type import JsonOnlyMiddleware
+from api.openapi import install_openapi
 from api.problems import install_problem_handlers
 from api.resources import Resources
-from api.routes import health, orders, users, webhooks
+from api.routes import health, inventory, orders, products, users, webhooks
 from db.accounts import ensure_user_with_key
 from db.engine import make_engine, make_session_factory
 from domain.users import Role, Tier
@@ -63,12 +65,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         lifespan=lifespan,
     )
+    app.add_middleware(JsonOnlyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_problem_handlers(app)
-    app.include_router(health.router)
-    app.include_router(users.router)
-    app.include_router(orders.router)
-    app.include_router(webhooks.router)
+    for module in (health, users, products, inventory, orders, webhooks):
+        app.include_router(module.router)
+    install_openapi(app)
     return app
 
 

@@ -31,6 +31,9 @@ async def current_caller(
     key_hash = hash_key(credentials.credentials, resources.settings.api_key_pepper)
     async with UnitOfWork(resources.sessions) as uow:
         user = await uow.users.by_key_hash(key_hash)
+        if user is not None:
+            await uow.users.touch_key(key_hash)
+            await uow.commit()
     if user is None:
         raise _unauthorized("the API key is unknown or revoked")
     caller = Caller(user.id, Role(user.role), Tier(user.tier), user.email)
@@ -53,3 +56,4 @@ def require(*roles: Role) -> Callable[..., Coroutine[Any, Any, Caller]]:
 
 
 OpsCaller = Annotated[Caller, Depends(require(Role.OPS, Role.ADMIN))]
+AdminCaller = Annotated[Caller, Depends(require(Role.ADMIN))]

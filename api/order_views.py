@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from api.schemas import LineOut, Money, OrderOut, PaymentOut, ShipmentOut
+from api.schemas.common import Money
+from api.schemas.orders import LineOut, OrderOut, PaymentOut, ShipmentOut
 from db.tables import OrderRow
 
 

@@ -16,6 +16,10 @@ from temporalio.service import RPCError
 log = logging.getLogger("orders.api")
 
 PROBLEM_JSON = "application/problem+json"
+# For `responses=` in route declarations: the error bodies are problem documents.
+PROBLEM_RESPONSE: dict[str, Any] = {
+    "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+}
 
 
 class Problem(Exception):

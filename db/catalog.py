@@ -21,3 +21,13 @@ class ProductRepository:
 
     def add(self, product: ProductRow) -> None:
         self._session.add(product)
+
+    async def list(
+        self, *, active: bool | None, after_sku: str | None, limit: int
+    ) -> list[ProductRow]:
+        query = select(ProductRow)
+        if active is not None:
+            query = query.where(ProductRow.active == active)
+        if after_sku is not None:
+            query = query.where(ProductRow.sku > after_sku)
+        return list(await self._session.scalars(query.order_by(ProductRow.sku).limit(limit)))

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.tables import StockRow
+from db.tables import StockAdjustmentRow, StockRow
 from domain.inventory import StockItem
 
 
@@ -41,3 +41,30 @@ class StockRepository:
         row = StockRow(sku=item.sku, on_hand=item.on_hand, reserved=item.reserved)
         self._session.add(row)
         self._rows[item.sku] = row
+
+    async def get(self, sku: str) -> StockItem | None:
+        row = await self._session.get(StockRow, sku)
+        return None if row is None else StockItem(row.sku, row.on_hand, row.reserved)
+
+    def record_adjustment(
+        self, item: StockItem, delta: int, reason: str, actor_id: str | None
+    ) -> None:
+        self._session.add(
+            StockAdjustmentRow(
+                sku=item.sku,
+                delta=delta,
+                reason=reason,
+                on_hand_after=item.on_hand,
+                actor_id=actor_id,
+            )
+        )
+
+    async def adjustments(
+        self, sku: str, *, before_id: int | None, limit: int
+    ) -> list[StockAdjustmentRow]:
+        """Newest first."""
+        query = select(StockAdjustmentRow).where(StockAdjustmentRow.sku == sku)
+        if before_id is not None:
+            query = query.where(StockAdjustmentRow.id < before_id)
+        query = query.order_by(StockAdjustmentRow.id.desc()).limit(limit)
+        return list(await self._session.scalars(query))

@@ -140,3 +140,18 @@ class OrderEventRow(Base):
     dedupe_key: Mapped[str] = mapped_column(String(200))
     data: Mapped[dict[str, Any]]
     at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class StockAdjustmentRow(Base):
+    """Every manual change of on_hand, with who made it and why."""
+
+    __tablename__ = "inventory_adjustments"
+    __table_args__ = (Index("ix_inventory_adjustments_sku_id", "sku", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    sku: Mapped[str] = mapped_column(ForeignKey("products.sku"))
+    delta: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(200))
+    on_hand_after: Mapped[int] = mapped_column(Integer)
+    actor_id: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

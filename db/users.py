@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.tables import ApiKeyRow, UserRow
@@ -31,6 +31,28 @@ class UserRepository:
             select(ApiKeyRow.id).where(ApiKeyRow.key_hash == key_hash)
         )
         return found is not None
+
+    async def list(self, *, after: tuple[datetime, str] | None, limit: int) -> list[UserRow]:
+        query = select(UserRow)
+        if after is not None:
+            query = query.where(tuple_(UserRow.created_at, UserRow.id) > tuple_(*after))
+        query = query.order_by(UserRow.created_at, UserRow.id).limit(limit)
+        return list(await self._session.scalars(query))
+
+    async def get_key(self, key_id: str) -> ApiKeyRow | None:
+        return await self._session.get(ApiKeyRow, key_id)
+
+    async def touch_key(self, key_hash: str) -> None:
+        """Records use of a key, at most once a minute, so auth is not a write per request."""
+        await self._session.execute(
+            update(ApiKeyRow)
+            .where(
+                ApiKeyRow.key_hash == key_hash,
+                (ApiKeyRow.last_used_at.is_(None))
+                | (ApiKeyRow.last_used_at < func.now() - timedelta(minutes=1)),
+            )
+            .values(last_used_at=func.now())
+        )
 
     def add(self, user: UserRow) -> None:
         self._session.add(user)

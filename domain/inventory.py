@@ -44,3 +44,7 @@ class StockItem:
                 f"{self.sku}: on_hand {on_hand} is below the {self.reserved} reserved"
             )
         self.on_hand = on_hand
+
+    def adjust(self, delta: int) -> None:
+        """A counted change of stock (delivery in, breakage out)."""
+        self.set_on_hand(self.on_hand + delta)

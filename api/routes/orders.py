@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from api.auth import CurrentCaller, OpsCaller
 from api.order_commands import (
@@ -15,10 +15,12 @@ from api.order_commands import (
     saga_policy,
 )
 from api.order_views import order_out
-from api.problems import Problem
+from api.pagination import CursorParam, Limit, Page, decode_time_cursor, time_cursor
+from api.problems import PROBLEM_RESPONSE, Problem
 from api.resources import Resources, ResourcesDep
-from api.schemas import CancelIn, OrderEventOut, OrderOut, PlaceOrderIn, ReviewIn
+from api.schemas.orders import CancelIn, OrderEventOut, OrderOut, PlaceOrderIn, ReviewIn
 from db.order_views import find_order, order_timeline
+from db.order_views import list_orders as db_list_orders
 from db.tables import OrderRow
 from domain import events
 from domain.commands import LineRequest
@@ -29,7 +31,6 @@ from workflows.contracts import CancelRequest, OrderWorkflowInput, ReviewDecisio
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
-_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -45,10 +46,16 @@ IdempotencyKey = Annotated[
     status_code=201,
     summary="Place an order",
     responses={
-        400: {"description": "Idempotency-Key missing or malformed JSON", **_PROBLEM},
-        409: {"description": "Out of stock (`skus` names the short items)", **_PROBLEM},
-        422: {"description": "Invalid order, or the key was used with another body", **_PROBLEM},
-        503: {"description": "A dependency is unreachable; retry with the same key", **_PROBLEM},
+        400: {"description": "Idempotency-Key missing or malformed JSON", **PROBLEM_RESPONSE},
+        409: {"description": "Out of stock (`skus` names the short items)", **PROBLEM_RESPONSE},
+        422: {
+            "description": "Invalid order, or the key was used with another body",
+            **PROBLEM_RESPONSE,
+        },
+        503: {
+            "description": "A dependency is unreachable; retry with the same key",
+            **PROBLEM_RESPONSE,
+        },
     },
 )
 async def place(
@@ -143,10 +150,41 @@ async def place(
     return order_out(row)
 
 
+@router.get("", summary="List orders")
+async def list_orders(
+    caller: CurrentCaller,
+    resources: ResourcesDep,
+    status: Annotated[OrderStatus | None, Query(description="Only orders in this status.")] = None,
+    customer_id: Annotated[
+        str | None, Query(max_length=40, description="Only this customer's (ops and admin).")
+    ] = None,
+    limit: Limit = 20,
+    cursor: CursorParam = None,
+) -> Page[OrderOut]:
+    """Newest first. Customers see only their own orders."""
+    if not caller.role.sees_all_orders:
+        if customer_id not in (None, caller.user_id):
+            raise Problem(403, "/problems/forbidden", "customers list only their own orders")
+        customer_id = caller.user_id
+    async with resources.unit_of_work() as uow:
+        rows = await db_list_orders(
+            uow.session,
+            customer_id=customer_id,
+            status=status.value if status else None,
+            after=decode_time_cursor(cursor),
+            limit=limit + 1,
+        )
+    page = rows[:limit]
+    return Page[OrderOut](
+        data=[order_out(row) for row in page],
+        next_cursor=time_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None,
+    )
+
+
 @router.get(
     "/{order_id}",
     summary="Get an order",
-    responses={404: {"description": "No such order (or not yours)", **_PROBLEM}},
+    responses={404: {"description": "No such order (or not yours)", **PROBLEM_RESPONSE}},
 )
 async def get_order(order_id: str, caller: CurrentCaller, resources: ResourcesDep) -> OrderOut:
     """The order as it stands now, from the read model."""
@@ -156,7 +194,7 @@ async def get_order(order_id: str, caller: CurrentCaller, resources: ResourcesDe
 @router.get(
     "/{order_id}/events",
     summary="An order's timeline",
-    responses={404: {"description": "No such order (or not yours)", **_PROBLEM}},
+    responses={404: {"description": "No such order (or not yours)", **PROBLEM_RESPONSE}},
 )
 async def get_order_events(
     order_id: str, caller: CurrentCaller, resources: ResourcesDep
@@ -172,8 +210,8 @@ async def get_order_events(
     "/{order_id}/cancel",
     summary="Cancel an order",
     responses={
-        404: {"description": "No such order (or not yours)", **_PROBLEM},
-        409: {"description": "Shipped, delivered or failed: not cancellable", **_PROBLEM},
+        404: {"description": "No such order (or not yours)", **PROBLEM_RESPONSE},
+        409: {"description": "Shipped, delivered or failed: not cancellable", **PROBLEM_RESPONSE},
     },
 )
 async def cancel(
@@ -202,9 +240,9 @@ async def cancel(
     "/{order_id}/review",
     summary="Approve or reject an order held for review",
     responses={
-        403: {"description": "Only ops and admin review orders", **_PROBLEM},
-        404: {"description": "No such order", **_PROBLEM},
-        409: {"description": "The order is not awaiting review", **_PROBLEM},
+        403: {"description": "Only ops and admin review orders", **PROBLEM_RESPONSE},
+        404: {"description": "No such order", **PROBLEM_RESPONSE},
+        409: {"description": "The order is not awaiting review", **PROBLEM_RESPONSE},
     },
 )
 async def review(

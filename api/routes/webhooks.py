@@ -5,21 +5,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import UTC
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 from pydantic import ValidationError
 
 from api.order_commands import forward_carrier_event
-from api.problems import Problem
+from api.problems import PROBLEM_RESPONSE, Problem
 from api.resources import ResourcesDep
-from api.schemas import CarrierEventIn
+from api.schemas.orders import CarrierEventIn
 from db.order_views import find_order_by_tracking
 from workflows.contracts import CarrierEvent
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
-
-_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 def signature_of(body: bytes, secret: str) -> str:
@@ -39,9 +37,9 @@ def signature_of(body: bytes, secret: str) -> str:
         }
     },
     responses={
-        401: {"description": "Missing or bad X-Signature", **_PROBLEM},
-        404: {"description": "Unknown tracking number", **_PROBLEM},
-        422: {"description": "Malformed event", **_PROBLEM},
+        401: {"description": "Missing or bad X-Signature", **PROBLEM_RESPONSE},
+        404: {"description": "Unknown tracking number", **PROBLEM_RESPONSE},
+        422: {"description": "Malformed event", **PROBLEM_RESPONSE},
     },
 )
 async def carrier_event(

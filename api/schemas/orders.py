@@ -1,4 +1,4 @@
-"""Request and response bodies of the public API (see API.md)."""
+"""Bodies of /v1/orders and the carrier webhook."""
 
 from __future__ import annotations
 
@@ -7,13 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.common import Money
+
 MAX_LINES = 100
 MAX_QUANTITY = 1_000
-
-
-class Money(BaseModel):
-    amount: int = Field(description="Amount in minor units (cents).", examples=[1999])
-    currency: str = Field(description="ISO 4217 code.", examples=["USD"])
 
 
 class LineIn(BaseModel):
@@ -116,12 +113,3 @@ class CarrierEventIn(BaseModel):
     tracking_number: str = Field(min_length=1, max_length=64)
     event: Literal["in_transit", "delivered", "exception"]
     occurred_at: datetime
-
-
-class UserOut(BaseModel):
-    id: str
-    email: str
-    name: str
-    role: str
-    tier: str
-    created_at: datetime

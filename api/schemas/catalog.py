@@ -1,0 +1,73 @@
+"""Bodies of /v1/products and /v1/inventory."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas.common import Money
+
+
+class ProductIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: str = Field(
+        min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", examples=["MUG-RED"]
+    )
+    name: str = Field(min_length=1, max_length=200, examples=["Red enamel mug"])
+    description: str | None = Field(None, max_length=5000)
+    price: Money
+    active: bool = True
+
+
+class ProductPatch(BaseModel):
+    """Only the fields sent change. Orders already placed keep the price they were placed at."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=5000)
+    price: Money | None = None
+    active: bool | None = None
+
+
+class ProductOut(BaseModel):
+    sku: str
+    name: str
+    description: str | None
+    price: Money
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class InventoryOut(BaseModel):
+    sku: str
+    on_hand: int = Field(description="Units in the warehouse.")
+    reserved: int = Field(description="Units held for orders not yet shipped.")
+    available: int = Field(description="on_hand - reserved: what can still be ordered.")
+
+
+class InventorySet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on_hand: int = Field(ge=0, le=10**9, examples=[120])
+    reason: str = Field("stock count", min_length=1, max_length=200)
+
+
+class AdjustmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    delta: int = Field(ge=-(10**9), le=10**9, examples=[24])
+    reason: str = Field(min_length=1, max_length=200, examples=["delivery from supplier"])
+
+
+class AdjustmentOut(BaseModel):
+    id: int
+    sku: str
+    delta: int
+    reason: str
+    on_hand_after: int
+    actor_id: str | None
+    created_at: datetime
