@@ -63,6 +63,10 @@ def install_openapi(app: FastAPI) -> None:
                 if operation.get("security"):
                     responses.setdefault("401", _problem("Missing, unknown or revoked API key"))
                     responses.setdefault("403", _problem("The caller's role may not do this"))
+                if "requestBody" in operation:
+                    responses.setdefault("400", _problem("The body is not valid JSON"))
+                if any(p["name"] == "cursor" for p in operation.get("parameters", [])):
+                    responses.setdefault("400", _problem("The cursor is not one the API gave"))
                 if method in ("post", "put", "patch"):
                     responses.setdefault("413", _problem("The body is too large"))
                     responses.setdefault("415", _problem("The body is not JSON"))

@@ -125,7 +125,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
         return problem_response(request, problem)
 
-    @app.exception_handler(sqlalchemy.exc.DBAPIError)
+    @app.exception_handler(sqlalchemy.exc.OperationalError)
+    @app.exception_handler(sqlalchemy.exc.InterfaceError)
     async def on_database(request: Request, exc: sqlalchemy.exc.DBAPIError) -> JSONResponse:
         log.warning("database error on %s: %s", request.url.path, exc.__class__.__name__)
         return problem_response(request, unavailable("database"))

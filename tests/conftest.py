@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from db.engine import make_engine, make_session_factory
 from db.unit_of_work import UnitOfWork
 from settings import Settings
 from temporal_client import connect_temporal
-from tests.stack import Stack
+from tests.stack import SESSION_TASK_QUEUE, Stack
 from worker import activity_handlers, build_worker
 
 
@@ -33,7 +32,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 @pytest.fixture(scope="session")
 def settings(stack: Stack) -> Settings:
     """The settings of the in-process API and worker of the test session."""
-    return stack.settings(task_queue=f"api-tests-{uuid.uuid4().hex[:8]}")
+    return stack.settings(task_queue=SESSION_TASK_QUEUE)
 
 
 def _database_backends() -> list[str]:

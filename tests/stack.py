@@ -25,6 +25,8 @@ SYSTEM_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/orders_test"
 SYSTEM_REDIS_URL = "redis://127.0.0.1:6379/15"
 WEBHOOK_SECRET = "test-webhook-secret"
 PEPPER = "test-pepper"
+# The API process and the in-process worker of the session share this queue.
+SESSION_TASK_QUEUE = "api-tests"
 # Carrier progress in tests: fast, so an order reaches `delivered` in about a second.
 CARRIER_IN_TRANSIT_AFTER = 0.2
 CARRIER_DELIVERED_AFTER = 0.5
@@ -144,7 +146,7 @@ class Stack:
             ports[name] = embedded.free_port()
             self._spawn(name, uvicorn(f"simulators.{name}:app", ports[name]), sim_env)
             setattr(self, f"{name}_url", f"http://127.0.0.1:{ports[name]}")
-        settings = self.settings(task_queue="webhook-api")
+        settings = self.settings(task_queue=SESSION_TASK_QUEUE)
         self._spawn(
             "api", uvicorn("api.app:create_app", api_port, factory=True), self.env(settings)
         )

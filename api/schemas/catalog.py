@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from api.schemas.common import Money
+from api.schemas.common import InputModel, Money
 
 
-class ProductIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ProductIn(InputModel):
     sku: str = Field(
         min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", examples=["MUG-RED"]
     )
@@ -21,10 +19,8 @@ class ProductIn(BaseModel):
     active: bool = True
 
 
-class ProductPatch(BaseModel):
+class ProductPatch(InputModel):
     """Only the fields sent change. Orders already placed keep the price they were placed at."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=5000)
@@ -49,16 +45,12 @@ class InventoryOut(BaseModel):
     available: int = Field(description="on_hand - reserved: what can still be ordered.")
 
 
-class InventorySet(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class InventorySet(InputModel):
     on_hand: int = Field(ge=0, le=10**9, examples=[120])
     reason: str = Field("stock count", min_length=1, max_length=200)
 
 
-class AdjustmentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AdjustmentIn(InputModel):
     delta: int = Field(ge=-(10**9), le=10**9, examples=[24])
     reason: str = Field(min_length=1, max_length=200, examples=["delivery from supplier"])
 

@@ -1,11 +1,28 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import unicodedata
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
-class Money(BaseModel):
+class InputModel(BaseModel):
+    """Base of every request body: unknown fields are refused, and so is text that
+    PostgreSQL cannot store (NUL) or that is not valid Unicode (lone surrogates)."""
+
     model_config = ConfigDict(extra="forbid")
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        if isinstance(value, str) and any(
+            char == "\x00" or unicodedata.category(char) == "Cs" for char in value
+        ):
+            raise ValueError("contains a NUL or an unpaired surrogate character")
+        return value
+
+
+class Money(InputModel):
     amount: int = Field(
         ge=0, le=10**12, description="Amount in minor units (cents).", examples=[1999]
     )

@@ -7,22 +7,20 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.common import Money
+from api.schemas.common import InputModel, Money
 
 MAX_LINES = 100
 MAX_QUANTITY = 1_000
 
 
-class LineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    sku: str = Field(min_length=1, max_length=64, examples=["TSHIRT-M"])
+class LineIn(InputModel):
+    sku: str = Field(
+        min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", examples=["TSHIRT-M"]
+    )
     quantity: int = Field(gt=0, le=MAX_QUANTITY, examples=[2])
 
 
-class AddressIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AddressIn(InputModel):
     name: str = Field(min_length=1, max_length=200, examples=["Ada Lovelace"])
     line1: str = Field(min_length=1, max_length=200, examples=["12 St James's Square"])
     line2: str | None = Field(None, max_length=200)
@@ -33,9 +31,7 @@ class AddressIn(BaseModel):
     )
 
 
-class PaymentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PaymentIn(InputModel):
     token: str = Field(
         min_length=1,
         max_length=200,
@@ -44,9 +40,7 @@ class PaymentIn(BaseModel):
     )
 
 
-class PlaceOrderIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PlaceOrderIn(InputModel):
     items: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
     shipping_address: AddressIn
     payment: PaymentIn
@@ -96,20 +90,19 @@ class OrderEventOut(BaseModel):
     data: dict[str, Any]
 
 
-class CancelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CancelIn(InputModel):
     reason: str | None = Field(None, max_length=500)
 
 
-class ReviewIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ReviewIn(InputModel):
     decision: Literal["approve", "reject"]
     note: str | None = Field(None, max_length=1000)
 
 
-class CarrierEventIn(BaseModel):
+class CarrierEventIn(InputModel):
+    # A tolerant reader: carriers add fields over time.
+    model_config = ConfigDict(extra="ignore")
+
     tracking_number: str = Field(min_length=1, max_length=64)
     event: Literal["in_transit", "delivered", "exception"]
     occurred_at: datetime

@@ -6,12 +6,11 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.common import InputModel
 from domain.users import Role, Tier
 
 
-class UserIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserIn(InputModel):
     email: str = Field(
         max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", examples=["olga@example.com"]
     )

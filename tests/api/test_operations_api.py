@@ -100,3 +100,44 @@ async def test_the_openapi_schema_documents_the_order_routes(http: httpx.AsyncCl
     assert place["summary"] == "Place an order"
     assert {"201", "400", "409", "422", "503"} <= set(place["responses"])
     assert "HTTPBearer" in schema["components"]["securitySchemes"]
+
+
+async def test_a_body_that_is_not_json_is_415(http: httpx.AsyncClient, customer: Caller) -> None:
+    response = await http.post(
+        "/v1/orders",
+        content=b"items=1",
+        headers={**customer.placing(), "Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+    assert response.status_code == 415
+    assert response.json()["type"] == "/problems/unsupported-media-type"
+
+
+async def test_a_streamed_body_past_the_limit_is_413(
+    http: httpx.AsyncClient, customer: Caller
+) -> None:
+    async def chunks() -> Any:
+        for _ in range(100):
+            yield b" " * 1024  # 100 KiB of whitespace, no Content-Length
+
+    response = await http.post(
+        "/v1/orders",
+        content=chunks(),
+        headers={**customer.placing(), "Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 413
+    assert response.json()["type"] == "/problems/payload-too-large"
+
+
+async def test_text_postgresql_cannot_store_is_422_not_a_server_error(
+    http: httpx.AsyncClient, customer: Caller, session_uow: Any
+) -> None:
+    sku = await add_product(session_uow)
+    body = order_body((sku, 1))
+    body["shipping_address"] = {**body["shipping_address"], "name": "Ada\u0000"}
+
+    response = await http.post("/v1/orders", json=body, headers=customer.placing())
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/shipping_address/name"
