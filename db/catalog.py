@@ -22,7 +22,7 @@ class ProductRepository:
     def add(self, product: ProductRow) -> None:
         self._session.add(product)
 
-    async def list(
+    async def page(
         self, *, active: bool | None, after_sku: str | None, limit: int
     ) -> list[ProductRow]:
         query = select(ProductRow)

@@ -32,12 +32,16 @@ class UserRepository:
         )
         return found is not None
 
-    async def list(self, *, after: tuple[datetime, str] | None, limit: int) -> list[UserRow]:
+    async def page(self, *, after: tuple[datetime, str] | None, limit: int) -> list[UserRow]:
         query = select(UserRow)
         if after is not None:
             query = query.where(tuple_(UserRow.created_at, UserRow.id) > tuple_(*after))
         query = query.order_by(UserRow.created_at, UserRow.id).limit(limit)
         return list(await self._session.scalars(query))
+
+    async def keys_of(self, user_id: str) -> list[ApiKeyRow]:
+        query = select(ApiKeyRow).where(ApiKeyRow.user_id == user_id)
+        return list(await self._session.scalars(query.order_by(ApiKeyRow.created_at)))
 
     async def get_key(self, key_id: str) -> ApiKeyRow | None:
         return await self._session.get(ApiKeyRow, key_id)

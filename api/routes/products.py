@@ -77,7 +77,7 @@ async def list_products(
     """In sku order."""
     position = decode_cursor(cursor, 1)
     async with resources.unit_of_work() as uow:
-        rows = await uow.products.list(
+        rows = await uow.products.page(
             active=active, after_sku=position[0] if position else None, limit=limit + 1
         )
     page = rows[:limit]

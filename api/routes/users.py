@@ -9,7 +9,7 @@ from api.auth import AdminCaller, CurrentCaller
 from api.pagination import CursorParam, Limit, Page, decode_time_cursor, time_cursor
 from api.problems import PROBLEM_RESPONSE, Problem
 from api.resources import ResourcesDep
-from api.schemas.users import ApiKeyCreated, UserCreated, UserIn, UserOut
+from api.schemas.users import ApiKeyCreated, ApiKeyOut, UserCreated, UserIn, UserOut
 from db.accounts import add_key, create_user
 from domain.api_keys import generate_key
 
@@ -52,7 +52,7 @@ async def list_users(
     """Oldest first."""
     after = decode_time_cursor(cursor)
     async with resources.unit_of_work() as uow:
-        rows = await uow.users.list(after=after, limit=limit + 1)
+        rows = await uow.users.page(after=after, limit=limit + 1)
     page = rows[:limit]
     next_cursor = time_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
     return Page[UserOut](data=[UserOut.model_validate(u) for u in page], next_cursor=next_cursor)
@@ -94,6 +94,22 @@ async def post_api_key(
     return ApiKeyCreated(
         id=row.id, api_key=key.secret, prefix=key.prefix, created_at=row.created_at
     )
+
+
+@router.get(
+    "/v1/users/{user_id}/api-keys",
+    summary="List a user's API keys",
+    responses={404: {"description": "No such user", **PROBLEM_RESPONSE}},
+)
+async def list_api_keys(
+    user_id: str, caller: AdminCaller, resources: ResourcesDep
+) -> list[ApiKeyOut]:
+    """Prefixes, creation, last use and revocation of each key; never the secrets."""
+    async with resources.unit_of_work() as uow:
+        if await uow.users.get(user_id) is None:
+            raise _no_user(user_id)
+        keys = await uow.users.keys_of(user_id)
+    return [ApiKeyOut.model_validate(key) for key in keys]
 
 
 @router.delete(

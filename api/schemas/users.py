@@ -40,3 +40,13 @@ class ApiKeyCreated(BaseModel):
     api_key: str = Field(description="Shown once; only its hash is stored.")
     prefix: str = Field(description="The first characters, safe to show support staff.")
     created_at: datetime
+
+
+class ApiKeyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    prefix: str = Field(description="The first characters of the key, to tell keys apart.")
+    created_at: datetime
+    last_used_at: datetime | None = Field(description="Updated at most once a minute.")
+    revoked_at: datetime | None

@@ -33,6 +33,7 @@ ROUTES = [
     Route("POST", "/v1/users", ADMIN, "new_user"),
     Route("GET", "/v1/users/{user}", ADMIN),
     Route("POST", "/v1/users/{user}/api-keys", ADMIN),
+    Route("GET", "/v1/users/{user}/api-keys", ADMIN),
     Route("DELETE", "/v1/api-keys/{key}", ADMIN),
     Route("GET", "/v1/products", ALL),
     Route("POST", "/v1/products", ADMIN, "new_product"),

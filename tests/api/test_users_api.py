@@ -88,6 +88,11 @@ async def test_a_revoked_key_is_refused_at_once_on_every_replica(
         assert (await http.get("/v1/users/me", headers=auth)).status_code == 401
         assert (await replica.get("/v1/users/me", headers=auth)).status_code == 401
     assert (await http.get("/v1/users/me", headers=customer.auth)).status_code == 200
+    keys = (await http.get(f"/v1/users/{customer.id}/api-keys", headers=admin.auth)).json()
+    by_id = {k["id"]: k for k in keys}
+    assert by_id[issued.json()["id"]]["revoked_at"] is not None
+    assert by_id[issued.json()["id"]]["last_used_at"] is not None
+    assert all("api_key" not in k for k in keys)
 
 
 async def test_unknown_users_and_keys_are_404(http: httpx.AsyncClient, admin: Caller) -> None:
