@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 
+from api.problems import PROBLEM_RESPONSE
 from api.resources import Resources, ResourcesDep
 
 router = APIRouter(tags=["operations"])
@@ -25,7 +26,9 @@ async def livez() -> dict[str, str]:
 @router.get(
     "/readyz",
     summary="Can the process serve",
-    responses={503: {"description": "A dependency is unreachable; `checks` names it"}},
+    responses={
+        503: {"description": "A dependency is unreachable; `checks` names it", **PROBLEM_RESPONSE}
+    },
 )
 async def readyz(resources: ResourcesDep) -> JSONResponse:
     """Checks PostgreSQL, Redis and Temporal in parallel, each with a short timeout."""

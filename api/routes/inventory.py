@@ -34,6 +34,7 @@ def inventory_out(item: StockItem) -> InventoryOut:
 
 @router.get("/{sku}", summary="Stock of a sku", responses=_NOT_FOUND)
 async def get_inventory(sku: str, caller: OpsCaller, resources: ResourcesDep) -> InventoryOut:
+    """Units on hand, held for orders, and still available to order."""
     async with resources.unit_of_work() as uow:
         item = await uow.stock.get(sku)
     if item is None:

@@ -70,6 +70,7 @@ async def me(caller: CurrentCaller, resources: ResourcesDep) -> UserOut:
     responses={404: {"description": "No such user", **PROBLEM_RESPONSE}},
 )
 async def get_user(user_id: str, caller: AdminCaller, resources: ResourcesDep) -> UserOut:
+    """One user, by id."""
     return await _user(resources, user_id)
 
 

@@ -93,8 +93,19 @@ async def test_unknown_routes_and_methods_are_problems(http: httpx.AsyncClient) 
     assert wrong_method.json()["type"] == "/problems/method-not-allowed"
 
 
-async def test_the_openapi_schema_documents_the_order_routes(http: httpx.AsyncClient) -> None:
+async def test_the_openapi_schema_documents_every_operation(http: httpx.AsyncClient) -> None:
     schema = (await http.get("/openapi.json")).json()
+
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            assert operation.get("summary") and operation.get("description"), where
+            problems = [
+                status
+                for status, response in operation["responses"].items()
+                if status >= "400" and "application/problem+json" in response.get("content", {})
+            ]
+            assert problems or path == "/livez", where
 
     place = schema["paths"]["/v1/orders"]["post"]
     assert place["summary"] == "Place an order"
