@@ -60,6 +60,19 @@ class Settings(BaseSettings):
     capture_retry_bound: timedelta = timedelta(hours=24)
     compensation_retry_bound: timedelta = timedelta(days=7)
 
+    # Rate limits: a token bucket per caller, `quota` requests per `window`, refilled
+    # continuously. Keys are "role:tier" (customers) or "role".
+    rate_limit_window: int = 60
+    rate_limits: dict[str, int] = {
+        "customer:standard": 120,
+        "customer:premium": 600,
+        "ops": 1200,
+        "admin": 1200,
+    }
+    # What to do when Redis cannot be asked: let requests through (and log and count
+    # it) or refuse them with 503.
+    rate_limit_fail_open: bool = True
+
     # HTTP edge.
     max_body_bytes: int = 64 * 1024
     placement_timeout: timedelta = timedelta(seconds=15)

@@ -17,6 +17,7 @@ from api.body_limit import BodyLimitMiddleware
 from api.content_type import JsonOnlyMiddleware
 from api.openapi import install_openapi
 from api.problems import install_problem_handlers
+from api.rate_limit import RateLimiter, RateLimitHeadersMiddleware
 from api.resources import Resources
 from api.routes import health, inventory, orders, products, users, webhooks
 from db.accounts import ensure_user_with_key
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sessions=make_session_factory(engine),
             temporal=await connect_temporal(settings, lazy=True),
             redis=redis,
+            rate_limiter=RateLimiter(redis, settings),
         )
         app.state.resources = resources
         await _bootstrap_admin(resources)
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         lifespan=lifespan,
     )
+    app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(JsonOnlyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_problem_handlers(app)

@@ -38,6 +38,8 @@ async def current_caller(
         raise _unauthorized("the API key is unknown or revoked")
     caller = Caller(user.id, Role(user.role), Tier(user.tier), user.email)
     request.state.caller = caller
+    # Every authenticated request spends a token; its answer carries the bucket's state.
+    request.state.rate_limit = await resources.rate_limiter.check(caller)
     return caller
 
 

@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
+from api.rate_limit import RateLimiter
 from db.unit_of_work import UnitOfWork
 from settings import Settings
 
@@ -21,6 +22,7 @@ class Resources:
     sessions: async_sessionmaker[AsyncSession]
     temporal: Client
     redis: Redis
+    rate_limiter: RateLimiter
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)

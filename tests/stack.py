@@ -72,6 +72,8 @@ class Stack:
             "compensation_retry_bound": timedelta(seconds=30),
             "placement_timeout": timedelta(seconds=20),
             "update_wait": timedelta(seconds=20),
+            # Tests poll hard; the rate-limit tests set their own small quotas.
+            "rate_limits": {"customer": 100_000, "ops": 100_000, "admin": 100_000},
         }
         values.update(overrides)
         return Settings(**values)
