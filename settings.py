@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     # it) or refuse them with 503.
     rate_limit_fail_open: bool = True
 
+    # How long an Idempotency-Key names its order; after that the key is new again.
+    idempotency_window: timedelta = timedelta(hours=24)
+
     # HTTP edge.
     max_body_bytes: int = 64 * 1024
     placement_timeout: timedelta = timedelta(seconds=15)

@@ -18,6 +18,7 @@ import httpx
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.housekeeping import HousekeepingActivities
 from activities.notify import NotificationActivities
 from activities.order_status import OrderStatusActivities
 from activities.payment import PaymentActivities
@@ -28,8 +29,10 @@ from activities.shipping import ShippingActivities
 from activities.stock import StockActivities
 from db.engine import make_engine, make_session_factory
 from db.unit_of_work import UnitOfWork
+from schedules import ensure_schedules
 from settings import Settings, get_settings
 from temporal_client import connect_temporal
+from workflows.housekeeping import PurgeIdempotencyKeysWorkflow
 from workflows.order_workflow import OrderWorkflow
 
 log = logging.getLogger("orders.worker")
@@ -59,6 +62,7 @@ async def activity_handlers(settings: Settings) -> AsyncIterator[Sequence[Any]]:
         shipping = ShippingActivities(uow, carrier)
         status = OrderStatusActivities(uow)
         notify = NotificationActivities(uow, email)
+        housekeeping = HousekeepingActivities(uow)
         yield [
             stock.reserve_stock,
             stock.release_stock,
@@ -72,6 +76,7 @@ async def activity_handlers(settings: Settings) -> AsyncIterator[Sequence[Any]]:
             shipping.record_carrier_event,
             shipping.cancel_shipment,
             notify.send_notification,
+            housekeeping.purge_expired_idempotency_keys,
         ]
 
 
@@ -79,7 +84,7 @@ def build_worker(client: Client, settings: Settings, activities: Sequence[Any]) 
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[OrderWorkflow],
+        workflows=[OrderWorkflow, PurgeIdempotencyKeysWorkflow],
         activities=activities,
         graceful_shutdown_timeout=timedelta(seconds=10),
     )
@@ -87,6 +92,7 @@ def build_worker(client: Client, settings: Settings, activities: Sequence[Any]) 
 
 async def run(settings: Settings) -> None:
     client = await connect_temporal(settings)
+    await ensure_schedules(client, settings)
     async with activity_handlers(settings) as activities:
         worker = build_worker(client, settings, activities)
         stop = asyncio.Event()

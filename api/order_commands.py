@@ -11,6 +11,7 @@ from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
     WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
     WorkflowUpdateStage,
 )
 from temporalio.common import Priority, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -90,7 +91,7 @@ async def place_order(client: Client, settings: Settings, order: OrderWorkflowIn
         raise WorkflowClosed() from error
     except WorkflowUpdateFailedError as error:
         raise _problem_from_update(error) from error
-    except TimeoutError as error:
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError) as error:
         raise Problem(
             503,
             "/problems/placement-pending",
@@ -151,7 +152,7 @@ async def _update(
         return await asyncio.wait_for(pending.result(), settings.update_wait.total_seconds())
     except WorkflowUpdateFailedError as error:
         raise _problem_from_update(error) from error
-    except TimeoutError:
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         return None
 
 

@@ -155,3 +155,16 @@ class StockAdjustmentRow(Base):
     on_hand_after: Mapped[int] = mapped_column(Integer)
     actor_id: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class IdempotencyKeyRow(Base):
+    """A caller's Idempotency-Key, bound to one order until it expires."""
+
+    __tablename__ = "idempotency_keys"
+
+    caller_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(40))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(index=True)

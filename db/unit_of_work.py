@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.catalog import ProductRepository
+from db.idempotency import IdempotencyRepository
 from db.orders import OrderRepository
 from db.stock import StockRepository
 from db.users import UserRepository
@@ -17,6 +18,7 @@ class UnitOfWork:
     stock: StockRepository
     products: ProductRepository
     users: UserRepository
+    idempotency: IdempotencyRepository
     session: AsyncSession
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
@@ -28,6 +30,7 @@ class UnitOfWork:
         self.stock = StockRepository(self.session)
         self.products = ProductRepository(self.session)
         self.users = UserRepository(self.session)
+        self.idempotency = IdempotencyRepository(self.session)
         return self
 
     async def __aexit__(

@@ -114,3 +114,13 @@ class CloseOrder:
 class SendNotification:
     order_id: str
     milestone: str
+
+
+@dataclass(frozen=True)
+class PurgeExpiredKeys:
+    """Deletes idempotency keys whose window has passed."""
+
+
+@dataclass(frozen=True)
+class KeysPurged:
+    deleted: int

@@ -1,18 +1,11 @@
-"""Ids and fingerprints that make a retried request land on the same order."""
+"""Ids, and the fingerprint that tells a retried request from a different one."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import secrets
 from typing import Any
-
-
-def order_id_for(caller_id: str, idempotency_key: str) -> str:
-    """The same caller with the same key always names the same order."""
-    digest = hashlib.sha256(f"{caller_id}\x00{idempotency_key}".encode()).digest()
-    return "ord_" + base64.b32encode(digest[:15]).decode().lower()
 
 
 def workflow_id_for(order_id: str) -> str:

@@ -24,7 +24,7 @@ from db.order_views import list_orders as db_list_orders
 from db.tables import OrderRow
 from domain import events
 from domain.commands import LineRequest
-from domain.identity import order_id_for, request_fingerprint
+from domain.identity import new_id, request_fingerprint
 from domain.order import Address, OrderStatus
 from domain.users import Caller, Role, Tier
 from workflows.contracts import CancelRequest, OrderWorkflowInput, ReviewDecision
@@ -75,24 +75,28 @@ async def place(
             "POST /v1/orders needs an Idempotency-Key header (1 to 255 characters)",
         )
     fingerprint = request_fingerprint(body.model_dump(mode="json"))
-    order_id = order_id_for(caller.user_id, idempotency_key)
     async with resources.unit_of_work() as uow:
-        existing = await find_order(uow.session, order_id)
-        if existing is not None:
-            return await _replay(resources, existing, fingerprint, response)
-        customer_id, tier = await _customer_for(resources, caller, body.customer_id)
-        products = await uow.products.get_many(item.sku for item in body.items)
-    not_for_sale = [
-        {"pointer": f"/items/{index}/sku", "detail": f"{item.sku} is unknown or not for sale"}
-        for index, item in enumerate(body.items)
-        if item.sku not in products
-        or not products[item.sku].active
-        or products[item.sku].currency != resources.settings.currency
-    ]
-    if not_for_sale:
-        raise Problem(
-            422, "/problems/validation", "some items cannot be ordered", errors=not_for_sale
+        claim = await uow.idempotency.live(caller.user_id, idempotency_key)
+        existing = await find_order(uow.session, claim.order_id) if claim else None
+    if claim is not None and claim.fingerprint != fingerprint:
+        raise _key_reused()
+    if existing is not None:
+        return await _replay(resources, existing, fingerprint, response)
+
+    customer_id, tier = await _customer_for(resources, caller, body.customer_id)
+    await _check_for_sale(resources, body)
+    async with resources.unit_of_work() as uow:
+        claim = await uow.idempotency.claim(
+            caller.user_id,
+            idempotency_key,
+            new_id("ord"),
+            fingerprint,
+            resources.settings.idempotency_window,
         )
+        await uow.commit()
+    if claim.fingerprint != fingerprint:  # a concurrent first use with another body won
+        raise _key_reused()
+    order_id = claim.order_id
 
     address = body.shipping_address
     try:
@@ -296,16 +300,37 @@ async def _customer_for(
     return customer.id, Tier(customer.tier).value
 
 
+async def _check_for_sale(resources: Resources, body: PlaceOrderIn) -> None:
+    """Unknown, inactive or foreign-currency skus: 422, before anything is written."""
+    async with resources.unit_of_work() as uow:
+        products = await uow.products.get_many(item.sku for item in body.items)
+    not_for_sale = [
+        {"pointer": f"/items/{index}/sku", "detail": f"{item.sku} is unknown or not for sale"}
+        for index, item in enumerate(body.items)
+        if item.sku not in products
+        or not products[item.sku].active
+        or products[item.sku].currency != resources.settings.currency
+    ]
+    if not_for_sale:
+        raise Problem(
+            422, "/problems/validation", "some items cannot be ordered", errors=not_for_sale
+        )
+
+
+def _key_reused() -> Problem:
+    return Problem(
+        422,
+        "/problems/idempotency-key-reused",
+        "this Idempotency-Key was used with a different request body",
+    )
+
+
 async def _replay(
     resources: Resources, row: OrderRow, fingerprint: str, response: Response
 ) -> OrderOut:
     """The first answer again, for the same key and body."""
     if row.fingerprint != fingerprint:
-        raise Problem(
-            422,
-            "/problems/idempotency-key-reused",
-            "this Idempotency-Key was used with a different request body",
-        )
+        raise _key_reused()
     headers = {"Idempotent-Replayed": "true"}
     if row.failure_reason == "out_of_stock":
         async with resources.unit_of_work() as uow:

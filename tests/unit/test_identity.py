@@ -1,15 +1,7 @@
 from __future__ import annotations
 
 from domain.api_keys import generate_key, hash_key
-from domain.identity import order_id_for, request_fingerprint
-
-
-def test_the_same_caller_and_key_name_the_same_order() -> None:
-    assert order_id_for("usr_1", "key-1") == order_id_for("usr_1", "key-1")
-
-
-def test_keys_are_scoped_to_the_caller() -> None:
-    assert order_id_for("usr_1", "key-1") != order_id_for("usr_2", "key-1")
+from domain.identity import request_fingerprint
 
 
 def test_the_fingerprint_ignores_key_order_but_not_values() -> None:

@@ -15,7 +15,7 @@ from temporalio.client import Client, WorkflowHandle
 
 from api.order_commands import place_order, saga_policy
 from domain.commands import LineRequest
-from domain.identity import order_id_for, request_fingerprint, workflow_id_for
+from domain.identity import new_id, request_fingerprint, workflow_id_for
 from domain.order import Address
 from settings import Settings
 from tests.factories import add_product, add_user
@@ -46,7 +46,7 @@ class Saga:
         key = key or uuid.uuid4().hex
         body = {"lines": lines, "token": token, "address": dataclasses.asdict(address)}
         return OrderWorkflowInput(
-            order_id=order_id_for(self.customer_id, key),
+            order_id=new_id("ord"),
             customer_id=self.customer_id,
             customer_tier="standard",
             lines=[LineRequest(sku, quantity) for sku, quantity in lines],

@@ -1,0 +1,83 @@
+"""Idempotency keys are honoured for a window; after it the same key is a new order."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.testing import ActivityEnvironment
+from temporalio.worker import Worker
+
+from activities.housekeeping import HousekeepingActivities
+from domain.commands import PurgeExpiredKeys
+from schedules import PURGE_KEYS_SCHEDULE, ensure_schedules
+from settings import Settings
+from tests.api.conftest import Caller, api_client, order_body
+from tests.factories import add_product
+
+
+async def test_a_key_replays_inside_its_window_and_is_new_after_it(
+    settings: Settings, worker: Worker, customer: Caller, session_uow: Any
+) -> None:
+    sku = await add_product(session_uow, on_hand=10)
+    body = order_body((sku, 1))
+    short = settings.model_copy(update={"idempotency_window": timedelta(seconds=2)})
+    async with api_client(short) as http:
+        first = await http.post("/v1/orders", json=body, headers=customer.placing("window-key"))
+        inside = await http.post("/v1/orders", json=body, headers=customer.placing("window-key"))
+        await asyncio.sleep(2.5)
+        after = await http.post("/v1/orders", json=body, headers=customer.placing("window-key"))
+
+    assert (first.status_code, inside.status_code, after.status_code) == (201, 201, 201)
+    assert inside.json()["id"] == first.json()["id"]
+    assert inside.headers["Idempotent-Replayed"] == "true"
+    assert after.json()["id"] != first.json()["id"]
+    assert "Idempotent-Replayed" not in after.headers
+
+
+async def test_after_its_window_a_key_may_carry_another_body(
+    settings: Settings, worker: Worker, customer: Caller, session_uow: Any
+) -> None:
+    sku = await add_product(session_uow, on_hand=10)
+    short = settings.model_copy(update={"idempotency_window": timedelta(seconds=1)})
+    async with api_client(short) as http:
+        await http.post("/v1/orders", json=order_body((sku, 1)), headers=customer.placing("k2"))
+        reused = await http.post(
+            "/v1/orders", json=order_body((sku, 2)), headers=customer.placing("k2")
+        )
+        await asyncio.sleep(1.5)
+        renewed = await http.post(
+            "/v1/orders", json=order_body((sku, 2)), headers=customer.placing("k2")
+        )
+
+    assert reused.status_code == 422
+    assert renewed.status_code == 201 and renewed.json()["items"][0]["quantity"] == 2
+
+
+async def test_the_purge_deletes_expired_keys_only(
+    settings: Settings, customer: Caller, session_uow: Any
+) -> None:
+    async with session_uow() as uow:
+        await uow.idempotency.claim(customer.id, "old", "ord_old", "f" * 64, timedelta(0))
+        await uow.idempotency.claim(customer.id, "live", "ord_live", "f" * 64, timedelta(hours=1))
+        await uow.commit()
+
+    purged = await ActivityEnvironment().run(
+        HousekeepingActivities(session_uow).purge_expired_idempotency_keys, PurgeExpiredKeys()
+    )
+
+    assert purged.deleted >= 1
+    async with session_uow() as uow:
+        assert await uow.idempotency.live(customer.id, "live") is not None
+        assert await uow.idempotency.live(customer.id, "old") is None
+
+
+async def test_workers_register_the_purge_schedule_once(client: Client, settings: Settings) -> None:
+    await ensure_schedules(client, settings)
+    await ensure_schedules(client, settings)
+
+    description = await client.get_schedule_handle(PURGE_KEYS_SCHEDULE).describe()
+
+    assert description.schedule.spec.intervals[0].every == timedelta(hours=1)
