@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     # it) or refuse them with 503.
     rate_limit_fail_open: bool = True
 
+    # Load shedding of order creation, by customer tier: past either bound (requests in
+    # flight in this API process, workflow tasks waiting in the order task queue) new
+    # orders get 503 + Retry-After. Standard orders are shed before premium ones.
+    shed_in_flight: dict[str, int] = {"standard": 200, "premium": 400}
+    shed_backlog: dict[str, int] = {"standard": 2_000, "premium": 10_000}
+    shed_retry_after: int = 5
+
     # How long an Idempotency-Key names its order; after that the key is new again.
     idempotency_window: timedelta = timedelta(hours=24)
 

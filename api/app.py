@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.body_limit import BodyLimitMiddleware
 from api.content_type import JsonOnlyMiddleware
+from api.load_shedding import InFlight, InFlightMiddleware, LoadShedder
 from api.openapi import install_openapi
 from api.problems import install_problem_handlers
 from api.rate_limit import RateLimiter, RateLimitHeadersMiddleware
@@ -33,6 +34,7 @@ BOOTSTRAP_ADMIN_EMAIL = "admin@bootstrap.local"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    in_flight = InFlight()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -41,13 +43,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redis = Redis.from_url(
             settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
         )
+        temporal = await connect_temporal(settings, lazy=True)
         resources = Resources(
             settings=settings,
             engine=engine,
             sessions=make_session_factory(engine),
-            temporal=await connect_temporal(settings, lazy=True),
+            temporal=temporal,
             redis=redis,
             rate_limiter=RateLimiter(redis, settings),
+            shedder=LoadShedder(temporal, settings, in_flight),
         )
         app.state.resources = resources
         await _bootstrap_admin(resources)
@@ -68,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(RateLimitHeadersMiddleware)
+    app.add_middleware(InFlightMiddleware, in_flight=in_flight)
     app.add_middleware(JsonOnlyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_problem_handlers(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 RATE_LIMITED = Counter(
     "orders_rate_limited_requests_total",
@@ -18,3 +18,4 @@ SHED_REQUESTS = Counter(
     "Order creations answered 503 because the service was shedding load.",
     ["tier"],
 )
+IN_FLIGHT = Gauge("orders_http_requests_in_flight", "HTTP requests being served right now.")

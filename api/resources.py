@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
+from api.load_shedding import LoadShedder
 from api.rate_limit import RateLimiter
 from db.unit_of_work import UnitOfWork
 from settings import Settings
@@ -23,6 +24,7 @@ class Resources:
     temporal: Client
     redis: Redis
     rate_limiter: RateLimiter
+    shedder: LoadShedder
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)

@@ -84,6 +84,7 @@ async def place(
         return await _replay(resources, existing, fingerprint, response)
 
     customer_id, tier = await _customer_for(resources, caller, body.customer_id)
+    await resources.shedder.admit(Tier(tier))
     await _check_for_sale(resources, body)
     async with resources.unit_of_work() as uow:
         claim = await uow.idempotency.claim(
