@@ -40,7 +40,16 @@ class Settings(BaseSettings):
     temporal_api_key: str | None = Field(None, validation_alias=_env("TEMPORAL_API_KEY"))
     task_queue: str = "orders"
 
-    # Providers.
+    # Providers. Their calls run on their own task queues, capped per second across
+    # every worker polling them (Temporal enforces it on the server).
+    payment_task_queue: str = "orders-payment"
+    carrier_task_queue: str = "orders-carrier"
+    email_task_queue: str = "orders-email"
+    provider_rate_limits: dict[str, float] = {"payment": 50.0, "carrier": 20.0, "email": 100.0}
+    max_concurrent_activities: int = 100
+    # Per-activity overrides of workflows/policies.py, e.g.
+    # {"authorize_payment": {"start_to_close_seconds": 20, "maximum_attempts": 8}}
+    activity_policies: dict[str, dict[str, float]] = {}
     payment_url: str = "http://127.0.0.1:8101"
     carrier_url: str = "http://127.0.0.1:8102"
     email_url: str = "http://127.0.0.1:8103"

@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -38,8 +39,18 @@ from workflows.order_workflow import OrderWorkflow
 log = logging.getLogger("orders.worker")
 
 
+@dataclass(frozen=True)
+class ActivityHandlers:
+    """Every activity, grouped by the task queue it is served on."""
+
+    core: list[Any]
+    payment: list[Any]
+    carrier: list[Any]
+    email: list[Any]
+
+
 @asynccontextmanager
-async def activity_handlers(settings: Settings) -> AsyncIterator[Sequence[Any]]:
+async def activity_handlers(settings: Settings) -> AsyncIterator[ActivityHandlers]:
     """Every activity, bound to one engine and one HTTP client per provider."""
     async with AsyncExitStack() as stack:
         engine = make_engine(settings.database_url)
@@ -63,46 +74,82 @@ async def activity_handlers(settings: Settings) -> AsyncIterator[Sequence[Any]]:
         status = OrderStatusActivities(uow)
         notify = NotificationActivities(uow, email)
         housekeeping = HousekeepingActivities(uow)
-        yield [
-            stock.reserve_stock,
-            stock.release_stock,
-            status.request_review,
-            status.record_review,
-            status.close_order,
-            payment.authorize_payment,
-            payment.capture_payment,
-            payment.void_payment,
-            shipping.create_shipment,
-            shipping.record_carrier_event,
-            shipping.cancel_shipment,
-            notify.send_notification,
-            housekeeping.purge_expired_idempotency_keys,
-        ]
+        yield ActivityHandlers(
+            core=[
+                stock.reserve_stock,
+                stock.release_stock,
+                status.request_review,
+                status.record_review,
+                status.close_order,
+                shipping.record_carrier_event,
+                housekeeping.purge_expired_idempotency_keys,
+            ],
+            payment=[payment.authorize_payment, payment.capture_payment, payment.void_payment],
+            carrier=[shipping.create_shipment, shipping.cancel_shipment],
+            email=[notify.send_notification],
+        )
 
 
-def build_worker(client: Client, settings: Settings, activities: Sequence[Any]) -> Worker:
-    return Worker(
-        client,
-        task_queue=settings.task_queue,
-        workflows=[OrderWorkflow, PurgeIdempotencyKeysWorkflow],
-        activities=activities,
-        graceful_shutdown_timeout=timedelta(seconds=10),
-    )
+def build_workers(client: Client, settings: Settings, handlers: ActivityHandlers) -> list[Worker]:
+    """One worker for the workflows and database steps, one per provider queue."""
+    common: dict[str, Any] = {
+        "max_concurrent_activities": settings.max_concurrent_activities,
+        "graceful_shutdown_timeout": timedelta(seconds=10),
+    }
+    limits = settings.provider_rate_limits
+    return [
+        Worker(
+            client,
+            task_queue=settings.task_queue,
+            workflows=[OrderWorkflow, PurgeIdempotencyKeysWorkflow],
+            activities=handlers.core,
+            **common,
+        ),
+        *(
+            Worker(
+                client,
+                task_queue=queue,
+                activities=activities,
+                # Caps the calls of all workers together: the provider's published limit.
+                max_task_queue_activities_per_second=limits.get(provider),
+                **common,
+            )
+            for provider, queue, activities in (
+                ("payment", settings.payment_task_queue, handlers.payment),
+                ("carrier", settings.carrier_task_queue, handlers.carrier),
+                ("email", settings.email_task_queue, handlers.email),
+            )
+        ),
+    ]
+
+
+@asynccontextmanager
+async def running_workers(client: Client, settings: Settings) -> AsyncIterator[list[Worker]]:
+    """Every worker of this process, polling until the block ends."""
+    async with activity_handlers(settings) as handlers, AsyncExitStack() as stack:
+        workers = build_workers(client, settings, handlers)
+        for worker in workers:
+            await stack.enter_async_context(worker)
+        yield workers
 
 
 async def run(settings: Settings) -> None:
     client = await connect_temporal(settings)
     await ensure_schedules(client, settings)
-    async with activity_handlers(settings) as activities:
-        worker = build_worker(client, settings, activities)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        async with worker:
-            log.info("worker polling task queue %s", settings.task_queue)
-            await stop.wait()
-            log.info("worker stopping: finishing running activities")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with running_workers(client, settings):
+        log.info(
+            "worker polling %s, %s, %s and %s",
+            settings.task_queue,
+            settings.payment_task_queue,
+            settings.carrier_task_queue,
+            settings.email_task_queue,
+        )
+        await stop.wait()
+        log.info("worker stopping: finishing running activities")
 
 
 def main() -> None:

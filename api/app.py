@@ -17,6 +17,7 @@ from api.body_limit import BodyLimitMiddleware
 from api.content_type import JsonOnlyMiddleware
 from api.load_shedding import InFlight, InFlightMiddleware, LoadShedder
 from api.openapi import install_openapi
+from api.order_commands import saga_policy
 from api.problems import install_problem_handlers
 from api.rate_limit import RateLimiter, RateLimitHeadersMiddleware
 from api.resources import Resources
@@ -34,6 +35,7 @@ BOOTSTRAP_ADMIN_EMAIL = "admin@bootstrap.local"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    saga_policy(settings)  # refuses a bad ORDERS_ACTIVITY_POLICIES before serving anything
     in_flight = InFlight()
 
     @asynccontextmanager

@@ -32,6 +32,7 @@ from workflows.contracts import (
     ReviewDecision,
     SagaPolicy,
 )
+from workflows.policies import resolve_steps
 
 WORKFLOW = "OrderWorkflow"
 PREMIUM_PRIORITY = 1
@@ -50,6 +51,12 @@ def saga_policy(settings: Settings) -> SagaPolicy:
         shipping_bound_seconds=settings.shipping_retry_bound.total_seconds(),
         capture_bound_seconds=settings.capture_retry_bound.total_seconds(),
         compensation_bound_seconds=settings.compensation_retry_bound.total_seconds(),
+        steps=resolve_steps(settings.activity_policies),
+        provider_queues={
+            "payment": settings.payment_task_queue,
+            "carrier": settings.carrier_task_queue,
+            "email": settings.email_task_queue,
+        },
     )
 
 

@@ -7,6 +7,7 @@ twice per operation before it succeeds. Run: `uvicorn simulators.payment:app`.
 from __future__ import annotations
 
 import secrets
+import time
 from collections import Counter
 from typing import Annotated, Any
 
@@ -63,7 +64,7 @@ async def authorize(body: AuthorizeRequest, idempotency_key: IdempotencyKey = No
 
     async def perform() -> tuple[int, dict[str, Any]]:
         if body.token == "tok_declined":
-            operations.append({"op": "decline", "reference": body.reference})
+            operations.append({"op": "decline", "reference": body.reference, "at": time.time()})
             return 402, {"error": "card_declined", "reference": body.reference}
         if body.token not in ("tok_ok", "tok_flaky"):
             return 402, {"error": "invalid_token", "reference": body.reference}
@@ -76,7 +77,9 @@ async def authorize(body: AuthorizeRequest, idempotency_key: IdempotencyKey = No
             "status": "authorized",
         }
         authorizations[auth["id"]] = auth
-        operations.append({"op": "authorize", "id": auth["id"], "amount": body.amount})
+        operations.append(
+            {"op": "authorize", "id": auth["id"], "amount": body.amount, "at": time.time()}
+        )
         return 201, auth
 
     return await state.idempotent("authorize", idempotency_key, perform)
@@ -98,7 +101,9 @@ async def _transition(
         if auth["status"] not in allowed_from:
             return 409, {"error": f"cannot {operation} an authorization that is {auth['status']}"}
         auth["status"] = to
-        operations.append({"op": operation, "id": auth_id, "amount": auth["amount"]})
+        operations.append(
+            {"op": operation, "id": auth_id, "amount": auth["amount"], "at": time.time()}
+        )
         return 200, auth
 
     return await state.idempotent(f"{operation}:{auth_id}", key, perform)

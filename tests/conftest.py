@@ -16,7 +16,7 @@ from db.unit_of_work import UnitOfWork
 from settings import Settings
 from temporal_client import connect_temporal
 from tests.stack import SESSION_TASK_QUEUE, Stack
-from worker import activity_handlers, build_worker
+from worker import running_workers
 
 
 @pytest.fixture(scope="session")
@@ -75,11 +75,9 @@ async def client(settings: Settings) -> Client:
 
 @pytest.fixture(scope="session")
 async def worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
-    """One worker on the session's task queue, for API tests."""
-    async with activity_handlers(settings) as activities:
-        worker = build_worker(client, settings, activities)
-        async with worker:
-            yield worker
+    """The workers of the session's task queues, for API tests."""
+    async with running_workers(client, settings) as workers:
+        yield workers[0]
 
 
 @pytest.fixture

@@ -76,6 +76,9 @@ class Stack:
             "rate_limits": {"customer": 100_000, "ops": 100_000, "admin": 100_000},
         }
         values.update(overrides)
+        queue = values.get("task_queue", "orders")
+        for provider in ("payment", "carrier", "email"):
+            values.setdefault(f"{provider}_task_queue", f"{queue}-{provider}")
         return Settings(**values)
 
     def env(self, settings: Settings) -> dict[str, str]:
@@ -88,6 +91,9 @@ class Stack:
             ORDERS_WEBHOOK_SECRET=WEBHOOK_SECRET,
             ORDERS_API_KEY_PEPPER=PEPPER,
             ORDERS_TASK_QUEUE=settings.task_queue,
+            ORDERS_PAYMENT_TASK_QUEUE=settings.payment_task_queue,
+            ORDERS_CARRIER_TASK_QUEUE=settings.carrier_task_queue,
+            ORDERS_EMAIL_TASK_QUEUE=settings.email_task_queue,
             ORDERS_PAYMENT_URL=self.payment_url,
             ORDERS_CARRIER_URL=self.carrier_url,
             ORDERS_EMAIL_URL=self.email_url,

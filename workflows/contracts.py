@@ -5,10 +5,21 @@ One dataclass each, so fields can be added without breaking running histories.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from domain.commands import LineRequest
 from domain.order import Address
+
+
+@dataclass(frozen=True)
+class StepPolicy:
+    """Timeouts and retries of one activity (seconds, so the input stays plain JSON)."""
+
+    start_to_close_seconds: float
+    initial_interval_seconds: float = 1.0
+    backoff_coefficient: float = 2.0
+    maximum_interval_seconds: float = 30.0
+    maximum_attempts: int = 0  # 0: until the step's schedule-to-close bound
 
 
 @dataclass(frozen=True)
@@ -21,6 +32,9 @@ class SagaPolicy:
     shipping_bound_seconds: float
     capture_bound_seconds: float
     compensation_bound_seconds: float
+    # Added later: histories that predate them decode with the defaults.
+    steps: dict[str, StepPolicy] = field(default_factory=dict)
+    provider_queues: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -344,7 +344,7 @@ class OrderWorkflow:
                 activity,
                 command,
                 result_type=result_type,
-                **policies.options(activity, self._order.policy),
+                **policies.options(activity, self._order.policy, self._task_queue_of(activity)),
             )
         except ActivityError as error:
             if self._cancelling():
@@ -353,6 +353,16 @@ class OrderWorkflow:
         if self._cancelling():
             raise asyncio.CancelledError()
         return result
+
+    def _task_queue_of(self, activity: str) -> str | None:
+        """A provider's own queue for provider calls; the workflow's queue otherwise.
+
+        Orders started before provider queues existed keep all work on one queue.
+        """
+        provider = policies.PROVIDERS.get(activity)
+        if provider is None or not workflow.patched("provider-task-queues"):
+            return None
+        return self._order.policy.provider_queues.get(provider)
 
     def _cancelling(self) -> bool:
         return self._cancel is not None and asyncio.current_task() is self._forward

@@ -1,20 +1,22 @@
-"""Timeouts and retry policy of every activity, in one table.
+"""Timeouts, retry policy and task queue of every activity, in one table.
 
-Temporal retries with exponential backoff and jitter. A step's retries stop at
-its schedule-to-close bound; business refusals (the non-retryable error types
-below) stop them at once.
+Temporal retries with exponential backoff and jitter. A step's retries stop at its
+schedule-to-close bound; business refusals (the non-retryable error types below)
+stop them at once. Settings can override any row (`ORDERS_ACTIVITY_POLICIES`); the
+resolved table travels in the workflow input, so an order keeps the policy it
+started with.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 from temporalio.common import RetryPolicy
 from temporalio.workflow import ActivityCancellationType
 
-from workflows.contracts import SagaPolicy
+from workflows.contracts import SagaPolicy, StepPolicy
 
 NON_RETRYABLE = [
     "PaymentDeclined",
@@ -25,13 +27,48 @@ NON_RETRYABLE = [
     "InvalidStockLevel",
 ]
 
+# Activities that call a provider run on that provider's own task queue, where the
+# workers cap the calls per second across all of them.
+PROVIDERS = {
+    "authorize_payment": "payment",
+    "capture_payment": "payment",
+    "void_payment": "payment",
+    "create_shipment": "carrier",
+    "cancel_shipment": "carrier",
+    "send_notification": "email",
+}
+
+STEPS: dict[str, StepPolicy] = {
+    "reserve_stock": StepPolicy(10),
+    "request_review": StepPolicy(10),
+    "record_review": StepPolicy(10),
+    "authorize_payment": StepPolicy(15),
+    "create_shipment": StepPolicy(15),
+    "capture_payment": StepPolicy(15),
+    "record_carrier_event": StepPolicy(10),
+    "void_payment": StepPolicy(15, maximum_interval_seconds=300),
+    "cancel_shipment": StepPolicy(15, maximum_interval_seconds=300),
+    "release_stock": StepPolicy(10, maximum_interval_seconds=300),
+    "close_order": StepPolicy(10),
+    "send_notification": StepPolicy(10, maximum_attempts=5),
+}
+
 
 @dataclass(frozen=True)
-class StepPolicy:
-    start_to_close: timedelta
-    initial_interval: timedelta = timedelta(seconds=1)
-    maximum_interval: timedelta = timedelta(seconds=30)
-    maximum_attempts: int = 0  # 0: until the schedule-to-close bound
+class ResolvedStep:
+    policy: StepPolicy
+    schedule_to_close: timedelta
+
+
+def resolve_steps(overrides: dict[str, dict[str, float]]) -> dict[str, StepPolicy]:
+    """The table with settings' overrides applied; unknown names are refused."""
+    unknown = set(overrides) - set(STEPS)
+    if unknown:
+        raise ValueError(f"no activity named {', '.join(sorted(unknown))}")
+    return {
+        name: replace(step, **overrides.get(name, {}))  # type: ignore[arg-type]
+        for name, step in STEPS.items()
+    }
 
 
 def _bound(policy: SagaPolicy, activity: str) -> timedelta:
@@ -47,32 +84,16 @@ def _bound(policy: SagaPolicy, activity: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-STEPS: dict[str, StepPolicy] = {
-    "reserve_stock": StepPolicy(timedelta(seconds=10)),
-    "request_review": StepPolicy(timedelta(seconds=10)),
-    "record_review": StepPolicy(timedelta(seconds=10)),
-    "authorize_payment": StepPolicy(timedelta(seconds=15)),
-    "create_shipment": StepPolicy(timedelta(seconds=15)),
-    "capture_payment": StepPolicy(timedelta(seconds=15)),
-    "record_carrier_event": StepPolicy(timedelta(seconds=10)),
-    "void_payment": StepPolicy(timedelta(seconds=15), maximum_interval=timedelta(minutes=5)),
-    "cancel_shipment": StepPolicy(timedelta(seconds=15), maximum_interval=timedelta(minutes=5)),
-    "release_stock": StepPolicy(timedelta(seconds=10), maximum_interval=timedelta(minutes=5)),
-    "close_order": StepPolicy(timedelta(seconds=10)),
-    "send_notification": StepPolicy(timedelta(seconds=10), maximum_attempts=5),
-}
-
-
-def options(activity: str, policy: SagaPolicy) -> dict[str, Any]:
+def options(activity: str, policy: SagaPolicy, task_queue: str | None) -> dict[str, Any]:
     """Keyword arguments for `workflow.execute_activity` of this activity."""
-    step = STEPS[activity]
-    return {
-        "start_to_close_timeout": step.start_to_close,
+    step = policy.steps.get(activity) or STEPS[activity]
+    chosen: dict[str, Any] = {
+        "start_to_close_timeout": timedelta(seconds=step.start_to_close_seconds),
         "schedule_to_close_timeout": _bound(policy, activity),
         "retry_policy": RetryPolicy(
-            initial_interval=step.initial_interval,
-            backoff_coefficient=2.0,
-            maximum_interval=step.maximum_interval,
+            initial_interval=timedelta(seconds=step.initial_interval_seconds),
+            backoff_coefficient=step.backoff_coefficient,
+            maximum_interval=timedelta(seconds=step.maximum_interval_seconds),
             maximum_attempts=step.maximum_attempts,
             non_retryable_error_types=NON_RETRYABLE,
         ),
@@ -80,3 +101,6 @@ def options(activity: str, policy: SagaPolicy) -> dict[str, Any]:
         # always sees what the step did.
         "cancellation_type": ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     }
+    if task_queue:
+        chosen["task_queue"] = task_queue
+    return chosen

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
@@ -14,6 +15,7 @@ from domain.order import Address
 from tests.factories import stock_of
 from tests.workflows.conftest import Saga
 from workflows.contracts import CancelRequest, ReviewDecision
+from workflows.policies import resolve_steps
 
 ANTARCTICA = Address("Penguin", "1 Ice Shelf", "McMurdo", "0000", "AQ")
 
@@ -299,8 +301,8 @@ async def test_concurrent_duplicates_start_one_workflow_and_reserve_once(saga: S
 
 async def test_the_same_key_with_another_body_is_refused(saga: Saga) -> None:
     sku = await saga.product(on_hand=10)
-    order = saga.order((sku, 1), key="shared-key")
-    other = saga.order((sku, 5), key="shared-key")
+    order = saga.order((sku, 1))
+    other = dataclasses.replace(saga.order((sku, 5)), order_id=order.order_id)
     await saga.place(order)
 
     with pytest.raises(Problem) as refused:
@@ -323,3 +325,27 @@ async def test_a_review_of_an_order_not_in_review_is_refused_by_type(saga: Saga)
     cause = refused.value.cause
     assert isinstance(cause, ApplicationError) and cause.type == "NotAwaitingReview"
     assert (await saga.outcome(order)).status == "delivered"
+
+
+# -- retry policy from settings -------------------------------------------------------------
+
+
+async def test_an_activity_policy_override_from_settings_governs_the_retries(saga: Saga) -> None:
+    sku = await saga.product(on_hand=10)
+    one_try = saga.settings.model_copy(
+        update={"activity_policies": {"authorize_payment": {"maximum_attempts": 1}}}
+    )
+    saga.settings = one_try
+    order = saga.order((sku, 1), payment_bound_seconds=600)
+    await saga.faults("payment", lose_replies=1)  # the one attempt fails, nothing retries it
+
+    await saga.place(order)
+    outcome = await saga.outcome(order, timeout=30)
+
+    assert (outcome.status, outcome.failure_reason) == ("failed", "payment_unavailable")
+    assert await saga.payment_operations(order.order_id) == ["authorize", "void"]
+
+
+def test_an_override_for_an_unknown_activity_is_refused() -> None:
+    with pytest.raises(ValueError, match="no activity named"):
+        resolve_steps({"authorise_payment": {"maximum_attempts": 1}})
