@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     email_task_queue: str = "orders-email"
     provider_rate_limits: dict[str, float] = {"payment": 50.0, "carrier": 20.0, "email": 100.0}
     max_concurrent_activities: int = 100
+    max_concurrent_workflow_tasks: int = 100
     # Per-activity overrides of workflows/policies.py, e.g.
     # {"authorize_payment": {"start_to_close_seconds": 20, "maximum_attempts": 8}}
     activity_policies: dict[str, dict[str, float]] = {}

@@ -103,6 +103,7 @@ def build_workers(client: Client, settings: Settings, handlers: ActivityHandlers
             task_queue=settings.task_queue,
             workflows=[OrderWorkflow, PurgeIdempotencyKeysWorkflow],
             activities=handlers.core,
+            max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
             **common,
         ),
         *(

@@ -60,6 +60,15 @@ def saga_policy(settings: Settings) -> SagaPolicy:
     )
 
 
+def priority_of(order: OrderWorkflowInput) -> Priority:
+    """Premium orders leave a backlog first; within a priority, customers take turns, so
+    one flooding the queue cannot starve the others. Activities inherit both."""
+    return Priority(
+        priority_key=PREMIUM_PRIORITY if order.customer_tier == Tier.PREMIUM else STANDARD_PRIORITY,
+        fairness_key=order.customer_id,
+    )
+
+
 async def place_order(client: Client, settings: Settings, order: OrderWorkflowInput) -> Placement:
     """Starts the order's workflow, or joins it if this key already started it, and
     waits until its stock is reserved or refused.
@@ -74,12 +83,7 @@ async def place_order(client: Client, settings: Settings, order: OrderWorkflowIn
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         # A finished order is never restarted by its key: its row answers instead.
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        priority=Priority(
-            priority_key=(
-                PREMIUM_PRIORITY if order.customer_tier == Tier.PREMIUM else STANDARD_PRIORITY
-            ),
-            fairness_key=order.customer_id,
-        ),
+        priority=priority_of(order),
         static_summary=f"order {order.order_id} for {order.customer_id}",
         result_type=None,
     )

@@ -19,6 +19,13 @@ from pathlib import Path
 from typing import Any
 
 SQLITE_PRAGMAS = ["journal_mode=wal", "synchronous=normal"]
+# Priority is on by default; fairness must be switched on. One partition per task
+# queue makes both exact on a single dev server (a cluster spreads queues over more).
+DEV_SERVER_CONFIG = {
+    "matching.enableFairness": "true",
+    "matching.numTaskqueueReadPartitions": "1",
+    "matching.numTaskqueueWritePartitions": "1",
+}
 
 
 def venv_bin(name: str) -> str:
@@ -119,7 +126,7 @@ def temporal_command(
         command += ["--ui-port", str(ui_port), "--ui-disable-news-fetch"]
     for name, kind in (search_attributes or {}).items():
         command += ["--search-attribute", f"{name}={kind}"]
-    for key, value in (dynamic_config or {}).items():
+    for key, value in {**DEV_SERVER_CONFIG, **(dynamic_config or {})}.items():
         command += ["--dynamic-config-value", f"{key}={value}"]
     return command
 
