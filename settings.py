@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     temporal_api_key: str | None = Field(None, validation_alias=_env("TEMPORAL_API_KEY"))
     task_queue: str = "orders"
 
+    # The worker's own HTTP endpoints (/livez, /readyz, /metrics), and where the
+    # Temporal SDK publishes its runtime metrics for /metrics to include.
+    worker_http_port: int = 9464
+    worker_sdk_metrics_address: str = "127.0.0.1:9465"
+
     # Providers. Their calls run on their own task queues, capped per second across
     # every worker polling them (Temporal enforces it on the server).
     payment_task_queue: str = "orders-payment"

@@ -6,12 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from temporalio.client import Client
+from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from settings import Settings
 
 
-async def connect_temporal(settings: Settings, *, lazy: bool = False) -> Client:
+async def connect_temporal(
+    settings: Settings, *, lazy: bool = False, runtime: Runtime | None = None
+) -> Client:
     """`lazy` defers the first connection to the first call, so the API can start (and
     report itself unready) while Temporal is down."""
     tls: TLSConfig | bool = settings.temporal_tls or settings.temporal_api_key is not None
@@ -26,4 +29,5 @@ async def connect_temporal(settings: Settings, *, lazy: bool = False) -> Client:
         tls=tls,
         api_key=settings.temporal_api_key,
         lazy=lazy,
+        runtime=runtime,
     )

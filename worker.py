@@ -9,14 +9,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import uvicorn
 from temporalio.client import Client
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
 from activities.housekeeping import HousekeepingActivities
@@ -33,6 +35,7 @@ from db.unit_of_work import UnitOfWork
 from schedules import ensure_schedules
 from settings import Settings, get_settings
 from temporal_client import connect_temporal
+from worker_http import create_worker_app
 from workflows.housekeeping import PurgeIdempotencyKeysWorkflow
 from workflows.order_workflow import OrderWorkflow
 
@@ -134,13 +137,46 @@ async def running_workers(client: Client, settings: Settings) -> AsyncIterator[l
         yield workers
 
 
+class _OpsServer(uvicorn.Server):
+    """Serves /livez, /readyz and /metrics without taking over SIGINT and SIGTERM: the
+    worker decides when to stop, after its running activities have finished."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def sdk_runtime(settings: Settings) -> Runtime:
+    """A Temporal runtime that publishes the SDK's metrics (slots, latencies, polls)."""
+    return Runtime(
+        telemetry=TelemetryConfig(
+            metrics=PrometheusConfig(
+                bind_address=settings.worker_sdk_metrics_address,
+                counters_total_suffix=True,
+                unit_suffix=True,
+                durations_as_seconds=True,
+            )
+        )
+    )
+
+
 async def run(settings: Settings) -> None:
-    client = await connect_temporal(settings)
+    client = await connect_temporal(settings, runtime=sdk_runtime(settings))
     await ensure_schedules(client, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    engine = make_engine(settings.database_url)
+    http = _OpsServer(
+        uvicorn.Config(
+            create_worker_app(settings, engine, client),
+            host="0.0.0.0",
+            port=settings.worker_http_port,
+            log_level="warning",
+        )
+    )
+    serving = asyncio.create_task(http.serve())
     async with running_workers(client, settings):
         log.info(
             "worker polling %s, %s, %s and %s",
@@ -151,6 +187,9 @@ async def run(settings: Settings) -> None:
         )
         await stop.wait()
         log.info("worker stopping: finishing running activities")
+    http.should_exit = True
+    await serving
+    await engine.dispose()
 
 
 def main() -> None:

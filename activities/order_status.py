@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from temporalio import activity
 
+from activities import metrics
 from activities.base import UnitOfWorkFactory, order_not_found
 from domain.commands import CloseOrder, RecordReview, RequestReview
 from domain.order import FailureReason, Order
@@ -38,13 +39,18 @@ class OrderStatusActivities:
             assert command.failure_reason is not None, "a failed order names its reason"
             return order.fail(FailureReason(command.failure_reason))
 
-        await self._change(command.order_id, close)
+        order = await self._change(command.order_id, close)
+        if order is not None:
+            metrics.order_completed(order)
 
-    async def _change(self, order_id: str, change: Callable[[Order], bool]) -> None:
+    async def _change(self, order_id: str, change: Callable[[Order], bool]) -> Order | None:
+        """Applies the change; returns the order if it changed, None if it already had."""
         async with self._uow() as uow:
             order = await uow.orders.get(order_id)
             if order is None:
                 raise order_not_found(order_id)
-            if change(order):
-                await uow.orders.save(order)
-                await uow.commit()
+            if not change(order):
+                return None
+            await uow.orders.save(order)
+            await uow.commit()
+        return order

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from temporalio import activity
 
+from activities import metrics
 from activities.base import UnitOfWorkFactory, order_not_found, read_order, refusal
 from activities.providers.payment import PaymentClient
 from domain.commands import AuthorizePayment, CapturePayment, PaymentAuthorized, VoidPayment
@@ -31,9 +32,11 @@ class PaymentActivities:
         async with self._uow() as uow:
             locked = await uow.orders.get(order.id)
             assert locked is not None
-            locked.authorize(authorization_id)
+            authorized = locked.authorize(authorization_id)
             await uow.orders.save(locked)
             await uow.commit()
+        if authorized:
+            metrics.milestone_reached(locked, "authorized")
         return PaymentAuthorized(authorization_id)
 
     @activity.defn
@@ -77,10 +80,13 @@ class PaymentActivities:
             order = await uow.orders.get(command.order_id)
             if order is None:
                 return
+            changed = False
             for outcome, auth_id in undone:
                 if outcome == "refunded":
-                    order.refund_payment(auth_id)
+                    changed |= order.refund_payment(auth_id)
                 else:
-                    order.void_payment(auth_id)
+                    changed |= order.void_payment(auth_id)
             await uow.orders.save(order)
             await uow.commit()
+        if changed:
+            metrics.COMPENSATIONS.labels("void_payment").inc()

@@ -6,6 +6,7 @@ from collections import Counter
 
 from temporalio import activity
 
+from activities import metrics
 from activities.base import UnitOfWorkFactory, order_not_found, read_order, refusal
 from activities.providers.carrier import CarrierClient
 from domain.commands import CancelShipment, CreateShipment, RecordCarrierEvent, ShipmentCreated
@@ -40,6 +41,7 @@ class ShippingActivities:
                 await uow.stock.save(stock.values())
                 await uow.orders.save(locked)
                 await uow.commit()
+                metrics.milestone_reached(locked, "shipped")
         return shipment
 
     @activity.defn
@@ -51,6 +53,8 @@ class ShippingActivities:
             if order.record_carrier_event(command.event, command.occurred_at):
                 await uow.orders.save(order)
                 await uow.commit()
+                if order.status.is_terminal:
+                    metrics.order_completed(order)
 
     @activity.defn
     async def cancel_shipment(self, command: CancelShipment) -> None:
@@ -74,3 +78,4 @@ class ShippingActivities:
             if order is not None and order.cancel_shipment(cancelled[0]):
                 await uow.orders.save(order)
                 await uow.commit()
+                metrics.COMPENSATIONS.labels("cancel_shipment").inc()

@@ -7,6 +7,7 @@ from typing import Any
 
 from temporalio import activity
 
+from activities import metrics
 from activities.base import UnitOfWorkFactory
 from domain import events
 from domain.commands import ReleaseStock, ReserveStock, StockReservation
@@ -78,6 +79,10 @@ class StockActivities:
                 order, idempotency_key=command.idempotency_key, fingerprint=command.fingerprint
             )
             await uow.commit()
+        if short:
+            metrics.order_completed(order)
+        else:
+            metrics.ORDERS_PLACED.inc()
         return StockReservation(reserved=not short, total=order.total.amount, refused_skus=short)
 
     @activity.defn
@@ -102,6 +107,7 @@ class StockActivities:
             await uow.stock.save(stock.values())
             await uow.orders.save(order)
             await uow.commit()
+        metrics.COMPENSATIONS.labels("release_stock").inc()
 
 
 def _reservation_of(order: Order, refused: dict[str, Any] | None) -> StockReservation:

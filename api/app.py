@@ -16,12 +16,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from api.body_limit import BodyLimitMiddleware
 from api.content_type import JsonOnlyMiddleware
 from api.load_shedding import InFlight, InFlightMiddleware, LoadShedder
+from api.metrics import RequestMetricsMiddleware
 from api.openapi import install_openapi
 from api.order_commands import saga_policy
 from api.problems import install_problem_handlers
 from api.rate_limit import RateLimiter, RateLimitHeadersMiddleware
 from api.resources import Resources
-from api.routes import health, inventory, orders, products, users, webhooks
+from api.routes import health, inventory, metrics, orders, products, users, webhooks
 from db.accounts import ensure_user_with_key
 from db.engine import make_engine, make_session_factory
 from domain.users import Role, Tier
@@ -75,10 +76,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(InFlightMiddleware, in_flight=in_flight)
+    app.add_middleware(RequestMetricsMiddleware)
     app.add_middleware(JsonOnlyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_problem_handlers(app)
-    for module in (health, users, products, inventory, orders, webhooks):
+    for module in (health, metrics, users, products, inventory, orders, webhooks):
         app.include_router(module.router)
     install_openapi(app)
     return app

@@ -136,4 +136,5 @@ def _to_domain(row: OrderRow) -> Order:
         carrier=row.carrier,
         tracking_number=row.tracking_number,
         failure_reason=FailureReason(row.failure_reason) if row.failure_reason else None,
+        placed_at=row.created_at,
     )

@@ -82,6 +82,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--carrier-port", type=int, default=8102)
     parser.add_argument("--email-port", type=int, default=8103)
     parser.add_argument("--redis-port", type=int, default=0, help="0: a free port")
+    parser.add_argument("--worker-port", type=int, default=9464, help="worker /metrics")
+    parser.add_argument("--worker-sdk-port", type=int, default=9465)
     return parser.parse_args(argv)
 
 
@@ -127,6 +129,8 @@ def main(argv: list[str] | None = None) -> None:
         env.setdefault("ORDERS_PAYMENT_URL", f"http://127.0.0.1:{args.payment_port}")
         env.setdefault("ORDERS_CARRIER_URL", f"http://127.0.0.1:{args.carrier_port}")
         env.setdefault("ORDERS_EMAIL_URL", f"http://127.0.0.1:{args.email_port}")
+        env.setdefault("ORDERS_WORKER_HTTP_PORT", str(args.worker_port))
+        env.setdefault("ORDERS_WORKER_SDK_METRICS_ADDRESS", f"127.0.0.1:{args.worker_sdk_port}")
         os.environ.update(env)
         settings = Settings()  # as the children will see it
         env.setdefault(

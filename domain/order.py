@@ -8,6 +8,7 @@ reply was lost changes nothing and records no second event.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -126,6 +127,7 @@ class Order:
     carrier: str | None = None
     tracking_number: str | None = None
     failure_reason: FailureReason | None = None
+    placed_at: datetime | None = None  # set once stored
     new_events: list[OrderEvent] = field(default_factory=list)
 
     @classmethod

@@ -97,6 +97,9 @@ class Stack:
             ORDERS_PAYMENT_URL=self.payment_url,
             ORDERS_CARRIER_URL=self.carrier_url,
             ORDERS_EMAIL_URL=self.email_url,
+            # Each worker process started from a test gets its own ports.
+            ORDERS_WORKER_HTTP_PORT=str(embedded.free_port()),
+            ORDERS_WORKER_SDK_METRICS_ADDRESS=f"127.0.0.1:{embedded.free_port()}",
         )
         return env
 

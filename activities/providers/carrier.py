@@ -5,6 +5,7 @@ from typing import Any
 
 import httpx
 
+from activities.metrics import provider_call
 from activities.providers.http import raise_for_status
 from domain.commands import ShipmentCreated
 from domain.errors import DestinationUnsupported
@@ -16,29 +17,32 @@ class CarrierClient:
         self._http = http
 
     async def create_shipment(self, order: Order, idempotency_key: str) -> ShipmentCreated:
-        response = await self._http.post(
-            "/shipments",
-            json={
-                "reference": order.id,
-                "destination": asdict(order.shipping_address),
-                "items": [{"sku": line.sku, "quantity": line.quantity} for line in order.lines],
-            },
-            headers={"Idempotency-Key": idempotency_key},
-        )
-        if response.status_code == 422 and "destination" in response.text:
-            raise DestinationUnsupported(
-                f"the carrier does not deliver to {order.shipping_address.country}"
+        async with provider_call("carrier", "create_shipment"):
+            response = await self._http.post(
+                "/shipments",
+                json={
+                    "reference": order.id,
+                    "destination": asdict(order.shipping_address),
+                    "items": [{"sku": line.sku, "quantity": line.quantity} for line in order.lines],
+                },
+                headers={"Idempotency-Key": idempotency_key},
             )
-        raise_for_status(response)
+            if response.status_code == 422 and "destination" in response.text:
+                raise DestinationUnsupported(
+                    f"the carrier does not deliver to {order.shipping_address.country}"
+                )
+            raise_for_status(response)
         body = response.json()
         return ShipmentCreated(body["id"], body["carrier"], body["tracking_number"])
 
     async def cancel_shipment(self, shipment_id: str) -> None:
-        response = await self._http.post(f"/shipments/{shipment_id}/cancel")
-        raise_for_status(response)
+        async with provider_call("carrier", "cancel_shipment"):
+            response = await self._http.post(f"/shipments/{shipment_id}/cancel")
+            raise_for_status(response)
 
     async def shipments_for(self, order_id: str) -> list[dict[str, Any]]:
-        response = await self._http.get("/shipments", params={"reference": order_id})
-        raise_for_status(response)
+        async with provider_call("carrier", "find"):
+            response = await self._http.get("/shipments", params={"reference": order_id})
+            raise_for_status(response)
         result: list[dict[str, Any]] = response.json()
         return result

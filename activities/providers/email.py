@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import httpx
 
+from activities.metrics import provider_call
 from activities.providers.http import raise_for_status
 
 
@@ -10,9 +11,10 @@ class EmailClient:
         self._http = http
 
     async def send(self, *, to: str, subject: str, body: str, idempotency_key: str) -> None:
-        response = await self._http.post(
-            "/messages",
-            json={"to": to, "subject": subject, "body": body},
-            headers={"Idempotency-Key": idempotency_key},
-        )
-        raise_for_status(response)
+        async with provider_call("email", "send"):
+            response = await self._http.post(
+                "/messages",
+                json={"to": to, "subject": subject, "body": body},
+                headers={"Idempotency-Key": idempotency_key},
+            )
+            raise_for_status(response)

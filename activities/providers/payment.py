@@ -4,6 +4,7 @@ from typing import Any
 
 import httpx
 
+from activities.metrics import provider_call
 from activities.providers.http import raise_for_status
 from domain.errors import PaymentDeclined
 
@@ -15,33 +16,41 @@ class PaymentClient:
     async def authorize(
         self, *, order_id: str, amount: int, currency: str, token: str, idempotency_key: str
     ) -> str:
-        response = await self._http.post(
-            "/authorizations",
-            json={"amount": amount, "currency": currency, "token": token, "reference": order_id},
-            headers={"Idempotency-Key": idempotency_key},
-        )
-        if response.status_code == 402:
-            raise PaymentDeclined(response.json().get("error", "declined"))
-        raise_for_status(response)
+        async with provider_call("payment", "authorize"):
+            response = await self._http.post(
+                "/authorizations",
+                json={
+                    "amount": amount,
+                    "currency": currency,
+                    "token": token,
+                    "reference": order_id,
+                },
+                headers={"Idempotency-Key": idempotency_key},
+            )
+            if response.status_code == 402:
+                raise PaymentDeclined(response.json().get("error", "declined"))
+            raise_for_status(response)
         return str(response.json()["id"])
 
     async def capture(self, authorization_id: str, idempotency_key: str) -> None:
-        await self._post(f"/authorizations/{authorization_id}/capture", idempotency_key)
+        await self._post("capture", f"/authorizations/{authorization_id}/capture", idempotency_key)
 
     async def void(self, authorization_id: str, idempotency_key: str) -> None:
-        await self._post(f"/authorizations/{authorization_id}/void", idempotency_key)
+        await self._post("void", f"/authorizations/{authorization_id}/void", idempotency_key)
 
     async def refund(self, authorization_id: str, idempotency_key: str) -> None:
-        await self._post(f"/authorizations/{authorization_id}/refund", idempotency_key)
+        await self._post("refund", f"/authorizations/{authorization_id}/refund", idempotency_key)
 
     async def authorizations_for(self, order_id: str) -> list[dict[str, Any]]:
         """Every authorization made for the order, found by our reference: even one whose
         reply was lost on the way back to us."""
-        response = await self._http.get("/authorizations", params={"reference": order_id})
-        raise_for_status(response)
+        async with provider_call("payment", "find"):
+            response = await self._http.get("/authorizations", params={"reference": order_id})
+            raise_for_status(response)
         result: list[dict[str, Any]] = response.json()
         return result
 
-    async def _post(self, path: str, idempotency_key: str) -> None:
-        response = await self._http.post(path, headers={"Idempotency-Key": idempotency_key})
-        raise_for_status(response)
+    async def _post(self, operation: str, path: str, idempotency_key: str) -> None:
+        async with provider_call("payment", operation):
+            response = await self._http.post(path, headers={"Idempotency-Key": idempotency_key})
+            raise_for_status(response)

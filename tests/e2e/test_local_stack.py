@@ -18,6 +18,57 @@ import pytest
 from devstack.embedded import free_port, wait_for_port
 from tests.factories import ADDRESS
 
+API_FAMILIES = [
+    "orders_http_requests_total",
+    "orders_http_request_errors_total",
+    "orders_http_request_duration_seconds_count",
+    "orders_http_requests_in_flight",
+    "orders_rate_limited_requests_total",
+    "orders_rate_limiter_unavailable_total",
+    "orders_shed_requests_total",
+    "orders_reviews_pending",
+]
+ACTIVE_API_FAMILIES = ["orders_http_requests_total", "orders_http_request_duration_seconds_count"]
+WORKER_FAMILIES = [
+    "orders_placed_total",
+    "orders_completed_total",
+    "orders_value_minor_units_total",
+    "orders_compensations_total",
+    "orders_milestone_seconds_count",
+    "orders_provider_call_duration_seconds_count",
+    "orders_provider_call_errors_total",
+    "temporal_workflow_completed_total",
+    "temporal_activity_execution_latency_seconds_count",
+    "temporal_worker_task_slots_available",
+]
+ACTIVE_WORKER_FAMILIES = [
+    "orders_placed_total",
+    "orders_completed_total",
+    "orders_value_minor_units_total",
+    "orders_milestone_seconds_count",
+    "orders_provider_call_duration_seconds_count",
+    "temporal_activity_execution_latency_seconds_count",
+]
+
+
+def samples(text: str) -> dict[str, float]:
+    """Each metric name with the sum of its samples (Prometheus text format); a declared
+    family with no samples yet counts as 0."""
+    sums: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            name, kind = line.split()[2:4]
+            sums.setdefault(
+                name + ("_total" if kind == "counter" and not name.endswith("_total") else ""), 0.0
+            )
+            continue
+        if not line or line.startswith("#"):
+            continue
+        name_and_labels, _, value = line.rpartition(" ")
+        name = name_and_labels.split("{", 1)[0]
+        sums[name] = sums.get(name, 0.0) + float(value)
+    return sums
+
 
 def start_stack(state: Path, ports: dict[str, int]) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
@@ -54,7 +105,17 @@ def test_make_dev_serves_an_order_to_delivered_and_keeps_it_across_restarts(
     state = tmp_path / "state"
     ports = {
         name: free_port()
-        for name in ("api", "temporal", "ui", "payment", "carrier", "email", "redis")
+        for name in (
+            "api",
+            "temporal",
+            "ui",
+            "payment",
+            "carrier",
+            "email",
+            "redis",
+            "worker",
+            "worker-sdk",
+        )
     }
     stack = start_stack(state, ports)
     try:
@@ -75,6 +136,18 @@ def test_make_dev_serves_an_order_to_delivered_and_keeps_it_across_restarts(
             order_id = placed.json()["id"]
             delivered = wait_for(http, f"/v1/orders/{order_id}", customer, "delivered")
             assert delivered["payment"]["status"] == "captured"
+            api_metrics = samples(http.get("/metrics").text)
+        worker_metrics = samples(
+            httpx.get(f"http://127.0.0.1:{ports['worker']}/metrics", timeout=10).text
+        )
+        for family in API_FAMILIES:
+            assert family in api_metrics, family
+        for family in ACTIVE_API_FAMILIES:
+            assert api_metrics[family] > 0, family
+        for family in WORKER_FAMILIES:
+            assert family in worker_metrics, (family, sorted(worker_metrics))
+        for family in ACTIVE_WORKER_FAMILIES:
+            assert worker_metrics[family] > 0, family
     finally:
         exit_code = stop_stack(stack)
     assert exit_code == 0
