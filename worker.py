@@ -32,7 +32,7 @@ from activities.shipping import ShippingActivities
 from activities.stock import StockActivities
 from db.engine import make_engine, make_session_factory
 from db.unit_of_work import UnitOfWork
-from schedules import ensure_schedules
+from schedules import ensure_schedules, ensure_search_attributes
 from settings import Settings, get_settings
 from temporal_client import connect_temporal
 from worker_http import create_worker_app
@@ -162,6 +162,7 @@ def sdk_runtime(settings: Settings) -> Runtime:
 
 async def run(settings: Settings) -> None:
     client = await connect_temporal(settings, runtime=sdk_runtime(settings))
+    await ensure_search_attributes(client)
     await ensure_schedules(client, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -14,7 +14,13 @@ from temporalio.client import (
     WorkflowUpdateRPCTimeoutOrCancelledError,
     WorkflowUpdateStage,
 )
-from temporalio.common import Priority, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    Priority,
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -22,6 +28,7 @@ from api.problems import Problem, unavailable
 from domain.identity import workflow_id_for
 from domain.users import Tier
 from settings import Settings
+from workflows import search_attributes
 from workflows.contracts import (
     CancelRequest,
     CarrierEvent,
@@ -84,7 +91,17 @@ async def place_order(client: Client, settings: Settings, order: OrderWorkflowIn
         # A finished order is never restarted by its key: its row answers instead.
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         priority=priority_of(order),
-        static_summary=f"order {order.order_id} for {order.customer_id}",
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(search_attributes.ORDER_STATUS, "pending"),
+                SearchAttributePair(search_attributes.CUSTOMER_ID, order.customer_id),
+                SearchAttributePair(search_attributes.CUSTOMER_TIER, order.customer_tier),
+            ]
+        ),
+        static_summary=(
+            f"Order {order.order_id} for {order.customer_id} ({order.customer_tier}): "
+            + ", ".join(f"{line.quantity} x {line.sku}" for line in order.lines)
+        ),
         result_type=None,
     )
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -17,6 +17,14 @@ from settings import Settings
 
 
 @dataclass
+class Readiness:
+    """The last readiness answer and when it was taken."""
+
+    checks: dict[str, str] = field(default_factory=dict)
+    checked_at: float = float("-inf")
+
+
+@dataclass
 class Resources:
     settings: Settings
     engine: AsyncEngine
@@ -25,6 +33,7 @@ class Resources:
     redis: Redis
     rate_limiter: RateLimiter
     shedder: LoadShedder
+    readiness: Readiness = field(default_factory=Readiness)
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)

@@ -124,7 +124,9 @@ def temporal_command(
         command.append("--headless")
     else:
         command += ["--ui-port", str(ui_port), "--ui-disable-news-fetch"]
-    for name, kind in (search_attributes or {}).items():
+    from workflows.search_attributes import REGISTERED
+
+    for name, kind in {**REGISTERED, **(search_attributes or {})}.items():
         command += ["--search-attribute", f"{name}={kind}"]
     for key, value in {**DEV_SERVER_CONFIG, **(dynamic_config or {})}.items():
         command += ["--dynamic-config-value", f"{key}={value}"]

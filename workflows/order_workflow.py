@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -33,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
         VoidPayment,
     )
     from domain.order import FailureReason, OrderStatus
-    from workflows import policies
+    from workflows import policies, search_attributes
     from workflows.contracts import (
         CancelRequest,
         CarrierEvent,
@@ -131,19 +132,19 @@ class OrderWorkflow:
             StockReservation,
         )
         if not self._reservation.reserved:
-            self._status = OrderStatus.FAILED
+            self._set_status(OrderStatus.FAILED)
             self._failure_reason = (
                 FailureReason.PRODUCT_UNAVAILABLE
                 if self._reservation.unavailable_skus
                 else FailureReason.OUT_OF_STOCK
             )
             raise OrderRefused()
-        self._status = OrderStatus.RESERVED
+        self._set_status(OrderStatus.RESERVED)
         self._notify("placed")
 
     async def _wait_for_review(self) -> None:
         await self._step("request_review", RequestReview(self._order.order_id))
-        self._status = OrderStatus.AWAITING_REVIEW
+        self._set_status(OrderStatus.AWAITING_REVIEW)
         timeout = timedelta(seconds=self._order.policy.review_timeout_seconds)
         try:
             await workflow.wait_condition(lambda: self._review is not None, timeout=timeout)
@@ -162,7 +163,7 @@ class OrderWorkflow:
         )
         if not decision.approve:
             raise OrderFailed(FailureReason.REVIEW_REJECTED)
-        self._status = OrderStatus.RESERVED
+        self._set_status(OrderStatus.RESERVED)
         self._review_recorded = True
 
     async def _authorize(self) -> None:
@@ -177,7 +178,7 @@ class OrderWorkflow:
             raise OrderFailed(
                 FailureReason.PAYMENT_DECLINED if declined else FailureReason.PAYMENT_UNAVAILABLE
             ) from error
-        self._status = OrderStatus.AUTHORIZED
+        self._set_status(OrderStatus.AUTHORIZED)
 
     async def _ship(self) -> None:
         # From here on a cancel request is refused: the parcel may already exist.
@@ -190,7 +191,7 @@ class OrderWorkflow:
             raise OrderFailed(
                 FailureReason.SHIPPING_REFUSED if refused else FailureReason.SHIPPING_UNAVAILABLE
             ) from error
-        self._status = OrderStatus.SHIPPED
+        self._set_status(OrderStatus.SHIPPED)
         self._notify("shipped")
 
     async def _capture(self) -> None:
@@ -208,7 +209,7 @@ class OrderWorkflow:
                 RecordCarrierEvent(self._order.order_id, event.event, event.occurred_at),
             )
             if event.event == "delivered":
-                self._status = OrderStatus.DELIVERED
+                self._set_status(OrderStatus.DELIVERED)
         self._notify("delivered")
 
     # -- compensations ----------------------------------------------------------
@@ -244,7 +245,7 @@ class OrderWorkflow:
                 cancel_reason=self._cancel.reason if self._cancel else None,
             ),
         )
-        self._status = OrderStatus.CANCELLED if cancelled else OrderStatus.FAILED
+        self._set_status(OrderStatus.CANCELLED if cancelled else OrderStatus.FAILED)
         self._failure_reason = failure_reason
         self._notify("cancelled" if cancelled else "failed")
 
@@ -329,6 +330,17 @@ class OrderWorkflow:
 
     # -- helpers ----------------------------------------------------------------
 
+    def _set_status(self, status: OrderStatus) -> None:
+        """The saga's status, mirrored to the OrderStatus search attribute for the UI."""
+        self._status = status
+        if workflow.patched("search-attributes"):
+            updates: list[SearchAttributeUpdate[Any]] = [
+                search_attributes.ORDER_STATUS.value_set(status.value)
+            ]
+            if self._reservation is not None:
+                updates.append(search_attributes.ORDER_TOTAL.value_set(self._reservation.total))
+            workflow.upsert_search_attributes(updates)
+
     def _view(self) -> OrderView:
         return OrderView(
             self._order.order_id,
@@ -344,6 +356,7 @@ class OrderWorkflow:
                 activity,
                 command,
                 result_type=result_type,
+                summary=f"{activity.replace('_', ' ')} for {self._order.order_id}",
                 **policies.options(activity, self._order.policy, self._task_queue_of(activity)),
             )
         except ActivityError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,6 +16,8 @@ from api.problems import PROBLEM_RESPONSE
 from api.resources import Resources, ResourcesDep
 
 router = APIRouter(tags=["operations"])
+
+READINESS_CACHE_SECONDS = 1.0
 
 
 @router.get("/livez", summary="Is the process alive")
@@ -31,10 +34,16 @@ async def livez() -> dict[str, str]:
     },
 )
 async def readyz(resources: ResourcesDep) -> JSONResponse:
-    """Checks PostgreSQL, Redis and Temporal in parallel, each with a short timeout."""
-    names = ("database", "redis", "temporal")
-    results = await asyncio.gather(*(_check(resources, name) for name in names))
-    checks = dict(zip(names, results, strict=True))
+    """Checks PostgreSQL, Redis and Temporal in parallel, each with a short timeout. The
+    answer is reused for a second, so frequent probes do not load the dependencies."""
+    cache = resources.readiness
+    if time.monotonic() - cache.checked_at >= READINESS_CACHE_SECONDS:
+        names = ("database", "redis", "temporal")
+        results = await asyncio.gather(*(_check(resources, name) for name in names))
+        cache.checks = dict(zip(names, results, strict=True))
+        cache.checked_at = time.monotonic()
+    checks = dict(cache.checks)
+    results = list(checks.values())
     ready = all(result == "ok" for result in results)
     body: dict[str, Any] = {"status": "ok" if ready else "unavailable", "checks": checks}
     if ready:

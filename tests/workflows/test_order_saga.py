@@ -14,8 +14,9 @@ from api.problems import Problem
 from domain.order import Address
 from tests.factories import stock_of
 from tests.workflows.conftest import Saga
-from workflows.contracts import CancelRequest, ReviewDecision
+from workflows.contracts import CancelRequest, OrderView, ReviewDecision
 from workflows.policies import resolve_steps
+from workflows.search_attributes import ORDER_TOTAL
 
 ANTARCTICA = Address("Penguin", "1 Ice Shelf", "McMurdo", "0000", "AQ")
 
@@ -349,3 +350,32 @@ async def test_an_activity_policy_override_from_settings_governs_the_retries(sag
 def test_an_override_for_an_unknown_activity_is_refused() -> None:
     with pytest.raises(ValueError, match="no activity named"):
         resolve_steps({"authorise_payment": {"maximum_attempts": 1}})
+
+
+# -- the Temporal UI as an ops console ------------------------------------------------------
+
+
+async def test_operators_find_orders_by_status_and_customer_in_temporal(saga: Saga) -> None:
+    sku = await saga.product(price=10_000, on_hand=10)
+    order = saga.order((sku, 1), review_threshold=5_000)
+    await saga.place(order)
+    await wait_for_status(saga, order.order_id, "awaiting_review")
+    query = f'OrderStatus = "awaiting_review" AND CustomerId = "{saga.customer_id}"'
+
+    async def listed() -> list[str]:
+        return [w.id async for w in saga.client.list_workflows(query)]
+
+    async def until_listed() -> list[str]:
+        while not (found := await listed()):
+            await asyncio.sleep(0.2)
+        return found
+
+    found = await asyncio.wait_for(until_listed(), 15)
+    live = await saga.handle(order).query("status", result_type=OrderView)
+    description = await saga.handle(order).describe()
+    await cancel_order(saga.client, saga.settings, order.order_id, CancelRequest())
+
+    assert found == [f"order-{order.order_id}"]
+    assert live.status == "awaiting_review"
+    assert description.typed_search_attributes.get(ORDER_TOTAL) == 10_000
+    assert sku in (await description.static_summary() or "")

@@ -1,0 +1,23 @@
+"""Search attributes that make the Temporal UI an ops console for orders, e.g.
+`OrderStatus = "awaiting_review"` or `CustomerId = "usr_..." AND OrderTotal > 100000`.
+
+They must be registered on the namespace: the dev server gets them at start, and
+each worker registers any missing one (see docs/operations.md for Temporal Cloud).
+"""
+
+from __future__ import annotations
+
+from temporalio.common import SearchAttributeKey
+
+ORDER_STATUS = SearchAttributeKey.for_keyword("OrderStatus")
+CUSTOMER_ID = SearchAttributeKey.for_keyword("CustomerId")
+CUSTOMER_TIER = SearchAttributeKey.for_keyword("CustomerTier")
+ORDER_TOTAL = SearchAttributeKey.for_int("OrderTotal")
+
+# Name -> type, as `temporal server start-dev --search-attribute` wants them.
+REGISTERED = {
+    ORDER_STATUS.name: "Keyword",
+    CUSTOMER_ID.name: "Keyword",
+    CUSTOMER_TIER.name: "Keyword",
+    ORDER_TOTAL.name: "Int",
+}
