@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ORDERS_", extra="ignore", populate_by_name=True)
 
     environment: Literal["development", "test", "production"] = "development"
+    log_format: Literal["json", "text"] = "json"
+    log_level: str = "INFO"
 
     # External parts.
     database_url: str = Field(

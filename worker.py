@@ -32,6 +32,7 @@ from activities.shipping import ShippingActivities
 from activities.stock import StockActivities
 from db.engine import make_engine, make_session_factory
 from db.unit_of_work import UnitOfWork
+from log_config import configure_logging
 from schedules import ensure_schedules, ensure_search_attributes
 from settings import Settings, get_settings
 from temporal_client import connect_temporal
@@ -194,8 +195,12 @@ async def run(settings: Settings) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
-    asyncio.run(run(get_settings()))
+    settings = get_settings()
+    if settings.log_format == "json":
+        configure_logging(settings.log_level)
+    else:
+        logging.basicConfig(level=settings.log_level)
+    asyncio.run(run(settings))
 
 
 if __name__ == "__main__":

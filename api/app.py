@@ -21,11 +21,13 @@ from api.openapi import install_openapi
 from api.order_commands import saga_policy
 from api.problems import install_problem_handlers
 from api.rate_limit import RateLimiter, RateLimitHeadersMiddleware
+from api.request_log import RequestLogMiddleware
 from api.resources import Resources
 from api.routes import health, inventory, metrics, orders, products, users, webhooks
 from db.accounts import ensure_user_with_key
 from db.engine import make_engine, make_session_factory
 from domain.users import Role, Tier
+from log_config import configure_logging
 from settings import Settings, get_settings
 from temporal_client import connect_temporal
 
@@ -36,6 +38,8 @@ BOOTSTRAP_ADMIN_EMAIL = "admin@bootstrap.local"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    if settings.log_format == "json":
+        configure_logging(settings.log_level)
     saga_policy(settings)  # refuses a bad ORDERS_ACTIVITY_POLICIES before serving anything
     in_flight = InFlight()
 
@@ -77,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(InFlightMiddleware, in_flight=in_flight)
     app.add_middleware(RequestMetricsMiddleware)
+    app.add_middleware(RequestLogMiddleware)
     app.add_middleware(JsonOnlyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_problem_handlers(app)

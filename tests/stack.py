@@ -56,6 +56,7 @@ class Stack:
     def settings(self, **overrides: Any) -> Settings:
         values: dict[str, Any] = {
             "environment": "test",
+            "log_format": "text",  # pytest captures plain records; JSON is tested on its own
             "database_url": self.database_url,
             "redis_url": self.redis_url,
             "temporal_address": self.temporal_address,

@@ -140,6 +140,7 @@ class OrderWorkflow:
             )
             raise OrderRefused()
         self._set_status(OrderStatus.RESERVED)
+        workflow.logger.info("order reserved, total %d", self._reservation.total)
         self._notify("placed")
 
     async def _wait_for_review(self) -> None:
@@ -210,6 +211,7 @@ class OrderWorkflow:
             )
             if event.event == "delivered":
                 self._set_status(OrderStatus.DELIVERED)
+                workflow.logger.info("order delivered")
         self._notify("delivered")
 
     # -- compensations ----------------------------------------------------------
@@ -246,6 +248,9 @@ class OrderWorkflow:
             ),
         )
         self._set_status(OrderStatus.CANCELLED if cancelled else OrderStatus.FAILED)
+        workflow.logger.info(
+            "order closed as %s", "cancelled" if cancelled else f"failed: {failure_reason}"
+        )
         self._failure_reason = failure_reason
         self._notify("cancelled" if cancelled else "failed")
 

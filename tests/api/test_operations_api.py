@@ -152,3 +152,24 @@ async def test_text_postgresql_cannot_store_is_422_not_a_server_error(
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "/shipping_address/name"
+
+
+async def test_a_request_id_is_echoed_or_made(http: httpx.AsyncClient) -> None:
+    given = await http.get("/livez", headers={"X-Request-ID": "req-123"})
+    made = await http.get("/livez")
+    odd = await http.get("/livez", headers={"X-Request-ID": "no spaces allowed"})
+
+    assert given.headers["X-Request-ID"] == "req-123"
+    assert len(made.headers["X-Request-ID"]) == 32
+    assert odd.headers["X-Request-ID"] != "no spaces allowed"
+
+
+async def test_metrics_count_requests_by_route_template_not_path(http: httpx.AsyncClient) -> None:
+    await http.get("/v1/orders/ord_one")
+    await http.get("/v1/orders/ord_two")
+
+    text = (await http.get("/metrics")).text
+
+    assert 'route="/v1/orders/{order_id}"' in text
+    assert "ord_one" not in text and "ord_two" not in text
+    assert "orders_http_request_duration_seconds_bucket" in text

@@ -71,6 +71,7 @@ def samples(text: str) -> dict[str, float]:
 
 
 def start_stack(state: Path, ports: dict[str, int]) -> subprocess.Popen[bytes]:
+    """Starts `make dev`'s supervisor; its output goes to state/../stack-*.log."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.pop("TEMPORAL_ADDRESS", None)
     command = [sys.executable, "-m", "devstack.run", "--state-dir", str(state)]
@@ -151,6 +152,17 @@ def test_make_dev_serves_an_order_to_delivered_and_keeps_it_across_restarts(
     finally:
         exit_code = stop_stack(stack)
     assert exit_code == 0
+    service_lines = [
+        line.split("| ", 1)[1]
+        for log in state.parent.glob("stack-*.log")
+        for line in log.read_text(errors="replace").splitlines()
+        if "| " in line  # the supervisor's banner (which shows the keys) has no prefix
+    ]
+    for secret in [*keys.values(), "development-only-secret-change-me", "tok_ok"]:
+        assert not [line for line in service_lines if secret in line], "a secret was logged"
+    worker_lines = [json.loads(line) for line in service_lines if line.startswith('{"time"')]
+    mine = [entry for entry in worker_lines if entry.get("order_id") == order_id]
+    assert {"workflow_id", "run_id"} <= set(mine[0]), mine
 
     stack = start_stack(state, ports)
     try:
