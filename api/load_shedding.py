@@ -18,7 +18,7 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
-from api.metrics import IN_FLIGHT, SHED_REQUESTS
+from api.metrics import IN_FLIGHT, SHED_REQUESTS, TASK_QUEUE_BACKLOG
 from api.problems import Problem
 from domain.users import Tier
 from settings import Settings
@@ -98,6 +98,7 @@ class LoadShedder:
                     timeout=self._settings.dependency_timeout,
                 )
                 self._backlog = response.stats.approximate_backlog_count
+                TASK_QUEUE_BACKLOG.set(self._backlog)
             except Exception as error:  # a blind probe must not refuse orders by itself
                 log.warning("task queue backlog unknown: %s", error)
                 self._backlog = 0

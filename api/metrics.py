@@ -42,6 +42,10 @@ SHED_REQUESTS = Counter(
     "Order creations answered 503 because the service was shedding load.",
     ["tier"],
 )
+TASK_QUEUE_BACKLOG = Gauge(
+    "orders_task_queue_backlog",
+    "Workflow tasks waiting in the order task queue, as Temporal last reported it.",
+)
 REVIEWS_PENDING = Gauge(
     "orders_reviews_pending", "Orders waiting for an ops review (read at scrape time)."
 )

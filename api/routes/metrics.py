@@ -16,7 +16,8 @@ router = APIRouter(tags=["operations"])
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 async def metrics(resources: ResourcesDep) -> Response:
-    """RED metrics per route, flow control, and the orders waiting for review."""
+    """RED metrics per route, flow control, the order task queue backlog and the orders
+    waiting for review."""
     try:
         async with resources.unit_of_work() as uow:
             pending = await uow.session.scalar(
@@ -25,4 +26,5 @@ async def metrics(resources: ResourcesDep) -> Response:
         REVIEWS_PENDING.set(pending or 0)
     except (SQLAlchemyError, OSError):
         pass  # the gauge keeps its last value; /readyz reports the database
+    await resources.shedder.backlog()  # refreshes orders_task_queue_backlog
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -17,6 +17,7 @@ import pytest
 
 from devstack.embedded import free_port, wait_for_port
 from tests.factories import ADDRESS
+from tests.unit.test_deploy_files import dashboard_queries, metric_names
 
 API_FAMILIES = [
     "orders_http_requests_total",
@@ -149,6 +150,9 @@ def test_make_dev_serves_an_order_to_delivered_and_keeps_it_across_restarts(
             assert family in worker_metrics, (family, sorted(worker_metrics))
         for family in ACTIVE_WORKER_FAMILIES:
             assert worker_metrics[family] > 0, family
+        exported = set(api_metrics) | set(worker_metrics)
+        for query in dashboard_queries():
+            assert metric_names(query) <= exported, query
     finally:
         exit_code = stop_stack(stack)
     assert exit_code == 0
