@@ -39,11 +39,14 @@ def main() -> None:
     url = sys.argv[1] if len(sys.argv) > 1 else "redis://127.0.0.1:6379/15"
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 5000
     timings = sorted(asyncio.run(measure(url, count)))
-    pick = lambda q: timings[min(len(timings) - 1, int(q * len(timings)))]  # noqa: E731
+
+    def quantile(q: float) -> float:
+        return timings[min(len(timings) - 1, int(q * len(timings)))]
+
     print(f"rate limiter check, {count} calls against {url}")
     print(
-        f"p50 {statistics.median(timings):.3f} ms   p95 {pick(0.95):.3f} ms   "
-        f"p99 {pick(0.99):.3f} ms   max {timings[-1]:.3f} ms"
+        f"p50 {statistics.median(timings):.3f} ms   p95 {quantile(0.95):.3f} ms   "
+        f"p99 {quantile(0.99):.3f} ms   max {timings[-1]:.3f} ms"
     )
 
 
