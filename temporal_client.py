@@ -9,6 +9,7 @@ from temporalio.client import Client
 from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
+import tracing
 from settings import Settings
 
 
@@ -30,4 +31,5 @@ async def connect_temporal(
         api_key=settings.temporal_api_key,
         lazy=lazy,
         runtime=runtime,
+        interceptors=tracing.temporal_interceptors(),
     )

@@ -21,6 +21,7 @@ from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
+import tracing
 from activities.housekeeping import HousekeepingActivities
 from activities.notify import NotificationActivities
 from activities.order_status import OrderStatusActivities
@@ -58,6 +59,8 @@ async def activity_handlers(settings: Settings) -> AsyncIterator[ActivityHandler
     """Every activity, bound to one engine and one HTTP client per provider."""
     async with AsyncExitStack() as stack:
         engine = make_engine(settings.database_url)
+        tracing.instrument_database()
+        tracing.instrument_http_clients()
         stack.push_async_callback(engine.dispose)
         sessions = make_session_factory(engine)
 
@@ -200,6 +203,7 @@ def main() -> None:
         configure_logging(settings.log_level)
     else:
         logging.basicConfig(level=settings.log_level)
+    tracing.configure("order-worker")
     asyncio.run(run(settings))
 
 

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from sqlalchemy.exc import SQLAlchemyError
 
+import tracing
 from api.body_limit import BodyLimitMiddleware
 from api.content_type import JsonOnlyMiddleware
 from api.load_shedding import InFlight, InFlightMiddleware, LoadShedder
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     if settings.log_format == "json":
         configure_logging(settings.log_level)
+    tracing.configure("order-api")
     saga_policy(settings)  # refuses a bad ORDERS_ACTIVITY_POLICIES before serving anything
     in_flight = InFlight()
 
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         timeout = settings.dependency_timeout.total_seconds()
         engine = make_engine(settings.database_url, connect_timeout=timeout)
+        tracing.instrument_database()
         redis = Redis.from_url(
             settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
         )
@@ -88,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, metrics, users, products, inventory, orders, webhooks):
         app.include_router(module.router)
     install_openapi(app)
+    tracing.instrument_api(app)
     return app
 
 
