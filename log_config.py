@@ -2,9 +2,9 @@
 
 Records from inside Temporal workflows and activities carry the SDK's context
 (`temporal_workflow` / `temporal_activity`); they are flattened into `order_id`,
-`workflow_id`, `run_id` and `activity`, so every line of one order can be found by
-its id. Nothing here logs headers, bodies or workflow inputs, which is where keys,
-payment tokens and signatures live.
+`workflow_id`, `run_id` and `activity`, plus `trace_id` when tracing is on, so every
+line of one order can be found by its id. Nothing here logs headers, bodies or
+workflow inputs, which is where keys, payment tokens and signatures live.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 from typing import Any
+
+from opentelemetry import trace
 
 # Fields that request and business code attach with `extra=`.
 PASSED_THROUGH = (
@@ -50,6 +52,9 @@ class JsonFormatter(logging.Formatter):
                 entry["activity"] = temporal["activity_type"]
             if isinstance(workflow_id, str) and workflow_id.startswith("order-"):
                 entry["order_id"] = workflow_id.removeprefix("order-")
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:
+            entry["trace_id"] = format(span.trace_id, "032x")
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)

@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 import logging
 
+from opentelemetry.sdk.trace import TracerProvider
+
 from log_config import JsonFormatter
 
 
@@ -33,3 +35,11 @@ def test_activity_lines_carry_the_order_workflow_run_and_activity() -> None:
     assert entry["workflow_id"] == "order-ord_abc"
     assert entry["run_id"] == "run-1"
     assert entry["activity"] == "authorize_payment"
+
+
+def test_a_line_inside_a_span_carries_its_trace_id() -> None:
+    tracer = TracerProvider().get_tracer("test")
+    with tracer.start_as_current_span("work") as span:
+        entry = json.loads(JsonFormatter().format(record()))
+
+    assert entry["trace_id"] == format(span.get_span_context().trace_id, "032x")
