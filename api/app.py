@@ -17,12 +17,11 @@ import tracing
 from api.body_limit import BodyLimitMiddleware
 from api.content_type import JsonOnlyMiddleware
 from api.load_shedding import InFlight, InFlightMiddleware, LoadShedder
-from api.metrics import RequestMetricsMiddleware
 from api.openapi import install_openapi
 from api.order_commands import saga_policy
 from api.problems import install_problem_handlers
 from api.rate_limit import RateLimiter, RateLimitHeadersMiddleware
-from api.request_log import RequestLogMiddleware
+from api.request_telemetry import RequestTelemetryMiddleware
 from api.resources import Resources
 from api.routes import health, inventory, metrics, orders, products, users, webhooks
 from db.accounts import ensure_user_with_key
@@ -83,8 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(InFlightMiddleware, in_flight=in_flight)
-    app.add_middleware(RequestMetricsMiddleware)
-    app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(RequestTelemetryMiddleware)
     app.add_middleware(JsonOnlyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_problem_handlers(app)

@@ -6,10 +6,7 @@ own /metrics, so no multiprocess aggregation is needed and every number is exact
 
 from __future__ import annotations
 
-import time
-
 from prometheus_client import Counter, Gauge, Histogram
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HTTP_REQUESTS = Counter(
     "orders_http_requests_total",
@@ -49,38 +46,6 @@ TASK_QUEUE_BACKLOG = Gauge(
 REVIEWS_PENDING = Gauge(
     "orders_reviews_pending", "Orders waiting for an ops review (read at scrape time)."
 )
-
-
-class RequestMetricsMiddleware:
-    """Counts and times every request under its route template, never its raw path,
-    so ids in URLs do not become label values."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def recording_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, recording_send)
-        finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
-            method = scope["method"]
-            status_class = f"{status // 100}xx"
-            HTTP_REQUESTS.labels(method, route, status_class).inc()
-            if status >= 500:
-                HTTP_ERRORS.labels(method, route, status_class).inc()
-            HTTP_DURATION.labels(method, route).observe(time.perf_counter() - started)
 
 
 for _tier in ("standard", "premium"):

@@ -1,4 +1,6 @@
-"""Request ids, and one log line per request."""
+"""What every request leaves behind: a request id, RED metrics under its route
+template (never its raw path, so ids in URLs do not become label values), and one
+log line."""
 
 from __future__ import annotations
 
@@ -10,14 +12,16 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.metrics import HTTP_DURATION, HTTP_ERRORS, HTTP_REQUESTS
+
 log = logging.getLogger("orders.api.requests")
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
-class RequestLogMiddleware:
-    """Takes `X-Request-ID` from the caller (or makes one), echoes it, and logs the
-    request's method, route template, status, duration and caller."""
+class RequestTelemetryMiddleware:
+    """Takes `X-Request-ID` from the caller (or makes one) and echoes it; counts and
+    times the request; logs its method, route template, status, duration and caller."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -42,18 +46,26 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            elapsed = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"]
+            status_class = f"{status // 100}xx"
+            HTTP_REQUESTS.labels(method, route, status_class).inc()
+            if status >= 500:
+                HTTP_ERRORS.labels(method, route, status_class).inc()
+            HTTP_DURATION.labels(method, route).observe(elapsed)
             caller = scope.get("state", {}).get("caller")
             log.info(
                 "%s %s %s",
-                scope["method"],
+                method,
                 scope["path"],
                 status,
                 extra={
                     "request_id": request_id,
-                    "method": scope["method"],
-                    "route": getattr(scope.get("route"), "path", "unmatched"),
+                    "method": method,
+                    "route": route,
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(elapsed * 1000, 2),
                     "caller_id": getattr(caller, "user_id", None),
                 },
             )
