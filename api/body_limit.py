@@ -3,10 +3,10 @@ announced by Content-Length or only found out while streaming."""
 
 from __future__ import annotations
 
-import json
-
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.problems import Problem, send_problem
 
 
 class BodyLimitMiddleware:
@@ -39,18 +39,7 @@ class BodyLimitMiddleware:
         return f"request bodies are limited to {self.max_bytes} bytes"
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        body = json.dumps(
-            {
-                "type": "/problems/payload-too-large",
-                "title": "Content Too Large",
-                "status": 413,
-                "detail": self._detail(),
-                "instance": scope.get("path", ""),
-            }
-        ).encode()
-        headers = [
-            (b"content-type", b"application/problem+json"),
-            (b"content-length", str(len(body)).encode()),
-        ]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        problem = Problem(
+            413, "/problems/payload-too-large", self._detail(), title="Content Too Large"
+        )
+        await send_problem(scope, send, problem)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.problems import Problem, send_problem
 
 _WRITES = {"POST", "PUT", "PATCH"}
 
@@ -30,19 +30,10 @@ def _is_json(scope: Scope) -> bool:
 
 
 async def _refuse(scope: Scope, send: Send) -> None:
-    body = json.dumps(
-        {
-            "type": "/problems/unsupported-media-type",
-            "title": "Unsupported Media Type",
-            "status": 415,
-            "detail": "send the body as application/json",
-            "instance": scope.get("path", ""),
-        }
-    ).encode()
-    headers = [
-        (b"content-type", b"application/problem+json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"accept-post", b"application/json"),
-    ]
-    await send({"type": "http.response.start", "status": 415, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    problem = Problem(
+        415,
+        "/problems/unsupported-media-type",
+        "send the body as application/json",
+        headers={"Accept-Post": "application/json"},
+    )
+    await send_problem(scope, send, problem)

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Message, Scope, Send
 from temporalio.service import RPCError
 
 log = logging.getLogger("orders.api")
@@ -53,6 +54,27 @@ def unavailable(dependency: str) -> Problem:
         headers={"Retry-After": "5"},
         dependency=dependency,
     )
+
+
+async def send_problem(scope: Scope, send: Send, problem: Problem) -> None:
+    """Answers with a problem straight from ASGI middleware, before any route runs."""
+    response = JSONResponse(
+        {
+            "type": problem.type,
+            "title": problem.title,
+            "status": problem.status,
+            "detail": problem.detail,
+            "instance": scope.get("path", ""),
+        },
+        status_code=problem.status,
+        headers=problem.headers,
+        media_type=PROBLEM_JSON,
+    )
+    await response(scope, _no_body, send)
+
+
+async def _no_body() -> Message:
+    return {"type": "http.disconnect"}
 
 
 def problem_response(request: Request, problem: Problem) -> JSONResponse:
