@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
 
+from api.app import create_app
 from settings import Settings
 from tests.api.conftest import Caller, api_client, order_body
 from tests.factories import add_product
@@ -173,3 +175,20 @@ async def test_metrics_count_requests_by_route_template_not_path(http: httpx.Asy
     assert 'route="/v1/orders/{order_id}"' in text
     assert "ord_one" not in text and "ord_two" not in text
     assert "orders_http_request_duration_seconds_bucket" in text
+
+
+async def test_readiness_is_reused_for_a_second(settings: Settings) -> None:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://orders.test") as http:
+            readiness = app.state.resources.readiness
+            await http.get("/readyz")
+            first = readiness.checked_at
+            await http.get("/readyz")
+            second = readiness.checked_at
+            await asyncio.sleep(1.1)
+            await http.get("/readyz")
+            third = readiness.checked_at
+
+    assert first == second < third
