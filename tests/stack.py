@@ -21,7 +21,8 @@ from db.engine import make_engine
 from devstack import embedded
 from settings import Settings
 
-SYSTEM_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/orders_test"
+# A database of its own per test session, so two suites on one machine never meet.
+SYSTEM_DATABASE_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/orders_test_{os.getpid()}"
 SYSTEM_REDIS_URL = "redis://127.0.0.1:6379/15"
 WEBHOOK_SECRET = "test-webhook-secret"
 PEPPER = "test-pepper"
@@ -113,6 +114,8 @@ class Stack:
     def stop(self) -> None:
         for process in reversed(self.processes):
             embedded.stop(process, timeout=5)
+        if self.system_database_url:
+            asyncio.run(drop_database(self.system_database_url))
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
         with (self.tmp / f"{name}.log").open("wb") as log:  # the child keeps its own handle
@@ -181,13 +184,19 @@ def migrate(database_url: str) -> None:
 
 async def recreate_database(database_url: str) -> None:
     """A fresh, empty database for this session on a server that outlives it."""
-    name = database_url.rsplit("/", 1)[1]
-    engine = make_engine(database_url.rsplit("/", 1)[0] + "/postgres").execution_options(
-        isolation_level="AUTOCOMMIT"
-    )
+    await drop_database(database_url)
+    await _maintenance(database_url, 'CREATE DATABASE "{name}"')
+
+
+async def drop_database(database_url: str) -> None:
+    await _maintenance(database_url, 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _maintenance(database_url: str, statement: str) -> None:
+    base, name = database_url.rsplit("/", 1)
+    engine = make_engine(base + "/postgres").execution_options(isolation_level="AUTOCOMMIT")
     async with engine.connect() as connection:
-        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        await connection.execute(text(statement.format(name=name)))
     await engine.dispose()
 
 
