@@ -65,6 +65,8 @@ class Settings(BaseSettings):
 
     # Secrets: refused at their defaults outside development and test.
     webhook_secret: str = DEVELOPMENT_SECRET
+    # Still accepted while the carrier switches to the new secret; unset afterwards.
+    webhook_previous_secret: str | None = None
     api_key_pepper: str = DEVELOPMENT_SECRET
     bootstrap_admin_key: str | None = None
 

@@ -53,8 +53,11 @@ async def carrier_event(
     """Applies `in_transit`, `delivered` or `exception` to the order shipped under this
     tracking number. The same event twice is applied once."""
     raw = await request.body()
-    expected = signature_of(raw, resources.settings.webhook_secret)
-    if x_signature is None or not hmac.compare_digest(x_signature, expected):
+    settings = resources.settings
+    secrets = [settings.webhook_secret, settings.webhook_previous_secret]
+    if x_signature is None or not any(
+        hmac.compare_digest(x_signature, signature_of(raw, secret)) for secret in secrets if secret
+    ):
         raise Problem(401, "/problems/bad-signature", "X-Signature does not match the body")
     try:
         event = CarrierEventIn.model_validate_json(raw)

@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 
 from api.routes.webhooks import signature_of
-from tests.api.conftest import Caller, order_body, wait_for_status
+from settings import Settings
+from tests.api.conftest import Caller, api_client, order_body, wait_for_status
 from tests.factories import add_product
 from tests.stack import WEBHOOK_SECRET, Stack
 
@@ -27,6 +28,34 @@ async def test_a_missing_or_wrong_signature_is_401(http: httpx.AsyncClient) -> N
 
     assert (unsigned.status_code, wrong.status_code) == (401, 401)
     assert wrong.json()["type"] == "/problems/bad-signature"
+
+
+async def test_during_rotation_the_previous_secret_still_signs(settings: Settings) -> None:
+    rotating = settings.model_copy(
+        update={"webhook_secret": "new-secret", "webhook_previous_secret": WEBHOOK_SECRET}
+    )
+    payload = {
+        "tracking_number": "NOPE",
+        "event": "delivered",
+        "occurred_at": "2026-01-01T00:00:00Z",
+    }
+    async with api_client(rotating) as http:
+        old = await http.post(
+            "/v1/webhooks/carrier", content=signed(payload)[0], headers=signed(payload)[1]
+        )
+        new = await http.post(
+            "/v1/webhooks/carrier",
+            content=signed(payload, "new-secret")[0],
+            headers=signed(payload, "new-secret")[1],
+        )
+        other = await http.post(
+            "/v1/webhooks/carrier",
+            content=signed(payload, "other")[0],
+            headers=signed(payload, "other")[1],
+        )
+
+    # Past the signature check an unknown tracking number is 404; a bad signature 401.
+    assert (old.status_code, new.status_code, other.status_code) == (404, 404, 401)
 
 
 async def test_an_unknown_tracking_number_is_404(http: httpx.AsyncClient) -> None:
