@@ -30,6 +30,10 @@ ORDER_VALUE = Counter(
 COMPENSATIONS = Counter(
     "orders_compensations_total", "Compensations that undid something, by step.", ["step"]
 )
+SHIPMENT_EXCEPTIONS = Counter(
+    "orders_shipment_exceptions_total",
+    "Carrier reports that a parcel ran into trouble (damaged, undeliverable, ...).",
+)
 MILESTONE_SECONDS = Histogram(
     "orders_milestone_seconds",
     "Time from placing an order to each milestone.",

@@ -55,6 +55,9 @@ class ShippingActivities:
                 await uow.commit()
                 if order.status.is_terminal:
                     metrics.order_completed(order)
+                elif command.event == "exception":
+                    metrics.SHIPMENT_EXCEPTIONS.inc()
+                    activity.logger.warning("the carrier reports a problem with the shipment")
 
     @activity.defn
     async def cancel_shipment(self, command: CancelShipment) -> None:

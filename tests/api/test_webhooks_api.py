@@ -104,12 +104,18 @@ async def test_signed_events_drive_the_order_and_a_repeat_is_applied_once(
     repeat = await http.post(
         "/v1/webhooks/carrier", content=event("in_transit")[0], headers=event("in_transit")[1]
     )
+    trouble = await http.post(
+        "/v1/webhooks/carrier", content=event("exception")[0], headers=event("exception")[1]
+    )
     done = await http.post(
         "/v1/webhooks/carrier", content=event("delivered")[0], headers=event("delivered")[1]
     )
     delivered = await wait_for_status(http, customer, order_id, "delivered")
 
     assert (first.status_code, repeat.status_code, done.status_code) == (202, 202, 202)
+    assert trouble.status_code == 202
     assert delivered["shipment"]["status"] == "delivered"
     events = (await http.get(f"/v1/orders/{order_id}/events", headers=customer.auth)).json()
-    assert [e["type"] for e in events].count("shipment.in_transit") == 1
+    types = [e["type"] for e in events]
+    assert types.count("shipment.in_transit") == 1
+    assert types.index("shipment.exception") < types.index("shipment.delivered")

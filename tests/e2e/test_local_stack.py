@@ -35,6 +35,7 @@ WORKER_FAMILIES = [
     "orders_completed_total",
     "orders_value_minor_units_total",
     "orders_compensations_total",
+    "orders_shipment_exceptions_total",
     "orders_milestone_seconds_count",
     "orders_provider_call_duration_seconds_count",
     "orders_provider_call_errors_total",
