@@ -99,7 +99,6 @@ async def place(
         raise _key_reused()
     order_id = claim.order_id
 
-    address = body.shipping_address
     try:
         placement = await place_order(
             resources.temporal,
@@ -109,14 +108,7 @@ async def place(
                 customer_id=customer_id,
                 customer_tier=tier,
                 lines=[LineRequest(item.sku, item.quantity) for item in body.items],
-                shipping_address=Address(
-                    name=address.name,
-                    line1=address.line1,
-                    line2=address.line2,
-                    city=address.city,
-                    postal_code=address.postal_code,
-                    country=address.country,
-                ),
+                shipping_address=Address(**body.shipping_address.model_dump()),
                 payment_token=body.payment.token,
                 currency=resources.settings.currency,
                 idempotency_key=idempotency_key,
