@@ -137,6 +137,7 @@ def main(argv: list[str] | None = None) -> None:
             "CARRIER_WEBHOOK_URL", f"http://127.0.0.1:{args.api_port}/v1/webhooks/carrier"
         )
         env.setdefault("CARRIER_WEBHOOK_SECRET", settings.webhook_secret)
+        env.setdefault("SIMULATOR_STATE_DIR", str(state / "simulators"))
 
         supervisor.say("applying migrations ...")
         subprocess.run([sys.executable, "-m", "db.migrate"], env=env, check=True)

@@ -284,6 +284,12 @@ class Order:
     # -- endings ----------------------------------------------------------------
 
     def cancel(self, reason: str | None) -> bool:
+        if self.status is OrderStatus.SHIPPED and self.shipment_status is ShipmentStatus.CANCELLED:
+            # A cancel taken while the parcel was being booked: the saga has called the
+            # booking off at the carrier, so the order ends as cancelled after all.
+            self.status = OrderStatus.CANCELLED
+            self._record(events.ORDER_CANCELLED, reason=reason)
+            return True
         if not self._move(OrderStatus.CANCELLED):
             return False
         self._record(events.ORDER_CANCELLED, reason=reason)

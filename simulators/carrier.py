@@ -2,7 +2,10 @@
 
 After a shipment is created it calls the configured webhook, signed with
 HMAC-SHA256 of the raw body, with `in_transit` and then `delivered`.
-Destination country `AQ` is refused. Run: `uvicorn simulators.carrier:app`.
+Destination country `AQ` is refused. Shipments, their due tracking events and every
+webhook call are kept in `SIMULATOR_STATE_DIR/carrier.sqlite3` (memory only when
+unset): after a restart the events still due are sent, late ones at once, each with
+the time it happened. Run: `uvicorn simulators.carrier:app`.
 """
 
 from __future__ import annotations
@@ -13,6 +16,10 @@ import hmac
 import json
 import os
 import secrets
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -22,6 +29,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from simulators.faults import SimulatorState, install
+from simulators.store import Store, default_path
 
 UNSERVED_COUNTRIES = {"AQ"}
 
@@ -57,26 +65,35 @@ class ShipmentRequest(BaseModel):
     items: list[dict[str, Any]]
 
 
-app = FastAPI(title="Carrier simulator")
-state = SimulatorState()
+store = Store(default_path("carrier"))
+state = SimulatorState(store)
 config = WebhookConfig()
-shipments: dict[str, dict[str, Any]] = {}
-deliveries: list[dict[str, Any]] = []
 _tasks: set[asyncio.Task[None]] = set()
+
+
+@asynccontextmanager
+async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+    for shipment in store.all("shipment"):
+        if any(not event["sent"] for event in shipment.get("due", [])):
+            _follow(shipment["id"])
+    yield
+    for task in list(_tasks):
+        task.cancel()
+
+
+app = FastAPI(title="Carrier simulator", lifespan=_lifespan)
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
 def _ledger() -> dict[str, Any]:
-    return {"shipments": list(shipments.values()), "webhooks": deliveries}
+    return {"shipments": store.all("shipment"), "webhooks": store.all("webhook")}
 
 
 def _reset() -> None:
     global config
-    for task in _tasks:
+    for task in list(_tasks):
         task.cancel()
-    shipments.clear()
-    deliveries.clear()
     config = WebhookConfig()
 
 
@@ -100,78 +117,103 @@ async def create_shipment(body: ShipmentRequest, idempotency_key: IdempotencyKey
     async def perform() -> tuple[int, dict[str, Any]]:
         if body.destination.country.upper() in UNSERVED_COUNTRIES:
             return 422, {"error": "destination_unsupported", "country": body.destination.country}
-        shipment = {
+        shipment: dict[str, Any] = {
             "id": f"shp_{secrets.token_hex(8)}",
             "reference": body.reference,
             "carrier": "simcarrier",
             "tracking_number": f"SIM{secrets.token_hex(6).upper()}",
             "status": "created",
         }
-        shipments[shipment["id"]] = shipment
+        reply = dict(shipment)
         if config.send_updates and config.webhook_url:
-            task = asyncio.create_task(_report_progress(shipment["id"]))
-            _tasks.add(task)
-            task.add_done_callback(_tasks.discard)
-        return 201, shipment
+            now = time.time()
+            shipment["due"] = [
+                {"event": "in_transit", "at": now + config.in_transit_after_s, "sent": False},
+                {"event": "delivered", "at": now + config.delivered_after_s, "sent": False},
+            ]
+        _save(shipment)
+        if shipment.get("due"):
+            _follow(shipment["id"])
+        return 201, reply
 
     return await state.idempotent("create", idempotency_key, perform)
 
 
 @app.post("/shipments/{shipment_id}/cancel")
 async def cancel_shipment(shipment_id: str) -> Any:
-    shipment = shipments.get(shipment_id)
+    shipment = store.get("shipment", shipment_id)
     if shipment is None:
         return JSONResponse({"error": "not_found"}, status_code=404)
     if shipment["status"] == "delivered":
         return JSONResponse({"error": "already_delivered"}, status_code=409)
     shipment["status"] = "cancelled"
-    return shipment
+    _save(shipment)
+    return _public(shipment)
 
 
 @app.get("/shipments")
 async def find(reference: str) -> list[dict[str, Any]]:
-    return [s for s in shipments.values() if s["reference"] == reference]
+    return [_public(shipment) for shipment in store.by_ref("shipment", reference)]
+
+
+def _save(shipment: dict[str, Any]) -> None:
+    store.put("shipment", shipment["id"], shipment, ref=shipment["reference"])
+
+
+def _public(shipment: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in shipment.items() if key != "due"}
+
+
+def _follow(shipment_id: str) -> None:
+    task = asyncio.create_task(_report_progress(shipment_id))
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
 
 
 async def _report_progress(shipment_id: str) -> None:
-    started = config.in_transit_after_s
-    await asyncio.sleep(started)
-    for event, at in (("in_transit", 0.0), ("delivered", config.delivered_after_s - started)):
-        await asyncio.sleep(max(0.0, at))
-        shipment = shipments.get(shipment_id)
+    """Sends each tracking event when it falls due. An event is marked as happened
+    (status and time) before its webhook goes out, so a restart resends it unchanged."""
+    while True:
+        shipment = store.get("shipment", shipment_id)
         if shipment is None or shipment["status"] == "cancelled":
             return
-        shipment["status"] = event
-        await _send_webhook(shipment["tracking_number"], event)
+        pending = [event for event in shipment.get("due", []) if not event["sent"]]
+        if not pending:
+            return
+        event = pending[0]
+        if event.get("occurred_at") is None:
+            await asyncio.sleep(max(0.0, event["at"] - time.time()))
+            shipment = store.get("shipment", shipment_id)
+            if shipment is None or shipment["status"] == "cancelled":
+                return
+            event = next(e for e in shipment["due"] if not e["sent"])
+            event["occurred_at"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+            shipment["status"] = event["event"]
+            _save(shipment)
+        await _send_webhook(shipment["tracking_number"], event["event"], event["occurred_at"])
+        event["sent"] = True
+        _save(shipment)
 
 
-async def _send_webhook(tracking_number: str, event: str) -> None:
+async def _send_webhook(tracking_number: str, event: str, occurred_at: str) -> None:
     """Delivers one tracking event, retrying with backoff like a real carrier."""
-    url = config.webhook_url
-    if not url:
-        return
     body = json.dumps(
-        {
-            "tracking_number": tracking_number,
-            "event": event,
-            "occurred_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-        }
+        {"tracking_number": tracking_number, "event": event, "occurred_at": occurred_at}
     ).encode()
-    signature = hmac.new(config.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
-    headers = {"Content-Type": "application/json", "X-Signature": f"sha256={signature}"}
     async with httpx.AsyncClient(timeout=5) as client:
         for attempt in range(8):
+            url = config.webhook_url
+            if not url:
+                return
+            signature = hmac.new(config.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
+            headers = {"Content-Type": "application/json", "X-Signature": f"sha256={signature}"}
             try:
                 response = await client.post(url, content=body, headers=headers)
-                deliveries.append(
-                    {
-                        "tracking_number": tracking_number,
-                        "event": event,
-                        "status": response.status_code,
-                    }
-                )
-                if response.status_code < 500:
-                    return
+                status = response.status_code
             except httpx.HTTPError:
-                deliveries.append({"tracking_number": tracking_number, "event": event, "status": 0})
+                status = 0
+            delivery = {"tracking_number": tracking_number, "event": event, "status": status}
+            store.put("webhook", uuid.uuid4().hex, delivery)
+            if 0 < status < 500:
+                return
             await asyncio.sleep(min(10.0, 0.5 * 2**attempt))

@@ -1,5 +1,6 @@
 """Email service: accepts messages, sends each idempotency key once, lists what it sent.
 
+Messages are kept in `SIMULATOR_STATE_DIR/email.sqlite3` (memory only when unset).
 Run: `uvicorn simulators.email:app`.
 """
 
@@ -12,10 +13,11 @@ from fastapi import FastAPI, Header
 from pydantic import BaseModel
 
 from simulators.faults import SimulatorState, install
+from simulators.store import Store, default_path
 
 app = FastAPI(title="Email simulator")
-state = SimulatorState()
-sent: list[dict[str, Any]] = []
+store = Store(default_path("email"))
+state = SimulatorState(store)
 
 
 class Message(BaseModel):
@@ -25,10 +27,14 @@ class Message(BaseModel):
 
 
 def _ledger() -> dict[str, Any]:
-    return {"messages": sent}
+    return {"messages": store.all("message")}
 
 
-install(app, state, _ledger, sent.clear)
+def _reset() -> None:
+    """The store is cleared with the replies; nothing else is kept."""
+
+
+install(app, state, _ledger, _reset)
 
 
 @app.post("/messages")
@@ -41,7 +47,7 @@ async def send(
             "key": idempotency_key,
             **message.model_dump(),
         }
-        sent.append(record)
+        store.put("message", record["id"], record, ref=idempotency_key)
         return 202, record
 
     return await state.idempotent("send", idempotency_key, perform)

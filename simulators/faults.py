@@ -1,4 +1,9 @@
-"""Fault injection and idempotent replay shared by every simulator."""
+"""Fault injection and idempotent replay shared by every simulator.
+
+Faults live in memory (a restart clears them, as a test that injects them expects);
+replies to idempotent calls are kept in the simulator's store, so a call retried
+after the simulator restarted still gets the first answer.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+
+from simulators.store import Store
 
 
 class Faults(BaseModel):
@@ -26,14 +33,14 @@ class Faults(BaseModel):
 class SimulatorState:
     """Faults plus the replay cache that makes a retried call harmless."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: Store) -> None:
         self.faults = Faults()
-        self.replies: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
+        self.store = store
         self.calls = 0
 
     def reset(self) -> None:
         self.faults = Faults()
-        self.replies.clear()
+        self.store.clear()
         self.calls = 0
 
     async def idempotent(
@@ -43,12 +50,17 @@ class SimulatorState:
         perform: Callable[[], Awaitable[tuple[int, dict[str, Any]]]],
     ) -> JSONResponse:
         """Runs `perform` once per (operation, key); later calls get the first reply."""
-        if key is not None and (operation, key) in self.replies:
-            status, body = self.replies[(operation, key)]
-            return JSONResponse(body, status_code=status, headers={"Idempotent-Replayed": "true"})
-        status, body = await perform()
-        if key is not None and status < 500:
-            self.replies[(operation, key)] = (status, body)
+        reply_key = f"{operation}\x00{key}"
+        if key is not None and (first := self.store.get("reply", reply_key)) is not None:
+            return JSONResponse(
+                first["body"], status_code=first["status"], headers={"Idempotent-Replayed": "true"}
+            )
+        # What the call did and the reply that reports it are committed together, so
+        # a crash between them cannot make a retry do it a second time.
+        with self.store.transaction():
+            status, body = await perform()
+            if key is not None and status < 500:
+                self.store.put("reply", reply_key, {"status": status, "body": body})
         return JSONResponse(body, status_code=status)
 
 

@@ -1,13 +1,16 @@
 """Payment provider: authorize, capture, void and refund.
 
 Tokens: `tok_ok` approves, `tok_declined` declines (402), `tok_flaky` answers 503
-twice per operation before it succeeds. Run: `uvicorn simulators.payment:app`.
+twice per operation before it succeeds. Authorizations and every operation on them
+are kept in `SIMULATOR_STATE_DIR/payment.sqlite3` (memory only when unset), so a
+restart forgets nothing. Run: `uvicorn simulators.payment:app`.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
+import uuid
 from collections import Counter
 from typing import Annotated, Any
 
@@ -16,11 +19,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from simulators.faults import SimulatorState, install
+from simulators.store import Store, default_path
 
 app = FastAPI(title="Payment provider simulator")
-state = SimulatorState()
-authorizations: dict[str, dict[str, Any]] = {}
-operations: list[dict[str, Any]] = []
+store = Store(default_path("payment"))
+state = SimulatorState(store)
 flaky_attempts: Counter[tuple[str, str]] = Counter()
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
@@ -34,13 +37,19 @@ class AuthorizeRequest(BaseModel):
 
 
 def _ledger() -> dict[str, Any]:
-    return {"authorizations": list(authorizations.values()), "operations": operations}
+    return {"authorizations": store.all("authorization"), "operations": store.all("operation")}
 
 
 def _reset() -> None:
-    authorizations.clear()
-    operations.clear()
     flaky_attempts.clear()
+
+
+def _record(operation: dict[str, Any]) -> None:
+    store.put("operation", uuid.uuid4().hex, {**operation, "at": time.time()})
+
+
+def _save(auth: dict[str, Any]) -> None:
+    store.put("authorization", auth["id"], auth, ref=auth["reference"])
 
 
 install(app, state, _ledger, _reset)
@@ -64,7 +73,7 @@ async def authorize(body: AuthorizeRequest, idempotency_key: IdempotencyKey = No
 
     async def perform() -> tuple[int, dict[str, Any]]:
         if body.token == "tok_declined":
-            operations.append({"op": "decline", "reference": body.reference, "at": time.time()})
+            _record({"op": "decline", "reference": body.reference})
             return 402, {"error": "card_declined", "reference": body.reference}
         if body.token not in ("tok_ok", "tok_flaky"):
             return 402, {"error": "invalid_token", "reference": body.reference}
@@ -76,10 +85,8 @@ async def authorize(body: AuthorizeRequest, idempotency_key: IdempotencyKey = No
             "token": body.token,
             "status": "authorized",
         }
-        authorizations[auth["id"]] = auth
-        operations.append(
-            {"op": "authorize", "id": auth["id"], "amount": body.amount, "at": time.time()}
-        )
+        _save(auth)
+        _record({"op": "authorize", "id": auth["id"], "amount": body.amount})
         return 201, auth
 
     return await state.idempotent("authorize", idempotency_key, perform)
@@ -88,7 +95,7 @@ async def authorize(body: AuthorizeRequest, idempotency_key: IdempotencyKey = No
 async def _transition(
     operation: str, auth_id: str, key: str | None, allowed_from: set[str], to: str
 ) -> Any:
-    auth = authorizations.get(auth_id)
+    auth = store.get("authorization", auth_id)
     if auth is None:
         return JSONResponse({"error": "not_found"}, status_code=404)
     refusal = _flaky_refusal(auth["token"], operation, key)
@@ -101,9 +108,8 @@ async def _transition(
         if auth["status"] not in allowed_from:
             return 409, {"error": f"cannot {operation} an authorization that is {auth['status']}"}
         auth["status"] = to
-        operations.append(
-            {"op": operation, "id": auth_id, "amount": auth["amount"], "at": time.time()}
-        )
+        _save(auth)
+        _record({"op": operation, "id": auth_id, "amount": auth["amount"]})
         return 200, auth
 
     return await state.idempotent(f"{operation}:{auth_id}", key, perform)
@@ -127,4 +133,4 @@ async def refund(auth_id: str, idempotency_key: IdempotencyKey = None) -> Any:
 @app.get("/authorizations")
 async def find(reference: str) -> list[dict[str, Any]]:
     """Every authorization made for a merchant reference (our order id)."""
-    return [auth for auth in authorizations.values() if auth["reference"] == reference]
+    return store.by_ref("authorization", reference)

@@ -155,6 +155,7 @@ class Stack:
             CARRIER_WEBHOOK_SECRET=WEBHOOK_SECRET,
             CARRIER_IN_TRANSIT_AFTER=str(CARRIER_IN_TRANSIT_AFTER),
             CARRIER_DELIVERED_AFTER=str(CARRIER_DELIVERED_AFTER),
+            SIMULATOR_STATE_DIR=str(self.tmp / "simulators"),
         )
         ports = {}
         for name in ("payment", "carrier", "email"):

@@ -71,9 +71,11 @@ class OrderWorkflow:
         self._reservation: StockReservation | None = None
         self._first_placement_id: str | None = None
         self._review: ReviewDecision | None = None
+        # Open from the moment the hold is asked for, so a decision that follows the
+        # read model's `awaiting_review` is never refused for arriving too early.
+        self._review_open = False
         self._review_recorded = False
         self._cancel: CancelRequest | None = None
-        self._shipping_started = False
         self._carrier_events: list[CarrierEvent] = []
         self._seen_carrier_events: set[tuple[str, str]] = set()
         self._forward: asyncio.Task[None] | None = None
@@ -144,12 +146,14 @@ class OrderWorkflow:
         self._notify("placed")
 
     async def _wait_for_review(self) -> None:
+        self._review_open = True
         await self._step("request_review", RequestReview(self._order.order_id))
         self._set_status(OrderStatus.AWAITING_REVIEW)
         timeout = timedelta(seconds=self._order.policy.review_timeout_seconds)
         try:
             await workflow.wait_condition(lambda: self._review is not None, timeout=timeout)
         except TimeoutError:
+            self._review_open = False
             await self._step(
                 "record_review", RecordReview(self._order.order_id, approved=False, timed_out=True)
             )
@@ -182,8 +186,9 @@ class OrderWorkflow:
         self._set_status(OrderStatus.AUTHORIZED)
 
     async def _ship(self) -> None:
-        # From here on a cancel request is refused: the parcel may already exist.
-        self._shipping_started = True
+        # A cancel that arrives while the parcel is being booked is still taken: the
+        # booking finishes first (steps wait for their activity on cancellation), then
+        # the shipment is cancelled at the carrier with everything else.
         self._compensations.append(self._cancel_shipment)
         try:
             await self._step("create_shipment", CreateShipment(self._order.order_id))
@@ -300,7 +305,10 @@ class OrderWorkflow:
     def _validate_cancel(self, request: CancelRequest) -> None:
         if self._cancel is not None or self._status is OrderStatus.CANCELLED:
             return  # asking twice is answered like the first time
-        if self._shipping_started or not self._status.is_cancellable:
+        # The workflow's status trails the read model by at most one step, and the read
+        # model allows a cancel up to `authorized`: so does this, until the booking has
+        # come back as `shipped`.
+        if not self._status.is_cancellable:
             raise ApplicationError(
                 f"the order is {self._status.value} and can no longer be cancelled",
                 type="NotCancellable",
@@ -315,7 +323,9 @@ class OrderWorkflow:
 
     @review.validator
     def _validate_review(self, decision: ReviewDecision) -> None:
-        if self._status is not OrderStatus.AWAITING_REVIEW or self._review is not None:
+        if self._review is not None:
+            raise ApplicationError("the order has been reviewed already", type="NotAwaitingReview")
+        if not self._review_open or self._cancel is not None:
             raise ApplicationError(
                 f"the order is {self._status.value}, not awaiting review", type="NotAwaitingReview"
             )

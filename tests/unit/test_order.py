@@ -83,6 +83,17 @@ def test_a_shipped_order_cannot_be_cancelled() -> None:
         order.cancel("changed my mind")
 
 
+def test_an_order_whose_booking_was_called_off_ends_cancelled() -> None:
+    order = placed_order()
+    order.reserve()
+    order.authorize("auth_1")
+    order.ship("shp_1", "simcarrier", "TRK1")
+    order.cancel_shipment("shp_1")
+
+    assert order.cancel("changed my mind while it was being booked")
+    assert order.status is OrderStatus.CANCELLED
+
+
 def test_a_refused_order_fails_with_the_reason() -> None:
     order = placed_order()
     order.refuse(FailureReason.OUT_OF_STOCK, ["SKU0"])
