@@ -1,9 +1,11 @@
-"""`orders-admin`: create users and issue API keys from a shell, against DATABASE_URL.
+"""`orders-admin`: create users, issue API keys and check the books, from a shell.
 
     orders-admin create-user --email ops@example.com --name "Olga" --role ops
     orders-admin issue-key usr_...
+    orders-admin check
 
-The key is printed once; only its hash is stored.
+A key is printed once; only its hash is stored. `check` compares our books with the
+providers' ledgers and Temporal, prints every violation and exits 1 if there is one.
 """
 
 from __future__ import annotations
@@ -11,15 +13,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from cli.invariant_check import check, report
 from db.accounts import add_key, create_user
 from db.engine import make_engine, make_session_factory
 from db.unit_of_work import UnitOfWork
 from domain.api_keys import generate_key
 from domain.users import Role, Tier
-from settings import get_settings
+from settings import Settings, get_settings
+from temporal_client import connect_temporal
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -32,11 +37,43 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     create.add_argument("--tier", choices=[t.value for t in Tier], default=Tier.STANDARD.value)
     issue = commands.add_parser("issue-key", help="print a new key for an existing user")
     issue.add_argument("user_id")
+    audit = commands.add_parser(
+        "check",
+        help="check stock, money, shipping and liveness against the providers; 1 if violated",
+    )
+    audit.add_argument(
+        "--order", action="append", dest="orders", metavar="ORDER_ID", help="only this order"
+    )
+    audit.add_argument(
+        "--grace",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long an order may be in flight before it must be finished or waiting",
+    )
+    audit.add_argument(
+        "--no-temporal", action="store_true", help="do not ask Temporal which orders still run"
+    )
     return parser.parse_args(argv)
+
+
+async def run_check(args: argparse.Namespace, settings: Settings) -> int:
+    temporal = None if args.no_temporal else await connect_temporal(settings)
+    violations = await check(
+        settings,
+        order_ids=args.orders,
+        grace=timedelta(seconds=args.grace),
+        temporal=temporal,
+    )
+    scope = f"{len(args.orders)} order(s)" if args.orders else "every order"
+    print(report(violations, scope))
+    return 1 if violations else 0
 
 
 async def run(args: argparse.Namespace) -> int:
     settings = get_settings()
+    if args.command == "check":
+        return await run_check(args, settings)
     engine = make_engine(settings.database_url)
     try:
         async with UnitOfWork(make_session_factory(engine)) as uow:

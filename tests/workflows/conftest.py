@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
 import pytest
+from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
 
 from api.order_commands import place_order, saga_policy
@@ -19,7 +21,7 @@ from domain.identity import new_id, request_fingerprint, workflow_id_for
 from domain.order import Address
 from settings import Settings
 from tests.factories import add_product, add_user
-from worker import running_workers
+from worker import activity_handlers, build_workers, running_workers
 from workflows.contracts import OrderOutcome, OrderWorkflowInput, Placement
 
 LONDON = Address("Ada Lovelace", "12 St James Square", "London", "SW1Y 4JH", "GB")
@@ -116,3 +118,57 @@ async def saga(
         saga = Saga(client, own, session_uow, simulators)
         saga.customer_id, _ = await add_user(session_uow)
         yield saga
+
+
+def activity_name(handler: Any) -> str:
+    return str(activity._Definition.must_from_callable(handler).name)
+
+
+@asynccontextmanager
+async def saga_with(
+    client: Client,
+    settings: Settings,
+    uow: Any,
+    simulators: dict[str, httpx.AsyncClient],
+    wrap: dict[str, Callable[[Any], Any]],
+) -> AsyncIterator[Saga]:
+    """Workers on a queue of their own, with the named activities wrapped."""
+    queue = f"wf-{uuid.uuid4().hex[:10]}"
+    own = settings.model_copy(
+        update={
+            "task_queue": queue,
+            "payment_task_queue": f"{queue}-payment",
+            "carrier_task_queue": f"{queue}-carrier",
+            "email_task_queue": f"{queue}-email",
+        }
+    )
+    async with activity_handlers(own) as handlers, AsyncExitStack() as stack:
+
+        def wrapped(group: list[Any]) -> list[Any]:
+            return [wrap[activity_name(h)](h) if activity_name(h) in wrap else h for h in group]
+
+        handlers = replace(
+            handlers,
+            core=wrapped(handlers.core),
+            payment=wrapped(handlers.payment),
+            carrier=wrapped(handlers.carrier),
+            email=wrapped(handlers.email),
+        )
+        for worker in build_workers(client, own, handlers):
+            await stack.enter_async_context(worker)
+        saga = Saga(client, own, uow, simulators)
+        saga.customer_id, _ = await add_user(uow)
+        yield saga
+
+
+@asynccontextmanager
+async def carrier_updates_off(simulators: dict[str, httpx.AsyncClient]) -> AsyncIterator[None]:
+    """The carrier books parcels but reports no progress, so none is delivered before
+    the saga gets to cancel it (the test carrier delivers in half a second)."""
+    carrier = simulators["carrier"]
+    config = (await carrier.get("/admin/config")).json()
+    (await carrier.put("/admin/config", json={**config, "send_updates": False})).raise_for_status()
+    try:
+        yield
+    finally:
+        await carrier.put("/admin/config", json=config)

@@ -6,10 +6,6 @@ it returns, sends the update the way a client that just read the order would."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -19,51 +15,10 @@ from temporalio.client import Client, WorkflowUpdateStage
 from domain.commands import CreateShipment, RequestReview, ShipmentCreated
 from domain.identity import workflow_id_for
 from settings import Settings
-from tests.factories import add_user, stock_of
-from tests.workflows.conftest import Saga
-from worker import activity_handlers, build_workers
+from tests.factories import stock_of
+from tests.workflows.conftest import carrier_updates_off, saga_with
 from workflows.contracts import CancelRequest, ReviewDecision
 from workflows.order_workflow import OrderWorkflow
-
-
-def _name(handler: Any) -> str:
-    return str(activity._Definition.must_from_callable(handler).name)
-
-
-@asynccontextmanager
-async def saga_with(
-    client: Client,
-    settings: Settings,
-    uow: Any,
-    simulators: dict[str, httpx.AsyncClient],
-    wrap: dict[str, Callable[[Any], Any]],
-) -> AsyncIterator[Saga]:
-    """Workers on a queue of their own, with the named activities wrapped."""
-    queue = f"wf-{uuid.uuid4().hex[:10]}"
-    own = settings.model_copy(
-        update={
-            "task_queue": queue,
-            "payment_task_queue": f"{queue}-payment",
-            "carrier_task_queue": f"{queue}-carrier",
-            "email_task_queue": f"{queue}-email",
-        }
-    )
-    async with activity_handlers(own) as handlers, AsyncExitStack() as stack:
-
-        def wrapped(group: list[Any]) -> list[Any]:
-            return [wrap[_name(h)](h) if _name(h) in wrap else h for h in group]
-
-        handlers = replace(
-            handlers,
-            core=wrapped(handlers.core),
-            payment=wrapped(handlers.payment),
-            carrier=wrapped(handlers.carrier),
-        )
-        for worker in build_workers(client, own, handlers):
-            await stack.enter_async_context(worker)
-        saga = Saga(client, own, uow, simulators)
-        saga.customer_id, _ = await add_user(uow)
-        yield saga
 
 
 async def test_a_review_sent_right_after_the_hold_is_recorded_is_accepted(
@@ -118,22 +73,18 @@ async def test_a_cancel_sent_while_the_parcel_is_booked_is_accepted_and_undone(
 
         return create_shipment
 
-    carrier = simulators["carrier"]
-    config = (await carrier.get("/admin/config")).json()
-    # No tracking updates: the parcel must not be delivered before it is called off.
-    await carrier.put("/admin/config", json={**config, "send_updates": False})
-    try:
-        async with saga_with(
+    async with (
+        carrier_updates_off(simulators),
+        saga_with(
             client, settings, session_uow, simulators, {"create_shipment": cancel_during_booking}
-        ) as saga:
-            sku = await saga.product(on_hand=4)
-            order = saga.order((sku, 1))
-            await saga.place(order)
-            outcome = await saga.outcome(order)
-            shipments = (await saga.ledger("carrier"))["shipments"]
-            operations = await saga.payment_operations(order.order_id)
-    finally:
-        await carrier.put("/admin/config", json=config)
+        ) as saga,
+    ):
+        sku = await saga.product(on_hand=4)
+        order = saga.order((sku, 1))
+        await saga.place(order)
+        outcome = await saga.outcome(order)
+        shipments = (await saga.ledger("carrier"))["shipments"]
+        operations = await saga.payment_operations(order.order_id)
 
     assert accepted == [order.order_id]
     assert outcome.status == "cancelled"

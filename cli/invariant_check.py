@@ -1,0 +1,86 @@
+"""Gathers the facts the invariant rules of `domain/invariants.py` need and runs them:
+our books from PostgreSQL, the payment and carrier ledgers from the providers'
+reconciliation endpoints, and which order workflows still run from Temporal.
+
+Used by the tests after every fault they inject, and by `orders-admin check`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from temporalio.client import Client
+
+from db.audit import read_books
+from db.engine import make_engine, make_session_factory
+from domain.identity import workflow_id_for
+from domain.invariants import Authorization, Facts, Shipment, Violation, find_violations
+from settings import Settings
+
+WORKFLOW_ID_PREFIX = workflow_id_for("")
+
+
+async def check(
+    settings: Settings,
+    *,
+    order_ids: Collection[str] | None = None,
+    grace: timedelta = timedelta(seconds=30),
+    temporal: Client | None = None,
+) -> list[Violation]:
+    """Every violation among these orders (all of them when None). Orders changed within
+    `grace` count as in flight: they are not yet expected to rest anywhere."""
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_session_factory(engine)() as session:
+            orders, stock, held = await read_books(session, order_ids, grace)
+    finally:
+        await engine.dispose()
+
+    async with httpx.AsyncClient(timeout=30) as http:
+        payment = await _ledger(http, settings.payment_url)
+        carrier = await _ledger(http, settings.carrier_url)
+    authorizations = [
+        Authorization(a["id"], a["reference"], a["amount"], a["status"])
+        for a in payment["authorizations"]
+    ]
+    shipments = [Shipment(s["id"], s["reference"], s["status"]) for s in carrier["shipments"]]
+    if order_ids is not None:
+        wanted = set(order_ids)
+        authorizations = [a for a in authorizations if a.reference in wanted]
+        shipments = [s for s in shipments if s.reference in wanted]
+
+    if temporal is not None:
+        running = await running_orders(temporal)
+        orders = [replace(o, workflow_running=o.id in running) for o in orders]
+
+    facts = Facts(orders, stock, authorizations, shipments, held, complete=order_ids is None)
+    return find_violations(facts)
+
+
+async def running_orders(client: Client) -> set[str]:
+    """Order ids whose workflow is still running, from Temporal's visibility store."""
+    running: set[str] = set()
+    query = "WorkflowType = 'OrderWorkflow' AND ExecutionStatus = 'Running'"
+    async for execution in client.list_workflows(query):
+        if execution.id.startswith(WORKFLOW_ID_PREFIX):
+            running.add(execution.id.removeprefix(WORKFLOW_ID_PREFIX))
+    return running
+
+
+async def _ledger(http: httpx.AsyncClient, base_url: str) -> dict[str, Any]:
+    response = await http.get(f"{base_url}/admin/ledger")
+    response.raise_for_status()
+    ledger: dict[str, Any] = response.json()
+    return ledger
+
+
+def report(violations: list[Violation], checked: str) -> str:
+    if not violations:
+        return f"ok: {checked}, no violation"
+    lines = [f"{len(violations)} violation(s) in {checked}:"]
+    lines += [f"  {violation}" for violation in violations]
+    return "\n".join(lines)

@@ -1,0 +1,75 @@
+"""The facts of our own books that the invariant check needs, read in one snapshot."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.tables import OrderEventRow, OrderLineRow, OrderRow, StockRow
+from domain.invariants import OrderFacts, StockFacts
+from domain.order import OrderStatus, StockStatus
+
+
+async def read_books(
+    session: AsyncSession, order_ids: Collection[str] | None, grace: timedelta
+) -> tuple[list[OrderFacts], list[StockFacts], dict[str, int]]:
+    """Orders (all, or those named), the stock of their skus, and the units every order
+    of those skus holds; an order changed within `grace` is counted as in flight."""
+    await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    now = await session.scalar(select(func.now()))
+    assert now is not None
+    query = select(OrderRow)
+    if order_ids is not None:
+        query = query.where(OrderRow.id.in_(list(order_ids)))
+    rows = list(await session.scalars(query))
+    ids = [row.id for row in rows]
+
+    lines: dict[str, dict[str, int]] = defaultdict(dict)
+    timeline: dict[str, list[str]] = defaultdict(list)
+    if ids:
+        for order_id, sku, quantity in await session.execute(
+            select(OrderLineRow.order_id, OrderLineRow.sku, OrderLineRow.quantity).where(
+                OrderLineRow.order_id.in_(ids)
+            )
+        ):
+            lines[order_id][sku] = lines[order_id].get(sku, 0) + quantity
+        for order_id, event_type in await session.execute(
+            select(OrderEventRow.order_id, OrderEventRow.type)
+            .where(OrderEventRow.order_id.in_(ids))
+            .order_by(OrderEventRow.id)
+        ):
+            timeline[order_id].append(event_type)
+
+    orders = [
+        OrderFacts(
+            id=row.id,
+            status=OrderStatus(row.status),
+            stock_status=StockStatus(row.stock_status),
+            total=row.total_amount,
+            lines=lines[row.id],
+            timeline=timeline[row.id],
+            settled=now - row.updated_at >= grace,
+        )
+        for row in rows
+    ]
+
+    skus = sorted({sku for order in orders for sku in order.lines})
+    stock_query = select(StockRow)
+    held_query = (
+        select(OrderLineRow.sku, func.sum(OrderLineRow.quantity))
+        .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
+        .where(OrderRow.stock_status == StockStatus.HELD.value)
+        .group_by(OrderLineRow.sku)
+    )
+    if order_ids is not None:
+        stock_query = stock_query.where(StockRow.sku.in_(skus))
+        held_query = held_query.where(OrderLineRow.sku.in_(skus))
+    stock = [
+        StockFacts(row.sku, row.on_hand, row.reserved) for row in await session.scalars(stock_query)
+    ]
+    held = {sku: int(units) for sku, units in await session.execute(held_query)}
+    return orders, stock, held

@@ -1,0 +1,188 @@
+"""What must hold between our books and the providers' once orders have settled.
+
+Pure rules over plain facts: the caller gathers the facts (orders and stock from the
+database, authorizations from the payment provider, shipments from the carrier) and
+gets back every violation, each naming its rule and what it is about.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from domain import events
+from domain.order import OrderStatus, StockStatus
+
+TERMINAL = {OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.FAILED}
+# The only statuses an order may rest in without being finished, and what it waits for.
+WAITING_FOR = {OrderStatus.AWAITING_REVIEW: "review", OrderStatus.SHIPPED: "delivery"}
+# The timeline entry that must be there for an order to show a status.
+PROOF_OF_STATUS = {
+    OrderStatus.RESERVED: events.INVENTORY_RESERVED,
+    OrderStatus.AWAITING_REVIEW: events.REVIEW_REQUESTED,
+    OrderStatus.AUTHORIZED: events.PAYMENT_AUTHORIZED,
+    OrderStatus.SHIPPED: events.SHIPMENT_CREATED,
+    OrderStatus.DELIVERED: events.SHIPMENT_DELIVERED,
+    OrderStatus.CANCELLED: events.ORDER_CANCELLED,
+    OrderStatus.FAILED: events.ORDER_FAILED,
+}
+STOCK_AT_THE_END = {
+    OrderStatus.DELIVERED: {StockStatus.COMMITTED},
+    OrderStatus.CANCELLED: {StockStatus.NONE, StockStatus.RELEASED, StockStatus.RESTOCKED},
+    OrderStatus.FAILED: {StockStatus.NONE, StockStatus.RELEASED, StockStatus.RESTOCKED},
+}
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    id: str
+    status: OrderStatus
+    stock_status: StockStatus
+    total: int
+    lines: dict[str, int]  # sku -> quantity
+    timeline: list[str]  # event types, oldest first
+    settled: bool = True  # False while the order is young enough to be in flight
+    workflow_running: bool | None = None  # None: not asked
+
+
+@dataclass(frozen=True)
+class StockFacts:
+    sku: str
+    on_hand: int
+    reserved: int
+
+
+@dataclass(frozen=True)
+class Authorization:
+    id: str
+    reference: str
+    amount: int
+    status: str  # authorized, captured, voided, refunded
+
+
+@dataclass(frozen=True)
+class Shipment:
+    id: str
+    reference: str
+    status: str  # created, in_transit, delivered, exception, cancelled
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    subject: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.rule:<9} {self.subject}: {self.detail}"
+
+
+@dataclass
+class Facts:
+    orders: list[OrderFacts]
+    stock: list[StockFacts]
+    authorizations: list[Authorization]
+    shipments: list[Shipment]
+    # The held lines of every order of these skus, not only the orders checked.
+    held_by_sku: dict[str, int] = field(default_factory=dict)
+    # Whether every order is in `orders`, so a provider record with no order is one.
+    complete: bool = True
+
+
+def find_violations(facts: Facts) -> list[Violation]:
+    return [
+        *stock_violations(facts),
+        *money_violations(facts),
+        *shipping_violations(facts),
+        *liveness_violations(facts.orders),
+    ]
+
+
+def stock_violations(facts: Facts) -> Iterable[Violation]:
+    for item in facts.stock:
+        if item.on_hand < 0 or item.reserved < 0:
+            yield Violation("stock", item.sku, f"negative: {item.on_hand} on hand, {item.reserved}")
+        if item.reserved > item.on_hand:
+            yield Violation(
+                "stock", item.sku, f"{item.reserved} reserved of only {item.on_hand} on hand"
+            )
+        held = facts.held_by_sku.get(item.sku, 0)
+        if held != item.reserved:
+            yield Violation(
+                "stock", item.sku, f"{item.reserved} reserved but orders hold {held} units"
+            )
+    for order in facts.orders:
+        allowed = STOCK_AT_THE_END.get(order.status)
+        if allowed is not None and order.stock_status not in allowed:
+            yield Violation(
+                "stock", order.id, f"{order.status.value} order has stock {order.stock_status}"
+            )
+
+
+def money_violations(facts: Facts) -> Iterable[Violation]:
+    by_order: dict[str, list[Authorization]] = defaultdict(list)
+    for auth in facts.authorizations:
+        by_order[auth.reference].append(auth)
+    known = {order.id for order in facts.orders}
+    for order in facts.orders:
+        auths = by_order.get(order.id, [])
+        captured = [a for a in auths if a.status == "captured"]
+        held = [a for a in auths if a.status == "authorized"]
+        if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+            if len(captured) != 1 or captured[0].amount != order.total:
+                amounts = [a.amount for a in captured]
+                yield Violation(
+                    "money", order.id, f"captures {amounts} for a total of {order.total}"
+                )
+            if held:
+                yield Violation("money", order.id, f"{len(held)} authorization(s) left open")
+        elif order.status in (OrderStatus.FAILED, OrderStatus.CANCELLED):
+            if captured or held:
+                yield Violation(
+                    "money",
+                    order.id,
+                    f"{order.status.value} but {len(captured)} captured "
+                    f"and {len(held)} open authorization(s)",
+                )
+        elif captured or (order.settled and len(held) > 1):
+            yield Violation(
+                "money", order.id, f"{len(captured)} captured, {len(held)} open before shipping"
+            )
+    if facts.complete:
+        for reference in sorted(set(by_order) - known):
+            yield Violation("money", reference, "the provider holds payments for no such order")
+
+
+def shipping_violations(facts: Facts) -> Iterable[Violation]:
+    live: Counter[str] = Counter(s.reference for s in facts.shipments if s.status != "cancelled")
+    known = {order.id for order in facts.orders}
+    for order in facts.orders:
+        count = live.get(order.id, 0)
+        if count > 1:
+            yield Violation("shipping", order.id, f"{count} live shipments")
+        if order.status in (OrderStatus.FAILED, OrderStatus.CANCELLED) and count:
+            yield Violation("shipping", order.id, f"{order.status.value} with a live shipment")
+        if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED) and count != 1:
+            yield Violation("shipping", order.id, f"{order.status.value} with {count} shipments")
+    if facts.complete:
+        for reference in sorted(set(live) - known):
+            yield Violation("shipping", reference, "the carrier ships for no such order")
+
+
+def liveness_violations(orders: Iterable[OrderFacts]) -> Iterable[Violation]:
+    for order in orders:
+        proof = PROOF_OF_STATUS.get(order.status)
+        if proof is not None and proof not in order.timeline:
+            yield Violation("liveness", order.id, f"{order.status.value} but no {proof} entry")
+        if not order.settled:
+            continue
+        if order.status in TERMINAL:
+            if order.workflow_running:
+                yield Violation("liveness", order.id, f"{order.status.value} but still running")
+            continue
+        if order.status not in WAITING_FOR:
+            yield Violation("liveness", order.id, f"stuck in {order.status.value}")
+        elif order.workflow_running is False:
+            reason = WAITING_FOR[order.status]
+            yield Violation("liveness", order.id, f"waits for {reason}, but nothing runs it")

@@ -1,0 +1,168 @@
+"""The invariant rules on hand-made facts: each rule finds what it is for, and nothing
+in books that agree."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from domain import events
+from domain.invariants import (
+    Authorization,
+    Facts,
+    OrderFacts,
+    Shipment,
+    StockFacts,
+    find_violations,
+)
+from domain.order import OrderStatus, StockStatus
+
+DELIVERED_TIMELINE = [
+    events.ORDER_PLACED,
+    events.INVENTORY_RESERVED,
+    events.PAYMENT_AUTHORIZED,
+    events.SHIPMENT_CREATED,
+    events.PAYMENT_CAPTURED,
+    events.SHIPMENT_DELIVERED,
+]
+
+
+def delivered(order_id: str = "ord_1") -> OrderFacts:
+    return OrderFacts(
+        id=order_id,
+        status=OrderStatus.DELIVERED,
+        stock_status=StockStatus.COMMITTED,
+        total=2_000,
+        lines={"MUG": 2},
+        timeline=DELIVERED_TIMELINE,
+        workflow_running=False,
+    )
+
+
+def books(**changes: object) -> Facts:
+    facts = Facts(
+        orders=[delivered()],
+        stock=[StockFacts("MUG", on_hand=8, reserved=0)],
+        authorizations=[Authorization("auth_1", "ord_1", 2_000, "captured")],
+        shipments=[Shipment("shp_1", "ord_1", "delivered")],
+        held_by_sku={},
+    )
+    return replace(facts, **changes)  # type: ignore[arg-type]
+
+
+def rules_broken(facts: Facts) -> list[tuple[str, str]]:
+    return [(v.rule, v.subject) for v in find_violations(facts)]
+
+
+def test_books_that_agree_break_no_rule() -> None:
+    assert rules_broken(books()) == []
+
+
+def test_reserved_units_that_no_order_holds_are_found() -> None:
+    assert rules_broken(books(stock=[StockFacts("MUG", 8, 3)])) == [("stock", "MUG")]
+
+
+def test_a_delivered_order_charged_twice_is_found() -> None:
+    twice = [
+        Authorization("auth_1", "ord_1", 2_000, "captured"),
+        Authorization("auth_2", "ord_1", 2_000, "captured"),
+    ]
+    assert rules_broken(books(authorizations=twice)) == [("money", "ord_1")]
+
+
+def test_a_capture_of_the_wrong_amount_is_found() -> None:
+    wrong = [Authorization("auth_1", "ord_1", 1_999, "captured")]
+    assert rules_broken(books(authorizations=wrong)) == [("money", "ord_1")]
+
+
+def test_a_cancelled_order_with_an_open_authorization_is_found() -> None:
+    cancelled = OrderFacts(
+        "ord_1",
+        OrderStatus.CANCELLED,
+        StockStatus.RELEASED,
+        2_000,
+        {"MUG": 2},
+        [events.ORDER_PLACED, events.ORDER_CANCELLED],
+    )
+    facts = books(
+        orders=[cancelled],
+        authorizations=[Authorization("auth_1", "ord_1", 2_000, "authorized")],
+        shipments=[],
+    )
+    assert rules_broken(facts) == [("money", "ord_1")]
+
+
+def test_a_failed_order_with_a_live_parcel_and_held_stock_is_found() -> None:
+    failed = OrderFacts(
+        "ord_1",
+        OrderStatus.FAILED,
+        StockStatus.HELD,
+        2_000,
+        {"MUG": 2},
+        [events.ORDER_PLACED, events.ORDER_FAILED],
+    )
+    facts = books(
+        orders=[failed],
+        stock=[StockFacts("MUG", 10, 2)],
+        held_by_sku={"MUG": 2},
+        authorizations=[Authorization("auth_1", "ord_1", 2_000, "voided")],
+        shipments=[Shipment("shp_1", "ord_1", "created")],
+    )
+    assert sorted(rules_broken(facts)) == [("shipping", "ord_1"), ("stock", "ord_1")]
+
+
+def test_an_order_stuck_in_authorized_is_found_once_it_has_settled() -> None:
+    stuck = OrderFacts(
+        "ord_1",
+        OrderStatus.AUTHORIZED,
+        StockStatus.HELD,
+        2_000,
+        {"MUG": 2},
+        [events.ORDER_PLACED, events.INVENTORY_RESERVED, events.PAYMENT_AUTHORIZED],
+    )
+    facts = books(
+        orders=[stuck],
+        stock=[StockFacts("MUG", 10, 2)],
+        held_by_sku={"MUG": 2},
+        authorizations=[Authorization("auth_1", "ord_1", 2_000, "authorized")],
+        shipments=[],
+    )
+    assert rules_broken(facts) == [("liveness", "ord_1")]
+    assert rules_broken(replace(facts, orders=[replace(stuck, settled=False)])) == []
+
+
+def test_an_order_waiting_for_review_with_no_workflow_is_found() -> None:
+    waiting = OrderFacts(
+        "ord_1",
+        OrderStatus.AWAITING_REVIEW,
+        StockStatus.HELD,
+        2_000,
+        {"MUG": 2},
+        [events.ORDER_PLACED, events.INVENTORY_RESERVED, events.REVIEW_REQUESTED],
+        workflow_running=False,
+    )
+    facts = books(
+        orders=[waiting],
+        stock=[StockFacts("MUG", 10, 2)],
+        held_by_sku={"MUG": 2},
+        authorizations=[],
+        shipments=[],
+    )
+    assert rules_broken(facts) == [("liveness", "ord_1")]
+    assert rules_broken(replace(facts, orders=[replace(waiting, workflow_running=True)])) == []
+
+
+def test_a_status_the_timeline_does_not_show_is_found() -> None:
+    no_proof = replace(delivered(), timeline=DELIVERED_TIMELINE[:-1])
+    assert rules_broken(books(orders=[no_proof])) == [("liveness", "ord_1")]
+
+
+def test_provider_records_of_unknown_orders_are_found_when_all_orders_are_checked() -> None:
+    strays = books(
+        authorizations=[
+            Authorization("auth_1", "ord_1", 2_000, "captured"),
+            Authorization("auth_9", "ord_9", 500, "authorized"),
+        ],
+        shipments=[Shipment("shp_1", "ord_1", "delivered"), Shipment("shp_9", "ord_9", "created")],
+    )
+    assert rules_broken(strays) == [("money", "ord_9"), ("shipping", "ord_9")]
+    assert rules_broken(replace(strays, complete=False)) == []
