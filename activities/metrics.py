@@ -30,6 +30,11 @@ ORDER_VALUE = Counter(
 COMPENSATIONS = Counter(
     "orders_compensations_total", "Compensations that undid something, by step.", ["step"]
 )
+COMPENSATION_FAILURES = Counter(
+    "orders_compensation_failures_total",
+    "Undo steps that gave up past their retry bound, by step: each needs an operator.",
+    ["step"],
+)
 SHIPMENT_EXCEPTIONS = Counter(
     "orders_shipment_exceptions_total",
     "Carrier reports that a parcel ran into trouble (damaged, undeliverable, ...).",
@@ -85,6 +90,7 @@ async def provider_call(provider: str, operation: str) -> AsyncIterator[None]:
 # defined) before its first event.
 for _step in ("release_stock", "void_payment", "cancel_shipment"):
     COMPENSATIONS.labels(_step)
+    COMPENSATION_FAILURES.labels(_step)
 for _provider, _operation in (
     ("payment", "authorize"),
     ("payment", "capture"),

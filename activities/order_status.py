@@ -31,16 +31,32 @@ class OrderStatusActivities:
 
     @activity.defn
     async def close_order(self, command: CloseOrder) -> None:
-        """The terminal status, written once every compensation has run."""
+        """The terminal status, written once every compensation has run, with any undo
+        step that gave up flagged on the order for an operator."""
+        flagged: list[str] = []
 
         def close(order: Order) -> bool:
+            flagged.extend(
+                step
+                for step in command.failed_compensations
+                if order.flag_failed_compensation(step)
+            )
             if command.cancelled:
-                return order.cancel(command.cancel_reason)
-            assert command.failure_reason is not None, "a failed order names its reason"
-            return order.fail(FailureReason(command.failure_reason))
+                closed = order.cancel(command.cancel_reason)
+            else:
+                assert command.failure_reason is not None, "a failed order names its reason"
+                closed = order.fail(FailureReason(command.failure_reason))
+            return closed or bool(flagged)
 
         order = await self._change(command.order_id, close)
-        if order is not None:
+        for step in flagged:
+            metrics.COMPENSATION_FAILURES.labels(step).inc()
+            activity.logger.error(
+                "compensation %s of order %s gave up: the order needs an operator",
+                step,
+                command.order_id,
+            )
+        if order is not None and order.status.is_terminal:
             metrics.order_completed(order)
 
     async def _change(self, order_id: str, change: Callable[[Order], bool]) -> Order | None:

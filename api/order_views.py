@@ -35,6 +35,7 @@ def order_out(row: OrderRow) -> OrderOut:
             else None
         ),
         failure_reason=row.failure_reason,
+        failed_compensations=list(row.failed_compensations or []),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )

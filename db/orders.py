@@ -115,6 +115,7 @@ def _copy_state(order: Order, row: OrderRow) -> None:
     row.carrier = order.carrier
     row.tracking_number = order.tracking_number
     row.failure_reason = order.failure_reason.value if order.failure_reason else None
+    row.failed_compensations = list(order.failed_compensations)
 
 
 def _to_domain(row: OrderRow) -> Order:
@@ -136,5 +137,6 @@ def _to_domain(row: OrderRow) -> Order:
         carrier=row.carrier,
         tracking_number=row.tracking_number,
         failure_reason=FailureReason(row.failure_reason) if row.failure_reason else None,
+        failed_compensations=list(row.failed_compensations or []),
         placed_at=row.created_at,
     )

@@ -108,6 +108,8 @@ class CloseOrder:
     cancelled: bool
     failure_reason: str | None = None
     cancel_reason: str | None = None
+    # Undo steps that gave up past their retry bound; flagged on the order.
+    failed_compensations: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

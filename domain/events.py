@@ -26,6 +26,7 @@ STOCK_RESTOCKED = "compensation.stock_restocked"
 PAYMENT_VOIDED = "compensation.payment_voided"
 PAYMENT_REFUNDED = "compensation.payment_refunded"
 SHIPMENT_CANCELLED = "compensation.shipment_cancelled"
+COMPENSATION_FAILED = "compensation.failed"
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,7 @@ class Order:
     carrier: str | None = None
     tracking_number: str | None = None
     failure_reason: FailureReason | None = None
+    failed_compensations: list[str] = field(default_factory=list)
     placed_at: datetime | None = None  # set once stored
     new_events: list[OrderEvent] = field(default_factory=list)
 
@@ -281,12 +282,23 @@ class Order:
         self._record(events.SHIPMENT_CANCELLED, shipment_id=shipment_id)
         return True
 
+    def flag_failed_compensation(self, step: str) -> bool:
+        """An undo step gave up: the order needs an operator (see the runbook)."""
+        if step in self.failed_compensations:
+            return False
+        self.failed_compensations.append(step)
+        self._record(events.COMPENSATION_FAILED, key=f"compensation_failed:{step}", step=step)
+        return True
+
     # -- endings ----------------------------------------------------------------
 
     def cancel(self, reason: str | None) -> bool:
-        if self.status is OrderStatus.SHIPPED and self.shipment_status is ShipmentStatus.CANCELLED:
+        called_off = self.shipment_status is ShipmentStatus.CANCELLED
+        if self.status is OrderStatus.SHIPPED and (
+            called_off or "cancel_shipment" in self.failed_compensations
+        ):
             # A cancel taken while the parcel was being booked: the saga has called the
-            # booking off at the carrier, so the order ends as cancelled after all.
+            # booking off at the carrier (or failed to, and an operator is told).
             self.status = OrderStatus.CANCELLED
             self._record(events.ORDER_CANCELLED, reason=reason)
             return True

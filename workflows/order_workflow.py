@@ -80,6 +80,7 @@ class OrderWorkflow:
         self._seen_carrier_events: set[tuple[str, str]] = set()
         self._forward: asyncio.Task[None] | None = None
         self._compensations: list[Callable[[], Awaitable[None]]] = []
+        self._failed_compensations: list[str] = []
         self._notifications: list[asyncio.Task[None]] = []
 
     @workflow.run
@@ -223,14 +224,25 @@ class OrderWorkflow:
 
     async def _compensate(self) -> None:
         """Runs every registered undo, newest first; one that keeps failing past its
-        bound is logged for an operator and does not stop the others."""
+        bound does not stop the others, and is flagged on the order for an operator."""
         for undo in reversed(self._compensations):
             try:
                 await undo()
             except ActivityError:
+                step = undo.__name__.removeprefix("_")
                 workflow.logger.exception(
-                    "compensation %s of order %s failed", undo.__name__, self._order.order_id
+                    "compensation %s of order %s failed", step, self._order.order_id
                 )
+                self._failed_compensations.append(step)
+        if self._failed_compensations and workflow.patched("flag-failed-compensations"):
+            workflow.upsert_search_attributes(
+                [search_attributes.FAILED_COMPENSATIONS.value_set(self._failed_compensations)]
+            )
+            workflow.set_current_details(
+                "NEEDS AN OPERATOR: "
+                + ", ".join(self._failed_compensations)
+                + " gave up; see the 'failed compensation' runbook in docs/operations.md"
+            )
 
     async def _release_stock(self) -> None:
         await self._step("release_stock", ReleaseStock(self._order.order_id))
@@ -250,6 +262,7 @@ class OrderWorkflow:
                 cancelled=cancelled,
                 failure_reason=failure_reason.value if failure_reason else None,
                 cancel_reason=self._cancel.reason if self._cancel else None,
+                failed_compensations=self._failed_compensations,
             ),
         )
         self._set_status(OrderStatus.CANCELLED if cancelled else OrderStatus.FAILED)

@@ -13,6 +13,8 @@ ORDER_STATUS = SearchAttributeKey.for_keyword("OrderStatus")
 CUSTOMER_ID = SearchAttributeKey.for_keyword("CustomerId")
 CUSTOMER_TIER = SearchAttributeKey.for_keyword("CustomerTier")
 ORDER_TOTAL = SearchAttributeKey.for_int("OrderTotal")
+# Undo steps that gave up: `FailedCompensations IS NOT NULL` lists orders for an operator.
+FAILED_COMPENSATIONS = SearchAttributeKey.for_keyword_list("FailedCompensations")
 
 # Name -> type, as `temporal server start-dev --search-attribute` wants them.
 REGISTERED = {
@@ -20,4 +22,5 @@ REGISTERED = {
     CUSTOMER_ID.name: "Keyword",
     CUSTOMER_TIER.name: "Keyword",
     ORDER_TOTAL.name: "Int",
+    FAILED_COMPENSATIONS.name: "KeywordList",
 }

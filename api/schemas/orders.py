@@ -80,6 +80,11 @@ class OrderOut(BaseModel):
     payment: PaymentOut
     shipment: ShipmentOut | None = None
     failure_reason: str | None = None
+    failed_compensations: list[str] = Field(
+        default_factory=list,
+        description="Undo steps (release_stock, void_payment, cancel_shipment) that gave up "
+        "past their retry bound: an operator must finish them by hand.",
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -1,0 +1,71 @@
+"""An undo step that gives up past its bound is counted, flagged on the order, shown in
+Temporal, and found by the invariant check: nothing is left for a log line alone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.worker import Replayer
+
+from activities.metrics import COMPENSATION_FAILURES
+from cli.invariant_check import check
+from domain import events
+from domain.commands import VoidPayment
+from settings import Settings
+from tests.factories import stock_of
+from tests.workflows.conftest import saga_with
+from tests.workflows.test_order_saga import ANTARCTICA
+from workflows.contracts import StepPolicy
+from workflows.order_workflow import OrderWorkflow
+from workflows.policies import resolve_steps
+from workflows.search_attributes import FAILED_COMPENSATIONS
+
+
+def void_never_works(real: Any) -> Any:
+    @activity.defn(name="void_payment")
+    async def void_payment(command: VoidPayment) -> None:
+        raise RuntimeError("injected: the payment provider keeps failing")
+
+    return void_payment
+
+
+async def test_a_void_that_gives_up_is_flagged_for_an_operator(
+    client: Client, settings: Settings, session_uow: Any, simulators: dict[str, httpx.AsyncClient]
+) -> None:
+    before = COMPENSATION_FAILURES.labels("void_payment")._value.get()
+    steps = resolve_steps({})
+    steps["void_payment"] = StepPolicy(5, initial_interval_seconds=0.2)
+
+    async with saga_with(
+        client, settings, session_uow, simulators, {"void_payment": void_never_works}
+    ) as saga:
+        sku = await saga.product(on_hand=3)
+        # The carrier refuses Antarctica, so the authorization must be voided.
+        order = saga.order((sku, 1), address=ANTARCTICA, steps=steps, compensation_bound_seconds=2)
+        await saga.place(order)
+        outcome = await saga.outcome(order)
+        description = await saga.handle(order).describe()
+        history = await saga.handle(order).fetch_history()
+        violations = await check(
+            saga.settings, order_ids=[order.order_id], grace=timedelta(0), temporal=client
+        )
+
+    assert (outcome.status, outcome.failure_reason) == ("failed", "shipping_refused")
+    async with session_uow() as uow:
+        stored = await uow.orders.get(order.order_id, lock=False)
+        flagged = await uow.orders.event_data(order.order_id, events.COMPENSATION_FAILED)
+    assert stored is not None and stored.failed_compensations == ["void_payment"]
+    assert flagged == {"step": "void_payment"}
+    assert COMPENSATION_FAILURES.labels("void_payment")._value.get() == before + 1
+    assert description.typed_search_attributes.get(FAILED_COMPENSATIONS) == ["void_payment"]
+    # The other undo steps still ran.
+    assert (await stock_of(session_uow, sku)).reserved == 0
+    # And the books show what the operator must fix: money still held.
+    assert [(v.rule, v.subject) for v in violations] == [("money", order.order_id)]
+    # The flagging is guarded by a patch, and its history replays.
+    replayed = await Replayer(workflows=[OrderWorkflow]).replay_workflow(history)
+    assert replayed.replay_failure is None
