@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from infra.payload_codec import DEVELOPMENT_KEY, DEVELOPMENT_KEY_ID
+
 DEVELOPMENT_SECRET = "development-only-secret-change-me"
 
 
@@ -69,6 +71,15 @@ class Settings(BaseSettings):
     webhook_previous_secret: str | None = None
     api_key_pepper: str = DEVELOPMENT_SECRET
     bootstrap_admin_key: str | None = None
+    # Keys of the payload codec that encrypts what Temporal stores: key id -> 32 bytes,
+    # base64. New payloads use `payload_key_id`; older ids stay for decoding.
+    payload_keys: dict[str, str] = {DEVELOPMENT_KEY_ID: DEVELOPMENT_KEY}
+    payload_key_id: str = DEVELOPMENT_KEY_ID
+    # The codec endpoint (/codec/decode) for the Temporal UI and CLI: which browser
+    # origins may call it, and whether it may answer without an ops or admin key
+    # (development only: the local UI cannot send one).
+    codec_cors_origins: list[str] = ["http://127.0.0.1:8233", "http://localhost:8233"]
+    codec_open: bool = False
 
     # Business rules.
     currency: str = "USD"
@@ -114,6 +125,12 @@ class Settings(BaseSettings):
             for name in ("webhook_secret", "api_key_pepper"):
                 if getattr(self, name) == DEVELOPMENT_SECRET:
                     raise ValueError(f"ORDERS_{name.upper()} must be set in production")
+            if DEVELOPMENT_KEY in self.payload_keys.values():
+                raise ValueError("ORDERS_PAYLOAD_KEYS must not hold the development key")
+            if self.codec_open:
+                raise ValueError("ORDERS_CODEC_OPEN is for development only")
+        if self.payload_key_id not in self.payload_keys:
+            raise ValueError("ORDERS_PAYLOAD_KEY_ID must name one of ORDERS_PAYLOAD_KEYS")
         return self
 
 

@@ -3,14 +3,25 @@ self-hosted cluster with mTLS, or Temporal Cloud with an API key)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+import temporalio.converter
 from temporalio.client import Client
 from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 import tracing
+from infra.payload_codec import EncryptionCodec
 from settings import Settings
+
+
+def data_converter(settings: Settings) -> temporalio.converter.DataConverter:
+    """The default converter with every payload encrypted on its way to Temporal."""
+    return dataclasses.replace(
+        temporalio.converter.default(),
+        payload_codec=EncryptionCodec(settings.payload_keys, settings.payload_key_id),
+    )
 
 
 async def connect_temporal(
@@ -31,5 +42,6 @@ async def connect_temporal(
         api_key=settings.temporal_api_key,
         lazy=lazy,
         runtime=runtime,
+        data_converter=data_converter(settings),
         interceptors=tracing.temporal_interceptors(),
     )

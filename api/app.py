@@ -23,7 +23,7 @@ from api.problems import install_problem_handlers
 from api.rate_limit import RateLimiter, RateLimitHeadersMiddleware
 from api.request_telemetry import RequestTelemetryMiddleware
 from api.resources import Resources
-from api.routes import health, inventory, metrics, orders, products, users, webhooks
+from api.routes import codec, health, inventory, metrics, orders, products, users, webhooks
 from db.accounts import ensure_user_with_key
 from db.engine import make_engine, make_session_factory
 from domain.users import Role, Tier
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(JsonOnlyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_problem_handlers(app)
-    for module in (health, metrics, users, products, inventory, orders, webhooks):
+    for module in (health, metrics, users, products, inventory, orders, webhooks, codec):
         app.include_router(module.router)
     install_openapi(app)
     tracing.instrument_api(app)

@@ -102,6 +102,7 @@ def temporal_command(
     ui_port: int | None,
     search_attributes: dict[str, str] | None = None,
     dynamic_config: dict[str, str] | None = None,
+    codec_endpoint: str | None = None,
 ) -> list[str]:
     """`temporal server start-dev` persisting to SQLite with the WAL pragmas."""
     db_file.parent.mkdir(parents=True, exist_ok=True)
@@ -124,6 +125,9 @@ def temporal_command(
         command.append("--headless")
     else:
         command += ["--ui-port", str(ui_port), "--ui-disable-news-fetch"]
+        if codec_endpoint:
+            # The UI decrypts payloads for operators through the API's codec endpoint.
+            command += ["--ui-codec-endpoint", codec_endpoint]
     from workflows.search_attributes import REGISTERED
 
     for name, kind in {**REGISTERED, **(search_attributes or {})}.items():

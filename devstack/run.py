@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -95,6 +96,12 @@ def main(argv: list[str] | None = None) -> None:
     env = dict(os.environ)
     embedded_temporal = "TEMPORAL_ADDRESS" not in env
     env.setdefault("ORDERS_ENVIRONMENT", "development")
+    # The local Temporal UI cannot send an API key to the codec endpoint.
+    env.setdefault("ORDERS_CODEC_OPEN", "true")
+    env.setdefault(
+        "ORDERS_CODEC_CORS_ORIGINS",
+        json.dumps([f"http://127.0.0.1:{args.ui_port}", f"http://localhost:{args.ui_port}"]),
+    )
     env.setdefault("PYTHONUNBUFFERED", "1")
     postgres = None
 
@@ -120,7 +127,12 @@ def main(argv: list[str] | None = None) -> None:
                 sys.exit(f"port {args.temporal_port} is taken: stop it or pass --temporal-port")
             supervisor.start(
                 "temporal",
-                embedded.temporal_command(state / "temporal.db", args.temporal_port, args.ui_port),
+                embedded.temporal_command(
+                    state / "temporal.db",
+                    args.temporal_port,
+                    args.ui_port,
+                    codec_endpoint=f"http://127.0.0.1:{args.api_port}/codec",
+                ),
                 env,
             )
             env["TEMPORAL_ADDRESS"] = f"127.0.0.1:{args.temporal_port}"

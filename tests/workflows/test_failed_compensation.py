@@ -16,6 +16,7 @@ from cli.invariant_check import check
 from domain import events
 from domain.commands import VoidPayment
 from settings import Settings
+from temporal_client import data_converter
 from tests.factories import stock_of
 from tests.workflows.conftest import saga_with
 from tests.workflows.test_order_saga import ANTARCTICA
@@ -67,5 +68,6 @@ async def test_a_void_that_gives_up_is_flagged_for_an_operator(
     # And the books show what the operator must fix: money still held.
     assert [(v.rule, v.subject) for v in violations] == [("money", order.order_id)]
     # The flagging is guarded by a patch, and its history replays.
-    replayed = await Replayer(workflows=[OrderWorkflow]).replay_workflow(history)
+    replayer = Replayer(workflows=[OrderWorkflow], data_converter=data_converter(settings))
+    replayed = await replayer.replay_workflow(history)
     assert replayed.replay_failure is None

@@ -1,0 +1,110 @@
+"""The codec endpoint: Temporal's remote-codec protocol, so the Temporal UI and CLI can
+show operators the decrypted payloads of an order's workflow.
+
+The UI calls it from the browser (`--ui-codec-endpoint http://api/codec`): it sends
+`POST /codec/decode` with the JSON form of `temporal.api.common.v1.Payloads` and the
+namespace in `X-Namespace`, after a CORS preflight. Only ops and admin keys may decode,
+unless `ORDERS_CODEC_OPEN` (development only) lets the local UI in without one.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
+from google.protobuf import json_format
+from temporalio.api.common.v1 import Payloads
+
+from api.auth import bearer, current_caller
+from api.problems import Problem
+from api.resources import Resources, ResourcesDep, get_resources
+from domain.users import Role
+from temporal_client import data_converter
+
+router = APIRouter(prefix="/codec", tags=["operations"])
+
+_PREFLIGHT_HEADERS = "content-type, x-namespace, authorization"
+
+
+def _cors(request: Request, resources: Resources) -> dict[str, str]:
+    origin = request.headers.get("origin")
+    if origin is None or origin not in resources.settings.codec_cors_origins:
+        return {}
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Credentials": "true",
+        "Vary": "Origin",
+    }
+
+
+async def _may_decode(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    resources: Annotated[Resources, Depends(get_resources)],
+) -> None:
+    if resources.settings.codec_open:
+        return
+    caller = await current_caller(request, credentials, resources)
+    if caller.role not in (Role.OPS, Role.ADMIN):
+        raise Problem(403, "/problems/forbidden", "only ops and admin may decode payloads")
+
+
+@router.options("/{operation}", include_in_schema=False)
+async def preflight(operation: str, request: Request, resources: ResourcesDep) -> Response:
+    headers = _cors(request, resources)
+    if headers:
+        headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+        headers["Access-Control-Allow-Headers"] = _PREFLIGHT_HEADERS
+        headers["Access-Control-Max-Age"] = "600"
+    return Response(status_code=204, headers=headers)
+
+
+@router.post(
+    "/decode",
+    summary="Decrypt Temporal payloads (remote codec)",
+    dependencies=[Depends(_may_decode)],
+    response_class=Response,
+)
+async def decode(request: Request, resources: ResourcesDep) -> Response:
+    """Decrypts `{"payloads": [...]}` for the Temporal UI and `temporal --codec-endpoint`."""
+    codec = data_converter(resources.settings).payload_codec
+    assert codec is not None
+    payloads = await _payloads(request)
+    try:
+        decoded = await codec.decode(payloads.payloads)
+    except Exception as error:
+        raise Problem(
+            422, "/problems/validation", "a payload could not be decrypted with any key"
+        ) from error
+    return _answer(request, resources, Payloads(payloads=decoded))
+
+
+@router.post(
+    "/encode",
+    summary="Encrypt Temporal payloads (remote codec)",
+    dependencies=[Depends(_may_decode)],
+    response_class=Response,
+)
+async def encode(request: Request, resources: ResourcesDep) -> Response:
+    """Encrypts payloads as the service does, e.g. for `temporal workflow signal` input."""
+    codec = data_converter(resources.settings).payload_codec
+    assert codec is not None
+    payloads = await _payloads(request)
+    encoded = await codec.encode(payloads.payloads)
+    return _answer(request, resources, Payloads(payloads=encoded))
+
+
+async def _payloads(request: Request) -> Payloads:
+    body = await request.body()
+    try:
+        return json_format.Parse(body, Payloads())
+    except json_format.ParseError as error:
+        raise Problem(
+            400, "/problems/malformed-json", "the body is not a JSON Payloads message"
+        ) from error
+
+
+def _answer(request: Request, resources: Resources, payloads: Payloads) -> Response:
+    body: Any = json_format.MessageToJson(payloads)
+    return Response(body, media_type="application/json", headers=_cors(request, resources))

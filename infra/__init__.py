@@ -1,0 +1,1 @@
+"""Plumbing shared by every process: the Temporal connection and its payload codec."""
