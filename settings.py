@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     webhook_secret: str = DEVELOPMENT_SECRET
     # Still accepted while the carrier switches to the new secret; unset afterwards.
     webhook_previous_secret: str | None = None
+    # Timestamped webhook signatures older or newer than this are refused (replays).
+    webhook_tolerance: timedelta = timedelta(minutes=5)
+    # Refuse the untimestamped signature form once every carrier sends timestamps.
+    webhook_require_timestamp: bool = False
     api_key_pepper: str = DEVELOPMENT_SECRET
     bootstrap_admin_key: str | None = None
     # Keys of the payload codec that encrypts what Temporal stores: key id -> 32 bytes,

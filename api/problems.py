@@ -114,6 +114,17 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # FastAPI answers a body its JSON parser gave up on (nesting past the recursion
+        # limit, bytes that are not UTF-8) with a bare 400: it is malformed JSON too.
+        if exc.status_code == 400 and isinstance(exc.__cause__, RecursionError | ValueError):
+            return problem_response(
+                request,
+                Problem(
+                    400,
+                    "/problems/malformed-json",
+                    "the body is not valid JSON (nested too deeply, or not UTF-8)",
+                ),
+            )
         problem = Problem(
             exc.status_code,
             _TYPES.get(exc.status_code, f"/problems/http-{exc.status_code}"),

@@ -205,8 +205,16 @@ async def _send_webhook(tracking_number: str, event: str, occurred_at: str) -> N
             url = config.webhook_url
             if not url:
                 return
-            signature = hmac.new(config.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
-            headers = {"Content-Type": "application/json", "X-Signature": f"sha256={signature}"}
+            # Signed afresh for each attempt: the timestamp says when, not what.
+            signed_at = str(int(time.time()))
+            signature = hmac.new(
+                config.webhook_secret.encode(), signed_at.encode() + b"." + body, hashlib.sha256
+            ).hexdigest()
+            headers = {
+                "Content-Type": "application/json",
+                "X-Signature": f"sha256={signature}",
+                "X-Signature-Timestamp": signed_at,
+            }
             try:
                 response = await client.post(url, content=body, headers=headers)
                 status = response.status_code

@@ -17,12 +17,51 @@ from google.protobuf import json_format
 from temporalio.api.common.v1 import Payloads
 
 from api.auth import bearer, current_caller
-from api.problems import Problem
+from api.problems import PROBLEM_RESPONSE, Problem
 from api.resources import Resources, ResourcesDep, get_resources
 from domain.users import Role
 from temporal_client import data_converter
 
 router = APIRouter(prefix="/codec", tags=["operations"])
+
+# The JSON form of temporal.api.common.v1.Payloads, as the UI and CLI send it.
+_PAYLOADS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "payloads": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "metadata": {
+                        "type": "object",
+                        "additionalProperties": {"type": "string", "contentEncoding": "base64"},
+                    },
+                    "data": {"type": "string", "contentEncoding": "base64"},
+                },
+            },
+        }
+    },
+}
+_CODEC_OPERATION: dict[str, Any] = {
+    "response_class": Response,
+    "openapi_extra": {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _PAYLOADS_SCHEMA}},
+        }
+    },
+    "responses": {
+        200: {
+            "description": "The payloads",
+            "content": {"application/json": {"schema": _PAYLOADS_SCHEMA}},
+        },
+        400: {"description": "Not a JSON Payloads message", **PROBLEM_RESPONSE},
+        401: {"description": "No valid API key", **PROBLEM_RESPONSE},
+        403: {"description": "Only ops and admin decode", **PROBLEM_RESPONSE},
+        422: {"description": "A payload no key can decrypt", **PROBLEM_RESPONSE},
+    },
+}
 
 _PREFLIGHT_HEADERS = "content-type, x-namespace, authorization"
 
@@ -64,7 +103,7 @@ async def preflight(operation: str, request: Request, resources: ResourcesDep) -
     "/decode",
     summary="Decrypt Temporal payloads (remote codec)",
     dependencies=[Depends(_may_decode)],
-    response_class=Response,
+    **_CODEC_OPERATION,
 )
 async def decode(request: Request, resources: ResourcesDep) -> Response:
     """Decrypts `{"payloads": [...]}` for the Temporal UI and `temporal --codec-endpoint`."""
@@ -84,7 +123,7 @@ async def decode(request: Request, resources: ResourcesDep) -> Response:
     "/encode",
     summary="Encrypt Temporal payloads (remote codec)",
     dependencies=[Depends(_may_decode)],
-    response_class=Response,
+    **_CODEC_OPERATION,
 )
 async def encode(request: Request, resources: ResourcesDep) -> Response:
     """Encrypts payloads as the service does, e.g. for `temporal workflow signal` input."""
@@ -99,7 +138,7 @@ async def _payloads(request: Request) -> Payloads:
     body = await request.body()
     try:
         return json_format.Parse(body, Payloads())
-    except json_format.ParseError as error:
+    except (json_format.ParseError, ValueError, RecursionError) as error:
         raise Problem(
             400, "/problems/malformed-json", "the body is not a JSON Payloads message"
         ) from error

@@ -1,9 +1,17 @@
-"""/v1/webhooks/carrier: tracking updates from the carrier, HMAC-signed."""
+"""/v1/webhooks/carrier: tracking updates from the carrier, HMAC-signed.
+
+A carrier that sends `X-Signature-Timestamp` signs `<timestamp>.<raw body>`, and a
+request whose timestamp is outside the replay window is refused, so a captured
+request cannot be replayed later. Within the window a repeat is harmless: the same
+event twice is applied once. The older form, the body alone, is still accepted
+unless `ORDERS_WEBHOOK_REQUIRE_TIMESTAMP` is set.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from datetime import UTC
 from typing import Annotated
 
@@ -20,8 +28,13 @@ from workflows.contracts import CarrierEvent
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 
-def signature_of(body: bytes, secret: str) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def signature_of(body: bytes, secret: str, timestamp: str | None = None) -> str:
+    signed = body if timestamp is None else timestamp.encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def _bad_signature(detail: str) -> Problem:
+    return Problem(401, "/problems/bad-signature", detail)
 
 
 @router.post(
@@ -37,7 +50,10 @@ def signature_of(body: bytes, secret: str) -> str:
         }
     },
     responses={
-        401: {"description": "Missing or bad X-Signature", **PROBLEM_RESPONSE},
+        401: {
+            "description": "Missing or bad X-Signature, or a timestamp outside the window",
+            **PROBLEM_RESPONSE,
+        },
         404: {"description": "Unknown tracking number", **PROBLEM_RESPONSE},
         422: {"description": "Malformed event", **PROBLEM_RESPONSE},
     },
@@ -47,18 +63,37 @@ async def carrier_event(
     resources: ResourcesDep,
     x_signature: Annotated[
         str | None,
-        Header(description="`sha256=<hex HMAC-SHA256 of the raw body with the shared secret>`"),
+        Header(
+            description="`sha256=<hex HMAC-SHA256 with the shared secret>` of the raw body, "
+            "or of `<X-Signature-Timestamp>.<raw body>` when a timestamp is sent"
+        ),
+    ] = None,
+    x_signature_timestamp: Annotated[
+        str | None,
+        Header(description="Unix seconds when the carrier signed; must be within the window"),
     ] = None,
 ) -> dict[str, bool]:
     """Applies `in_transit`, `delivered` or `exception` to the order shipped under this
     tracking number. The same event twice is applied once."""
     raw = await request.body()
     settings = resources.settings
+    if x_signature_timestamp is None:
+        if settings.webhook_require_timestamp:
+            raise _bad_signature("X-Signature-Timestamp is required")
+    else:
+        try:
+            signed_at = int(x_signature_timestamp)
+        except ValueError:
+            raise _bad_signature("X-Signature-Timestamp is not a Unix time") from None
+        if abs(time.time() - signed_at) > settings.webhook_tolerance.total_seconds():
+            raise _bad_signature("X-Signature-Timestamp is outside the replay window")
     secrets = [settings.webhook_secret, settings.webhook_previous_secret]
     if x_signature is None or not any(
-        hmac.compare_digest(x_signature, signature_of(raw, secret)) for secret in secrets if secret
+        hmac.compare_digest(x_signature, signature_of(raw, secret, x_signature_timestamp))
+        for secret in secrets
+        if secret
     ):
-        raise Problem(401, "/problems/bad-signature", "X-Signature does not match the body")
+        raise _bad_signature("X-Signature does not match the body")
     try:
         event = CarrierEventIn.model_validate_json(raw)
     except ValidationError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import httpx
@@ -119,3 +120,64 @@ async def test_signed_events_drive_the_order_and_a_repeat_is_applied_once(
     types = [e["type"] for e in events]
     assert types.count("shipment.in_transit") == 1
     assert types.index("shipment.exception") < types.index("shipment.delivered")
+
+
+def timestamped(
+    payload: dict[str, Any], signed_at: float, secret: str = WEBHOOK_SECRET
+) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(payload).encode()
+    stamp = str(int(signed_at))
+    return body, {
+        "Content-Type": "application/json",
+        "X-Signature": signature_of(body, secret, stamp),
+        "X-Signature-Timestamp": stamp,
+    }
+
+
+async def test_a_timestamped_signature_is_accepted_only_inside_the_replay_window(
+    http: httpx.AsyncClient,
+) -> None:
+    payload = {"tracking_number": "NOPE", "event": "delivered", "occurred_at": "2026-01-01T00:00Z"}
+    now = time.time()
+
+    fresh = await http.post(
+        "/v1/webhooks/carrier",
+        content=timestamped(payload, now)[0],
+        headers=timestamped(payload, now)[1],
+    )
+    body, stale_headers = timestamped(payload, now - 3600)
+    stale = await http.post("/v1/webhooks/carrier", content=body, headers=stale_headers)
+    future = await http.post(
+        "/v1/webhooks/carrier",
+        content=timestamped(payload, now + 3600)[0],
+        headers=timestamped(payload, now + 3600)[1],
+    )
+    # A captured fresh request with its timestamp moved forward no longer matches.
+    body, moved = timestamped(payload, now - 3600)
+    moved["X-Signature-Timestamp"] = str(int(now))
+    forged = await http.post("/v1/webhooks/carrier", content=body, headers=moved)
+    junk = await http.post(
+        "/v1/webhooks/carrier", content=body, headers={**moved, "X-Signature-Timestamp": "soon"}
+    )
+
+    assert fresh.status_code == 404  # past the signature: the tracking number is unknown
+    assert [r.status_code for r in (stale, future, forged, junk)] == [401, 401, 401, 401]
+    assert "replay window" in stale.json()["detail"]
+
+
+async def test_untimestamped_signatures_are_refused_when_timestamps_are_required(
+    settings: Settings,
+) -> None:
+    payload = {"tracking_number": "NOPE", "event": "delivered", "occurred_at": "2026-01-01T00:00Z"}
+    strict = settings.model_copy(update={"webhook_require_timestamp": True})
+    async with api_client(strict) as http:
+        legacy = await http.post(
+            "/v1/webhooks/carrier", content=signed(payload)[0], headers=signed(payload)[1]
+        )
+        stamped = await http.post(
+            "/v1/webhooks/carrier",
+            content=timestamped(payload, time.time())[0],
+            headers=timestamped(payload, time.time())[1],
+        )
+
+    assert (legacy.status_code, stamped.status_code) == (401, 404)
