@@ -176,7 +176,9 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         supervisor.say("stopping ...")
         supervisor.stop_all()
-        del postgres  # the embedded server stops when this process exits
+        if postgres is not None:
+            embedded.stop_postgres(postgres)
+        supervisor.say("stopped")
 
 
 def _uvicorn(app: str, port: int, factory: bool = False) -> list[str]:

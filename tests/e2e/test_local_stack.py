@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 
 from devstack.embedded import free_port, wait_for_port
@@ -177,3 +178,51 @@ def test_make_dev_serves_an_order_to_delivered_and_keeps_it_across_restarts(
             assert again.json()["status"] == "delivered"
     finally:
         stop_stack(stack)
+
+
+def _stack_processes(stack: subprocess.Popen[bytes], state: Path) -> list[psutil.Process]:
+    """The supervisor's children and the embedded PostgreSQL (pg_ctl detaches it)."""
+    postmaster = int((state / "postgres" / "postmaster.pid").read_text().split()[0])
+    children = psutil.Process(stack.pid).children(recursive=True)
+    return [*children, psutil.Process(postmaster)]
+
+
+def _ports() -> dict[str, int]:
+    names = ("api", "temporal", "ui", "payment", "carrier", "email", "redis", "worker")
+    return {name: free_port() for name in (*names, "worker-sdk")}
+
+
+@pytest.mark.e2e
+def test_ctrl_c_stops_every_process_postgres_included_even_after_a_crash(
+    tmp_path: Path,
+) -> None:
+    state, ports = tmp_path / "state", _ports()
+    crashed = start_stack(state, ports)
+    dying = [psutil.Process(crashed.pid), *_stack_processes(crashed, state)]
+    for process in dying:
+        process.kill()  # the whole stack dies at once, as in a power cut
+    crashed.wait()
+    psutil.wait_procs(dying, timeout=30)
+    stack = start_stack(state, ports)
+    processes = _stack_processes(stack, state)
+
+    exit_code = stop_stack(stack)
+
+    _, alive = psutil.wait_procs(processes, timeout=30)
+    assert exit_code == 0
+    assert [p.pid for p in alive] == []
+    assert len(processes) >= 8  # redis, temporal, 3 simulators, worker, api, postgres
+
+
+@pytest.mark.e2e
+def test_a_child_that_dies_takes_the_whole_stack_down(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    stack = start_stack(state, _ports())
+    processes = _stack_processes(stack, state)
+    email = next(p for p in processes if "simulators.email:app" in " ".join(p.cmdline()))
+
+    email.kill()
+
+    stack.wait(timeout=60)
+    _, alive = psutil.wait_procs(processes, timeout=30)
+    assert [p.pid for p in alive] == []
