@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities import metrics
 from activities.base import UnitOfWorkFactory, order_not_found, read_order, refusal
@@ -61,24 +62,30 @@ class ShippingActivities:
 
     @activity.defn
     async def cancel_shipment(self, command: CancelShipment) -> None:
-        """Cancels every shipment booked for the order, found by our reference at the carrier."""
+        """Cancels every shipment booked for the order, found by our reference at the carrier.
+
+        A parcel already delivered cannot be called back: that is refused without retry,
+        so the saga flags the order for an operator instead of pretending it was undone.
+        """
         cancelled: list[str] = []
+        delivered: list[str] = []
         for shipment in await self._carrier.shipments_for(command.order_id):
             if shipment["status"] == "delivered":
-                activity.logger.warning(
-                    "shipment %s of order %s was already delivered; it cannot be cancelled",
-                    shipment["id"],
-                    command.order_id,
-                )
+                delivered.append(shipment["id"])
                 continue
             if shipment["status"] != "cancelled":
                 await self._carrier.cancel_shipment(shipment["id"])
             cancelled.append(shipment["id"])
-        if not cancelled:
-            return
-        async with self._uow() as uow:
-            order = await uow.orders.get(command.order_id)
-            if order is not None and order.cancel_shipment(cancelled[0]):
-                await uow.orders.save(order)
-                await uow.commit()
-                metrics.COMPENSATIONS.labels("cancel_shipment").inc()
+        if cancelled:
+            async with self._uow() as uow:
+                order = await uow.orders.get(command.order_id)
+                if order is not None and order.cancel_shipment(cancelled[0]):
+                    await uow.orders.save(order)
+                    await uow.commit()
+                    metrics.COMPENSATIONS.labels("cancel_shipment").inc()
+        if delivered:
+            raise ApplicationError(
+                f"shipment {', '.join(delivered)} was delivered already; it cannot be called back",
+                type="ShipmentDelivered",
+                non_retryable=True,
+            )

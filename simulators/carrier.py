@@ -201,7 +201,7 @@ async def _send_webhook(tracking_number: str, event: str, occurred_at: str) -> N
         {"tracking_number": tracking_number, "event": event, "occurred_at": occurred_at}
     ).encode()
     async with httpx.AsyncClient(timeout=5) as client:
-        for attempt in range(8):
+        for attempt in range(20):  # about three minutes, like a patient carrier
             url = config.webhook_url
             if not url:
                 return

@@ -107,16 +107,7 @@ async def preflight(operation: str, request: Request, resources: ResourcesDep) -
 )
 async def decode(request: Request, resources: ResourcesDep) -> Response:
     """Decrypts `{"payloads": [...]}` for the Temporal UI and `temporal --codec-endpoint`."""
-    codec = data_converter(resources.settings).payload_codec
-    assert codec is not None
-    payloads = await _payloads(request)
-    try:
-        decoded = await codec.decode(payloads.payloads)
-    except Exception as error:
-        raise Problem(
-            422, "/problems/validation", "a payload could not be decrypted with any key"
-        ) from error
-    return _answer(request, resources, Payloads(payloads=decoded))
+    return await _convert(request, resources, decode=True)
 
 
 @router.post(
@@ -127,23 +118,23 @@ async def decode(request: Request, resources: ResourcesDep) -> Response:
 )
 async def encode(request: Request, resources: ResourcesDep) -> Response:
     """Encrypts payloads as the service does, e.g. for `temporal workflow signal` input."""
+    return await _convert(request, resources, decode=False)
+
+
+async def _convert(request: Request, resources: Resources, *, decode: bool) -> Response:
     codec = data_converter(resources.settings).payload_codec
     assert codec is not None
-    payloads = await _payloads(request)
-    encoded = await codec.encode(payloads.payloads)
-    return _answer(request, resources, Payloads(payloads=encoded))
-
-
-async def _payloads(request: Request) -> Payloads:
-    body = await request.body()
     try:
-        return json_format.Parse(body, Payloads())
+        payloads = json_format.Parse(await request.body(), Payloads()).payloads
     except (json_format.ParseError, ValueError, RecursionError) as error:
         raise Problem(
             400, "/problems/malformed-json", "the body is not a JSON Payloads message"
         ) from error
-
-
-def _answer(request: Request, resources: Resources, payloads: Payloads) -> Response:
-    body: Any = json_format.MessageToJson(payloads)
+    try:
+        converted = await (codec.decode(payloads) if decode else codec.encode(payloads))
+    except Exception as error:
+        raise Problem(
+            422, "/problems/validation", "a payload could not be decrypted with any key"
+        ) from error
+    body = json_format.MessageToJson(Payloads(payloads=converted))
     return Response(body, media_type="application/json", headers=_cors(request, resources))

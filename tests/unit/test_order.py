@@ -94,6 +94,20 @@ def test_an_order_whose_booking_was_called_off_ends_cancelled() -> None:
     assert order.status is OrderStatus.CANCELLED
 
 
+def test_an_order_whose_parcel_could_not_be_called_back_ends_cancelled_and_flagged() -> None:
+    order = placed_order()
+    order.reserve()
+    order.authorize("auth_1")
+    order.ship("shp_1", "simcarrier", "TRK1")
+    order.flag_failed_compensation("cancel_shipment")
+
+    assert order.cancel("changed my mind while it was being booked")
+    assert (order.status, order.failed_compensations) == (
+        OrderStatus.CANCELLED,
+        ["cancel_shipment"],
+    )
+
+
 def test_a_refused_order_fails_with_the_reason() -> None:
     order = placed_order()
     order.refuse(FailureReason.OUT_OF_STOCK, ["SKU0"])

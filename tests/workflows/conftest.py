@@ -21,7 +21,7 @@ from domain.identity import new_id, request_fingerprint, workflow_id_for
 from domain.order import Address
 from settings import Settings
 from tests.factories import add_product, add_user
-from worker import activity_handlers, build_workers, running_workers
+from worker import activity_handlers, build_workers
 from workflows.contracts import OrderOutcome, OrderWorkflowInput, Placement
 
 LONDON = Address("Ada Lovelace", "12 St James Square", "London", "SW1Y 4JH", "GB")
@@ -105,18 +105,7 @@ async def saga(
     session_uow: Any,
     simulators: dict[str, httpx.AsyncClient],
 ) -> AsyncIterator[Saga]:
-    queue = f"wf-{uuid.uuid4().hex[:10]}"
-    own = settings.model_copy(
-        update={
-            "task_queue": queue,
-            "payment_task_queue": f"{queue}-payment",
-            "carrier_task_queue": f"{queue}-carrier",
-            "email_task_queue": f"{queue}-email",
-        }
-    )
-    async with running_workers(client, own):
-        saga = Saga(client, own, session_uow, simulators)
-        saga.customer_id, _ = await add_user(session_uow)
+    async with saga_with(client, settings, session_uow, simulators, wrap={}) as saga:
         yield saga
 
 

@@ -7,16 +7,20 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from temporalio import activity
 from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
 from temporalio.worker import Replayer
 
 from activities.metrics import COMPENSATION_FAILURES
 from cli.invariant_check import check
+from cli.orders_admin import parse_args, run_check
 from domain import events
-from domain.commands import VoidPayment
+from domain.commands import CapturePayment, VoidPayment
 from settings import Settings
 from temporal_client import data_converter
+from tests.api.conftest import eventually
 from tests.factories import stock_of
 from tests.workflows.conftest import saga_with
 from tests.workflows.test_order_saga import ANTARCTICA
@@ -35,7 +39,11 @@ def void_never_works(real: Any) -> Any:
 
 
 async def test_a_void_that_gives_up_is_flagged_for_an_operator(
-    client: Client, settings: Settings, session_uow: Any, simulators: dict[str, httpx.AsyncClient]
+    client: Client,
+    settings: Settings,
+    session_uow: Any,
+    simulators: dict[str, httpx.AsyncClient],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     before = COMPENSATION_FAILURES.labels("void_payment")._value.get()
     steps = resolve_steps({})
@@ -54,6 +62,8 @@ async def test_a_void_that_gives_up_is_flagged_for_an_operator(
         violations = await check(
             saga.settings, order_ids=[order.order_id], grace=timedelta(0), temporal=client
         )
+        command = parse_args(["check", "--order", order.order_id, "--grace", "0"])
+        exit_code = await run_check(command, saga.settings)
 
     assert (outcome.status, outcome.failure_reason) == ("failed", "shipping_refused")
     async with session_uow() as uow:
@@ -67,7 +77,42 @@ async def test_a_void_that_gives_up_is_flagged_for_an_operator(
     assert (await stock_of(session_uow, sku)).reserved == 0
     # And the books show what the operator must fix: money still held.
     assert [(v.rule, v.subject) for v in violations] == [("money", order.order_id)]
+    assert exit_code == 1
+    assert f"money     {order.order_id}" in capsys.readouterr().out
     # The flagging is guarded by a patch, and its history replays.
     replayer = Replayer(workflows=[OrderWorkflow], data_converter=data_converter(settings))
     replayed = await replayer.replay_workflow(history)
     assert replayed.replay_failure is None
+
+
+async def test_a_parcel_delivered_before_it_could_be_cancelled_is_flagged(
+    client: Client, settings: Settings, session_uow: Any, simulators: dict[str, httpx.AsyncClient]
+) -> None:
+    def refuse_once_delivered(real: Any) -> Any:
+        @activity.defn(name="capture_payment")
+        async def capture_payment(command: CapturePayment) -> None:
+            async def delivered() -> bool:
+                ledger = (await simulators["carrier"].get("/admin/ledger")).json()
+                return any(
+                    s["reference"] == command.order_id and s["status"] == "delivered"
+                    for s in ledger["shipments"]
+                )
+
+            await eventually(delivered, timeout=60)
+            raise ApplicationError("injected: capture refused", type="ProviderRejected")
+
+        return capture_payment
+
+    async with saga_with(
+        client, settings, session_uow, simulators, {"capture_payment": refuse_once_delivered}
+    ) as saga:
+        sku = await saga.product(on_hand=3)
+        order = saga.order((sku, 1))
+        await saga.place(order)
+        outcome = await saga.outcome(order)
+
+    assert (outcome.status, outcome.failure_reason) == ("failed", "capture_failed")
+    async with session_uow() as uow:
+        stored = await uow.orders.get(order.order_id, lock=False)
+    assert stored is not None and stored.failed_compensations == ["cancel_shipment"]
+    assert stored.payment_status.value == "voided"

@@ -24,6 +24,7 @@ from temporalio.exceptions import ApplicationError
 
 from api.order_commands import review_order
 from cli.invariant_check import check
+from cli.orders_admin import parse_args, run_check
 from domain.commands import CapturePayment
 from settings import Settings
 from tests.api.conftest import eventually
@@ -135,3 +136,19 @@ async def test_a_fault_in_one_step_leaves_the_books_straight(
 
     assert (outcome.status, outcome.failure_reason) == expected
     assert [str(v) for v in violations] == []
+
+
+async def test_orders_admin_check_passes_on_straight_books(
+    saga: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sku = await saga.product(on_hand=2)
+    order = saga.order((sku, 1))
+    await saga.place(order)
+    await saga.outcome(order)
+
+    exit_code = await run_check(
+        parse_args(["check", "--order", order.order_id, "--grace", "0"]), saga.settings
+    )
+
+    assert exit_code == 0
+    assert capsys.readouterr().out.startswith("ok: 1 order(s), no violation")

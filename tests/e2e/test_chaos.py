@@ -1,0 +1,25 @@
+"""The chaos run at a small size: every fault of `python -m devstack.chaos`, with orders
+streaming through real processes, and afterwards every order settled and the books
+straight. Run it larger by hand (`--orders 1000 --clients 20`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devstack.chaos import run
+
+
+@pytest.mark.e2e
+async def test_orders_survive_every_fault_and_the_books_stay_straight(tmp_path: Path) -> None:
+    report = await run(tmp_path / "chaos", orders=30, concurrency=3, pause=2.0)
+
+    print("\n".join(report.lines()))
+    assert len(report.faults) == 7
+    assert report.placed == 30
+    assert report.server_errors == []
+    assert report.unsettled == []
+    assert report.violations == []
+    assert sum(report.outcomes.values()) == 30
+    assert report.temporal_down_answers and set(report.temporal_down_answers) <= {"503"}
