@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     shipping_retry_bound: timedelta = timedelta(minutes=10)
     capture_retry_bound: timedelta = timedelta(hours=24)
     compensation_retry_bound: timedelta = timedelta(days=7)
+    # No tracking webhook for this long: the saga asks the carrier itself.
+    tracking_poll_interval: timedelta = timedelta(minutes=5)
 
     # Rate limits: a token bucket per caller, `quota` requests per `window`, refilled
     # continuously. Keys are "role:tier" (customers) or "role".

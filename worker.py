@@ -92,7 +92,7 @@ async def activity_handlers(settings: Settings) -> AsyncIterator[ActivityHandler
                 housekeeping.purge_expired_idempotency_keys,
             ],
             payment=[payment.authorize_payment, payment.capture_payment, payment.void_payment],
-            carrier=[shipping.create_shipment, shipping.cancel_shipment],
+            carrier=[shipping.create_shipment, shipping.cancel_shipment, shipping.track_shipment],
             email=[notify.send_notification],
         )
 

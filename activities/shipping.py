@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -10,7 +11,15 @@ from temporalio.exceptions import ApplicationError
 from activities import metrics
 from activities.base import UnitOfWorkFactory, order_not_found, read_order, refusal
 from activities.providers.carrier import CarrierClient
-from domain.commands import CancelShipment, CreateShipment, RecordCarrierEvent, ShipmentCreated
+from domain.commands import (
+    CancelShipment,
+    CreateShipment,
+    RecordCarrierEvent,
+    ShipmentCreated,
+    ShipmentTracking,
+    TrackingEvent,
+    TrackShipment,
+)
 from domain.errors import DomainError
 
 
@@ -44,6 +53,18 @@ class ShippingActivities:
                 await uow.commit()
                 metrics.milestone_reached(locked, "shipped")
         return shipment
+
+    @activity.defn
+    async def track_shipment(self, command: TrackShipment) -> ShipmentTracking:
+        """Asks the carrier what happened to the parcel: the fallback for webhooks that
+        never arrived (the carrier gave up, or called before our record existed)."""
+        events = [
+            TrackingEvent(event["event"], _utc(event["occurred_at"]))
+            for shipment in await self._carrier.shipments_for(command.order_id)
+            if shipment["status"] != "cancelled"
+            for event in shipment.get("events", [])
+        ]
+        return ShipmentTracking(events)
 
     @activity.defn
     async def record_carrier_event(self, command: RecordCarrierEvent) -> None:
@@ -89,3 +110,8 @@ class ShippingActivities:
                 type="ShipmentDelivered",
                 non_retryable=True,
             )
+
+
+def _utc(occurred_at: str) -> str:
+    """The time as the webhook route writes it, so both paths name an event alike."""
+    return datetime.fromisoformat(occurred_at).astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -59,6 +59,7 @@ def saga_policy(settings: Settings) -> SagaPolicy:
         capture_bound_seconds=settings.capture_retry_bound.total_seconds(),
         compensation_bound_seconds=settings.compensation_retry_bound.total_seconds(),
         steps=resolve_steps(settings.activity_policies),
+        tracking_poll_seconds=settings.tracking_poll_interval.total_seconds(),
         provider_queues={
             "payment": settings.payment_task_queue,
             "carrier": settings.carrier_task_queue,

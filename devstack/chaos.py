@@ -127,6 +127,7 @@ class ChaosStack:
             "ORDERS_CARRIER_URL": f"http://127.0.0.1:{self.ports['carrier']}",
             "ORDERS_EMAIL_URL": f"http://127.0.0.1:{self.ports['email']}",
             "ORDERS_PAYMENT_RETRY_BOUND": f"PT{PAYMENT_BOUND_SECONDS}S",
+            "ORDERS_TRACKING_POLL_INTERVAL": "PT10S",
             "ORDERS_ACTIVITY_POLICIES": json.dumps(FAST_COMPENSATIONS),
             "ORDERS_RATE_LIMITS": json.dumps({"customer": 10**6, "ops": 10**6, "admin": 10**6}),
             "SIMULATOR_STATE_DIR": str(self.state / "simulators"),

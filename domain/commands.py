@@ -79,6 +79,24 @@ class CapturePayment:
 
 
 @dataclass(frozen=True)
+class TrackShipment:
+    order_id: str
+
+
+@dataclass(frozen=True)
+class TrackingEvent:
+    event: str
+    occurred_at: str
+
+
+@dataclass(frozen=True)
+class ShipmentTracking:
+    """What the carrier says has happened to the order's parcel, oldest first."""
+
+    events: list[TrackingEvent] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class RecordCarrierEvent:
     order_id: str
     event: str

@@ -74,7 +74,9 @@ _tasks: set[asyncio.Task[None]] = set()
 @asynccontextmanager
 async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
     for shipment in store.all("shipment"):
-        if any(not event["sent"] for event in shipment.get("due", [])):
+        if shipment["status"] != "cancelled" and any(
+            not event["sent"] for event in shipment.get("due", [])
+        ):
             _follow(shipment["id"])
     yield
     for task in list(_tasks):
@@ -161,7 +163,14 @@ def _save(shipment: dict[str, Any]) -> None:
 
 
 def _public(shipment: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in shipment.items() if key != "due"}
+    """The shipment with its tracking history: what has happened, not what is due."""
+    public = {key: value for key, value in shipment.items() if key != "due"}
+    public["events"] = [
+        {"event": event["event"], "occurred_at": event["occurred_at"]}
+        for event in shipment.get("due", [])
+        if event.get("occurred_at")
+    ]
+    return public
 
 
 def _follow(shipment_id: str) -> None:
@@ -171,28 +180,56 @@ def _follow(shipment_id: str) -> None:
 
 
 async def _report_progress(shipment_id: str) -> None:
-    """Sends each tracking event when it falls due. An event is marked as happened
-    (status and time) before its webhook goes out, so a restart resends it unchanged."""
+    """Moves the parcel on as its events fall due, whether or not anyone hears of it:
+    each event is marked as happened (status and time) first, then its webhook goes out
+    on its own, so a restart resends it unchanged and a failing webhook holds up
+    nothing."""
     while True:
         shipment = store.get("shipment", shipment_id)
         if shipment is None or shipment["status"] == "cancelled":
             return
-        pending = [event for event in shipment.get("due", []) if not event["sent"]]
-        if not pending:
+        for index, event in enumerate(shipment.get("due", [])):
+            if event.get("occurred_at") and not event["sent"]:
+                _announce(shipment_id, index)
+        upcoming = [event for event in shipment.get("due", []) if not event.get("occurred_at")]
+        if not upcoming:
             return
-        event = pending[0]
-        if event.get("occurred_at") is None:
-            await asyncio.sleep(max(0.0, event["at"] - time.time()))
-            shipment = store.get("shipment", shipment_id)
-            if shipment is None or shipment["status"] == "cancelled":
-                return
-            event = next(e for e in shipment["due"] if not e["sent"])
-            event["occurred_at"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-            shipment["status"] = event["event"]
-            _save(shipment)
-        await _send_webhook(shipment["tracking_number"], event["event"], event["occurred_at"])
-        event["sent"] = True
+        await asyncio.sleep(max(0.0, upcoming[0]["at"] - time.time()))
+        shipment = store.get("shipment", shipment_id)
+        if shipment is None or shipment["status"] == "cancelled":
+            return
+        event = next(e for e in shipment["due"] if not e.get("occurred_at"))
+        event["occurred_at"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        shipment["status"] = event["event"]
         _save(shipment)
+
+
+_announcing: set[tuple[str, int]] = set()
+
+
+def _announce(shipment_id: str, index: int) -> None:
+    """Sends the webhook of one event that happened, once per process."""
+    if (shipment_id, index) in _announcing:
+        return
+    _announcing.add((shipment_id, index))
+
+    async def send() -> None:
+        try:
+            shipment = store.get("shipment", shipment_id)
+            if shipment is None:
+                return
+            event = shipment["due"][index]
+            await _send_webhook(shipment["tracking_number"], event["event"], event["occurred_at"])
+            shipment = store.get("shipment", shipment_id)
+            if shipment is not None:
+                shipment["due"][index]["sent"] = True
+                _save(shipment)
+        finally:
+            _announcing.discard((shipment_id, index))
+
+    task = asyncio.create_task(send())
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
 
 
 async def _send_webhook(tracking_number: str, event: str, occurred_at: str) -> None:

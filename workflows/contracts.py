@@ -35,6 +35,8 @@ class SagaPolicy:
     # Added later: histories that predate them decode with the defaults.
     steps: dict[str, StepPolicy] = field(default_factory=dict)
     provider_queues: dict[str, str] = field(default_factory=dict)
+    # How long to wait for a carrier webhook before asking the carrier (0: never ask).
+    tracking_poll_seconds: float = 0.0
 
 
 @dataclass(frozen=True)

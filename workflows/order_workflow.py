@@ -30,7 +30,9 @@ with workflow.unsafe.imports_passed_through():
         RequestReview,
         ReserveStock,
         SendNotification,
+        ShipmentTracking,
         StockReservation,
+        TrackShipment,
         VoidPayment,
     )
     from domain.order import FailureReason, OrderStatus
@@ -209,7 +211,7 @@ class OrderWorkflow:
 
     async def _track_until_delivered(self) -> None:
         while self._status is not OrderStatus.DELIVERED:
-            await workflow.wait_condition(lambda: bool(self._carrier_events))
+            await self._next_carrier_event()
             event = self._carrier_events.pop(0)
             await self._step(
                 "record_carrier_event",
@@ -219,6 +221,27 @@ class OrderWorkflow:
                 self._set_status(OrderStatus.DELIVERED)
                 workflow.logger.info("order delivered")
         self._notify("delivered")
+
+    async def _next_carrier_event(self) -> None:
+        """Waits for a webhook; when none comes in time, asks the carrier, so a webhook
+        lost on the way (or sent before our record existed) cannot strand the order."""
+        poll = self._order.policy.tracking_poll_seconds
+        if not poll or not workflow.patched("poll-carrier"):
+            await workflow.wait_condition(lambda: bool(self._carrier_events))
+            return
+        while not self._carrier_events:
+            try:
+                await workflow.wait_condition(
+                    lambda: bool(self._carrier_events),
+                    timeout=timedelta(seconds=poll),
+                    timeout_summary="waiting for the carrier's next tracking update",
+                )
+            except TimeoutError:
+                tracking: ShipmentTracking = await self._step(
+                    "track_shipment", TrackShipment(self._order.order_id), ShipmentTracking
+                )
+                for seen in tracking.events:
+                    self.carrier_event(CarrierEvent(seen.event, seen.occurred_at))
 
     # -- compensations ----------------------------------------------------------
 

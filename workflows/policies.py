@@ -35,6 +35,7 @@ PROVIDERS = {
     "void_payment": "payment",
     "create_shipment": "carrier",
     "cancel_shipment": "carrier",
+    "track_shipment": "carrier",
     "send_notification": "email",
 }
 
@@ -46,6 +47,7 @@ STEPS: dict[str, StepPolicy] = {
     "create_shipment": StepPolicy(15),
     "capture_payment": StepPolicy(15),
     "record_carrier_event": StepPolicy(10),
+    "track_shipment": StepPolicy(15),
     "void_payment": StepPolicy(15, maximum_interval_seconds=300),
     "cancel_shipment": StepPolicy(15, maximum_interval_seconds=300),
     "release_stock": StepPolicy(10, maximum_interval_seconds=300),

@@ -116,8 +116,9 @@ async def test_the_carrier_sends_the_events_still_due_after_a_kill(tmp_path: Pat
                 shipments = (await carrier.get("/shipments", params={"reference": ref})).json()
 
     tracking = created.json()["tracking_number"]
-    assert [(r["tracking_number"], r["event"]) for r in received] == [
-        (tracking, "in_transit"),
+    # Both fell due while the carrier was down; each webhook goes out on its own.
+    assert sorted((r["tracking_number"], r["event"]) for r in received) == [
         (tracking, "delivered"),
+        (tracking, "in_transit"),
     ]
     assert [(s["id"], s["status"]) for s in shipments] == [(created.json()["id"], "delivered")]
