@@ -132,9 +132,10 @@ class ChaosStack:
             "ORDERS_RATE_LIMITS": json.dumps({"customer": 10**6, "ops": 10**6, "admin": 10**6}),
             "SIMULATOR_STATE_DIR": str(self.state / "simulators"),
             "CARRIER_WEBHOOK_URL": f"{self.api_url}/v1/webhooks/carrier",
-            # As in `make dev`: long enough for a cancel to call a booking back.
-            "CARRIER_IN_TRANSIT_AFTER": "2",
-            "CARRIER_DELIVERED_AFTER": "4",
+            # Slow enough that a cancel taken during the booking can still call the
+            # parcel back, even when a killed worker holds the undo up for a while.
+            "CARRIER_IN_TRANSIT_AFTER": "3",
+            "CARRIER_DELIVERED_AFTER": "30",
         }
 
     def settings(self) -> Settings:
