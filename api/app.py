@@ -52,7 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redis = Redis.from_url(
             settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
         )
-        temporal = await connect_temporal(settings, lazy=True)
+        temporal = await connect_temporal(
+            settings, lazy=True, give_up_after=settings.dependency_timeout
+        )
         resources = Resources(
             settings=settings,
             engine=engine,

@@ -67,6 +67,7 @@ class Report:
     outcomes: Counter[str] = field(default_factory=Counter)
     faults: list[str] = field(default_factory=list)
     temporal_down_answers: Counter[str] = field(default_factory=Counter)
+    temporal_down_slowest: float = 0.0
     unsettled: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     settle_seconds: float = 0.0
@@ -84,7 +85,8 @@ class Report:
             f"client retries         {self.retries}",
             f"outcomes               {dict(self.outcomes)}",
             f"faults injected        {len(self.faults)}: {', '.join(self.faults)}",
-            f"API while Temporal down {dict(self.temporal_down_answers)}",
+            f"API while Temporal down {dict(self.temporal_down_answers)}, "
+            f"slowest answer {self.temporal_down_slowest:.1f} s",
             f"5xx other than 503     {len(self.server_errors)} {self.server_errors[:5]}",
             f"not settled            {len(self.unsettled)} {self.unsettled[:5]}",
             f"invariant violations   {len(self.violations)}",
@@ -455,7 +457,9 @@ async def _probe_while_down(clients: Clients, seconds: float) -> Counter[str]:
         except httpx.TimeoutException:
             answer = "hang"
             clients.report.server_errors.append("the API hung while Temporal was down")
-        answers[answer if time.monotonic() - asked < 20 else f"{answer} (slow)"] += 1
+        took = time.monotonic() - asked
+        clients.report.temporal_down_slowest = max(clients.report.temporal_down_slowest, took)
+        answers[answer if took < 20 else f"{answer} (slow)"] += 1
         await asyncio.sleep(0.5)
     return answers
 
