@@ -72,6 +72,10 @@ class Stack:
             "shipping_retry_bound": timedelta(seconds=8),
             "capture_retry_bound": timedelta(seconds=8),
             "compensation_retry_bound": timedelta(seconds=30),
+            # The test carrier reports within a second, sometimes before the booking's
+            # commit has made its tracking number known (a 404 it does not retry):
+            # the saga asks the carrier soon instead of after the production 5 min.
+            "tracking_poll_interval": timedelta(seconds=2),
             "placement_timeout": timedelta(seconds=20),
             "update_wait": timedelta(seconds=20),
             # Tests poll hard; the rate-limit tests set their own small quotas.
