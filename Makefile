@@ -31,7 +31,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy domain workflows activities api db simulators devstack cli benchmarks infra worker.py worker_http.py settings.py temporal_client.py schedules.py log_config.py tracing.py
+	$(BIN)/mypy .
 
 check: lint typecheck test
 

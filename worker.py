@@ -21,7 +21,6 @@ from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
-import tracing
 from activities.housekeeping import HousekeepingActivities
 from activities.notify import NotificationActivities
 from activities.order_status import OrderStatusActivities
@@ -33,11 +32,12 @@ from activities.shipping import ShippingActivities
 from activities.stock import StockActivities
 from db.engine import make_engine, make_session_factory
 from db.unit_of_work import UnitOfWork
-from log_config import configure_logging
-from schedules import ensure_schedules, ensure_search_attributes
-from settings import Settings, get_settings
-from temporal_client import connect_temporal
-from worker_http import create_worker_app
+from infra import tracing
+from infra.log_config import configure_logging
+from infra.namespace_setup import ensure_schedules, ensure_search_attributes
+from infra.settings import Settings, get_settings
+from infra.temporal_client import connect_temporal
+from infra.worker_ops_app import create_worker_app
 from workflows.housekeeping import PurgeIdempotencyKeysWorkflow
 from workflows.order_workflow import OrderWorkflow
 

@@ -13,7 +13,6 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from sqlalchemy.exc import SQLAlchemyError
 
-import tracing
 from api.body_limit import BodyLimitMiddleware
 from api.content_type import JsonOnlyMiddleware
 from api.load_shedding import InFlight, InFlightMiddleware, LoadShedder
@@ -27,9 +26,10 @@ from api.routes import codec, health, inventory, metrics, orders, products, user
 from db.accounts import ensure_user_with_key
 from db.engine import make_engine, make_session_factory
 from domain.users import Role, Tier
-from log_config import configure_logging
-from settings import Settings, get_settings
-from temporal_client import connect_temporal
+from infra import tracing
+from infra.log_config import configure_logging
+from infra.settings import Settings, get_settings
+from infra.temporal_client import connect_temporal
 
 log = logging.getLogger("orders.api")
 

@@ -21,7 +21,7 @@ from temporalio.client import Client
 from api.metrics import IN_FLIGHT, SHED_REQUESTS, TASK_QUEUE_BACKLOG
 from api.problems import Problem
 from domain.users import Tier
-from settings import Settings
+from infra.settings import Settings
 
 log = logging.getLogger("orders.api.load_shedding")
 

@@ -27,7 +27,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.problems import Problem, unavailable
 from domain.identity import workflow_id_for
 from domain.users import Tier
-from settings import Settings
+from infra.settings import Settings
 from workflows import search_attributes
 from workflows.contracts import (
     CancelRequest,

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.metrics import RATE_LIMITED, RATE_LIMITER_UNAVAILABLE
 from api.problems import Problem, unavailable
 from domain.users import Caller
-from settings import Settings
+from infra.settings import Settings
 
 log = logging.getLogger("orders.api.rate_limit")
 

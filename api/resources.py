@@ -13,7 +13,7 @@ from temporalio.client import Client
 from api.load_shedding import LoadShedder
 from api.rate_limit import RateLimiter
 from db.unit_of_work import UnitOfWork
-from settings import Settings
+from infra.settings import Settings
 
 
 @dataclass

@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 
 from api.rate_limit import RateLimiter
 from domain.users import Caller, Role, Tier
-from settings import Settings
+from infra.settings import Settings
 
 
 async def measure(redis_url: str, count: int) -> list[float]:

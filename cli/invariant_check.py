@@ -19,7 +19,7 @@ from db.audit import read_books
 from db.engine import make_engine, make_session_factory
 from domain.identity import workflow_id_for
 from domain.invariants import Authorization, Facts, Shipment, Violation, find_violations
-from settings import Settings
+from infra.settings import Settings
 
 WORKFLOW_ID_PREFIX = workflow_id_for("")
 

@@ -23,8 +23,8 @@ from db.engine import make_engine, make_session_factory
 from db.unit_of_work import UnitOfWork
 from domain.api_keys import generate_key
 from domain.users import Role, Tier
-from settings import Settings, get_settings
-from temporal_client import connect_temporal
+from infra.settings import Settings, get_settings
+from infra.temporal_client import connect_temporal
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -51,7 +51,7 @@ def upgrade(database_url: str) -> None:
 
 
 def main() -> None:
-    from settings import get_settings
+    from infra.settings import get_settings
 
     upgrade(get_settings().database_url)
 

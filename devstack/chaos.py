@@ -44,8 +44,8 @@ import psutil
 from cli.invariant_check import check
 from devstack import embedded
 from devstack.seed import DemoKeys, load_or_create_keys, seed
-from settings import Settings
-from temporal_client import connect_temporal
+from infra.settings import Settings
+from infra.temporal_client import connect_temporal
 
 SKU = "POSTER-A2"
 TERMINAL = {"delivered", "failed", "cancelled"}

@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from devstack import embedded
 from devstack.seed import DemoKeys, load_or_create_keys, seed
-from settings import Settings
+from infra.settings import Settings
 
 COLOURS = ["36", "35", "33", "32", "34", "31", "96", "95", "93"]
 

@@ -24,7 +24,7 @@ ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
 NONCE_BYTES = 12
 
-# Only for development and tests; production refuses it (settings.py).
+# Only for development and tests; production refuses it (infra/settings.py).
 DEVELOPMENT_KEY_ID = "development"
 DEVELOPMENT_KEY = base64.b64encode(b"order-service-development-key-32").decode()
 

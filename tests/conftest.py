@@ -13,8 +13,8 @@ from temporalio.worker import Worker
 
 from db.engine import make_engine, make_session_factory
 from db.unit_of_work import UnitOfWork
-from settings import Settings
-from temporal_client import connect_temporal
+from infra.settings import Settings
+from infra.temporal_client import connect_temporal
 from tests.stack import SESSION_TASK_QUEUE, Stack
 from worker import running_workers
 

@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from db.engine import make_engine
 from devstack import embedded
-from settings import Settings
+from infra.settings import Settings
 
 # A database of its own per test session, so two suites on one machine never meet.
 SYSTEM_DATABASE_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/orders_test_{os.getpid()}"

@@ -20,7 +20,7 @@ from api.auth import bearer, current_caller
 from api.problems import PROBLEM_RESPONSE, Problem
 from api.resources import Resources, ResourcesDep, get_resources
 from domain.users import Role
-from temporal_client import data_converter
+from infra.temporal_client import data_converter
 
 router = APIRouter(prefix="/codec", tags=["operations"])
 

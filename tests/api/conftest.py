@@ -15,7 +15,7 @@ from temporalio.worker import Worker
 
 from api.app import create_app
 from domain.users import Role, Tier
-from settings import Settings
+from infra.settings import Settings
 from tests.factories import ADDRESS, add_user
 
 

@@ -9,7 +9,7 @@ import uuid
 
 import httpx
 
-from settings import Settings
+from infra.settings import Settings
 from tests.api.conftest import api_client
 from tests.stack import PEPPER
 

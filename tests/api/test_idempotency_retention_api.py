@@ -12,8 +12,8 @@ from temporalio.worker import Worker
 
 from activities.housekeeping import HousekeepingActivities
 from domain.commands import PurgeExpiredKeys
-from schedules import PURGE_KEYS_SCHEDULE, ensure_schedules
-from settings import Settings
+from infra.namespace_setup import PURGE_KEYS_SCHEDULE, ensure_schedules
+from infra.settings import Settings
 from tests.api.conftest import Caller, api_client, order_body
 from tests.factories import add_product
 

@@ -12,7 +12,7 @@ from temporalio.worker import Worker
 
 from api.load_shedding import InFlight, LoadShedder
 from domain.users import Role, Tier
-from settings import Settings
+from infra.settings import Settings
 from tests.api.conftest import Caller, api_client, order_body
 from tests.factories import add_product, add_user
 

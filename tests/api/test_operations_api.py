@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from api.app import create_app
-from settings import Settings
+from infra.settings import Settings
 from tests.api.conftest import Caller, api_client, order_body
 from tests.factories import add_product
 from tests.stack import Stack

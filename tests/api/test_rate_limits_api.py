@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from domain.users import Role, Tier
-from settings import Settings
+from infra.settings import Settings
 from tests.api.conftest import Caller, api_client
 from tests.factories import add_user
 from tests.stack import Stack

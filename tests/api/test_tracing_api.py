@@ -12,8 +12,8 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from settings import Settings
-from temporal_client import connect_temporal
+from infra.settings import Settings
+from infra.temporal_client import connect_temporal
 from tests.api.conftest import Caller, api_client, order_body
 from tests.factories import add_product, add_user
 from tests.stack import Stack

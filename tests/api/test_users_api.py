@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy import select
 
 from db.tables import ApiKeyRow
-from settings import Settings
+from infra.settings import Settings
 from tests.api.conftest import Caller, api_client
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from api.routes.webhooks import signature_of
-from settings import Settings
+from infra.settings import Settings
 from tests.api.conftest import Caller, api_client, order_body, wait_for_status
 from tests.factories import add_product
 from tests.stack import WEBHOOK_SECRET, Stack

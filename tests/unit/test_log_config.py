@@ -5,7 +5,7 @@ import logging
 
 from opentelemetry.sdk.trace import TracerProvider
 
-from log_config import JsonFormatter
+from infra.log_config import JsonFormatter
 
 
 def record(**extra: object) -> logging.LogRecord:

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from temporalio.api.common.v1 import Payload
 
 from infra.payload_codec import DEVELOPMENT_KEY, ENCODING, EncryptionCodec
-from settings import Settings
+from infra.settings import Settings
 
 OLD = base64.b64encode(b"o" * 32).decode()
 NEW = base64.b64encode(b"n" * 32).decode()

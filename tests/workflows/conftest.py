@@ -19,7 +19,7 @@ from api.order_commands import place_order, saga_policy
 from domain.commands import LineRequest
 from domain.identity import new_id, request_fingerprint, workflow_id_for
 from domain.order import Address
-from settings import Settings
+from infra.settings import Settings
 from tests.factories import add_product, add_user
 from worker import activity_handlers, build_workers
 from workflows.contracts import OrderOutcome, OrderWorkflowInput, Placement

@@ -18,8 +18,8 @@ from cli.invariant_check import check
 from cli.orders_admin import parse_args, run_check
 from domain import events
 from domain.commands import CapturePayment, VoidPayment
-from settings import Settings
-from temporal_client import data_converter
+from infra.settings import Settings
+from infra.temporal_client import data_converter
 from tests.api.conftest import eventually
 from tests.factories import stock_of
 from tests.workflows.conftest import saga_with

@@ -26,7 +26,7 @@ from api.order_commands import review_order
 from cli.invariant_check import check
 from cli.orders_admin import parse_args, run_check
 from domain.commands import CapturePayment
-from settings import Settings
+from infra.settings import Settings
 from tests.api.conftest import eventually
 from tests.workflows.conftest import activity_name, carrier_updates_off, saga_with
 from tests.workflows.test_order_saga import wait_for_status

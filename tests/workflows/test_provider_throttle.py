@@ -13,7 +13,7 @@ from temporalio.client import Client
 
 from api.order_commands import place_order
 from domain.identity import workflow_id_for
-from settings import Settings
+from infra.settings import Settings
 from tests.factories import add_product, add_user
 from tests.stack import Stack
 from tests.workflows.conftest import Saga

@@ -13,8 +13,8 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from settings import Settings
-from temporal_client import data_converter
+from infra.settings import Settings
+from infra.temporal_client import data_converter
 from tests.workflows.conftest import Saga
 from workflows.order_workflow import OrderWorkflow
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from temporalio.client import Client
 
-from settings import Settings
+from infra.settings import Settings
 from tests.workflows.conftest import saga_with
 
 NOWHERE = "http://127.0.0.1:9/v1/webhooks/carrier"  # discard port: nothing listens

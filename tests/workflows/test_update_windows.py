@@ -14,7 +14,7 @@ from temporalio.client import Client, WorkflowUpdateStage
 
 from domain.commands import CreateShipment, RequestReview, ShipmentCreated
 from domain.identity import workflow_id_for
-from settings import Settings
+from infra.settings import Settings
 from tests.factories import stock_of
 from tests.workflows.conftest import carrier_updates_off, saga_with
 from workflows.contracts import CancelRequest, ReviewDecision

@@ -24,7 +24,7 @@ from temporalio.client import (
 from temporalio.service import RPCError
 
 from domain.commands import PurgeExpiredKeys
-from settings import Settings
+from infra.settings import Settings
 from workflows.housekeeping import PurgeIdempotencyKeysWorkflow
 from workflows.search_attributes import REGISTERED
 

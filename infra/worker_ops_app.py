@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 
-from settings import Settings
+from infra.settings import Settings
 
 
 def create_worker_app(settings: Settings, engine: AsyncEngine, client: Client) -> FastAPI:

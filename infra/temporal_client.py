@@ -12,9 +12,9 @@ from temporalio.client import Client
 from temporalio.runtime import Runtime
 from temporalio.service import RetryConfig, TLSConfig
 
-import tracing
+from infra import tracing
 from infra.payload_codec import EncryptionCodec
-from settings import Settings
+from infra.settings import Settings
 
 
 def data_converter(settings: Settings) -> temporalio.converter.DataConverter:
