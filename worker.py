@@ -11,7 +11,6 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -40,23 +39,14 @@ from infra.temporal_client import connect_temporal
 from infra.worker_ops_app import create_worker_app
 from workflows.housekeeping import PurgeIdempotencyKeysWorkflow
 from workflows.order_workflow import OrderWorkflow
+from workflows.steps import Handler, Queue, served_by_queue
 
 log = logging.getLogger("orders.worker")
 
 
-@dataclass(frozen=True)
-class ActivityHandlers:
-    """Every activity, grouped by the task queue it is served on."""
-
-    core: list[Any]
-    payment: list[Any]
-    carrier: list[Any]
-    email: list[Any]
-
-
 @asynccontextmanager
-async def activity_handlers(settings: Settings) -> AsyncIterator[ActivityHandlers]:
-    """Every activity, bound to one engine and one HTTP client per provider."""
+async def activity_objects(settings: Settings) -> AsyncIterator[list[object]]:
+    """Every activities class, bound to one engine and one HTTP client per provider."""
     async with AsyncExitStack() as stack:
         engine = make_engine(settings.database_url)
         tracing.instrument_database()
@@ -74,31 +64,21 @@ async def activity_handlers(settings: Settings) -> AsyncIterator[ActivityHandler
         payments = PaymentClient(await stack.enter_async_context(http(settings.payment_url)))
         carrier = CarrierClient(await stack.enter_async_context(http(settings.carrier_url)))
         email = EmailClient(await stack.enter_async_context(http(settings.email_url)))
-
-        stock = StockActivities(uow)
-        payment = PaymentActivities(uow, payments)
-        shipping = ShippingActivities(uow, carrier)
-        status = OrderStatusActivities(uow)
-        notify = NotificationActivities(uow, email)
-        housekeeping = HousekeepingActivities(uow)
-        yield ActivityHandlers(
-            core=[
-                stock.reserve_stock,
-                stock.release_stock,
-                status.request_review,
-                status.record_review,
-                status.close_order,
-                shipping.record_carrier_event,
-                housekeeping.purge_expired_idempotency_keys,
-            ],
-            payment=[payment.authorize_payment, payment.capture_payment, payment.void_payment],
-            carrier=[shipping.create_shipment, shipping.cancel_shipment, shipping.track_shipment],
-            email=[notify.send_notification],
-        )
+        yield [
+            StockActivities(uow),
+            PaymentActivities(uow, payments),
+            ShippingActivities(uow, carrier),
+            OrderStatusActivities(uow),
+            NotificationActivities(uow, email),
+            HousekeepingActivities(uow),
+        ]
 
 
-def build_workers(client: Client, settings: Settings, handlers: ActivityHandlers) -> list[Worker]:
-    """One worker for the workflows and database steps, one per provider queue."""
+def build_workers(
+    client: Client, settings: Settings, served: dict[Queue, list[Handler]]
+) -> list[Worker]:
+    """One worker for the workflows and database steps, one per provider queue, each
+    serving the handlers the step table puts on its queue."""
     common: dict[str, Any] = {
         "max_concurrent_activities": settings.max_concurrent_activities,
         "graceful_shutdown_timeout": timedelta(seconds=10),
@@ -109,24 +89,20 @@ def build_workers(client: Client, settings: Settings, handlers: ActivityHandlers
             client,
             task_queue=settings.task_queue,
             workflows=[OrderWorkflow, PurgeIdempotencyKeysWorkflow],
-            activities=handlers.core,
+            activities=served[Queue.ORDERS],
             max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
             **common,
         ),
         *(
             Worker(
                 client,
-                task_queue=queue,
-                activities=activities,
+                task_queue=settings.provider_task_queues[queue.value],
+                activities=served[queue],
                 # Caps the calls of all workers together: the provider's published limit.
-                max_task_queue_activities_per_second=limits.get(provider),
+                max_task_queue_activities_per_second=limits.get(queue.value),
                 **common,
             )
-            for provider, queue, activities in (
-                ("payment", settings.payment_task_queue, handlers.payment),
-                ("carrier", settings.carrier_task_queue, handlers.carrier),
-                ("email", settings.email_task_queue, handlers.email),
-            )
+            for queue in (Queue.PAYMENT, Queue.CARRIER, Queue.EMAIL)
         ),
     ]
 
@@ -134,8 +110,8 @@ def build_workers(client: Client, settings: Settings, handlers: ActivityHandlers
 @asynccontextmanager
 async def running_workers(client: Client, settings: Settings) -> AsyncIterator[list[Worker]]:
     """Every worker of this process, polling until the block ends."""
-    async with activity_handlers(settings) as handlers, AsyncExitStack() as stack:
-        workers = build_workers(client, settings, handlers)
+    async with activity_objects(settings) as objects, AsyncExitStack() as stack:
+        workers = build_workers(client, settings, served_by_queue(objects))
         for worker in workers:
             await stack.enter_async_context(worker)
         yield workers

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from temporalio.exceptions import ApplicationError
 
 from db.unit_of_work import UnitOfWork
-from domain.errors import DomainError
+from domain.errors import DomainError, OrderNotFound
 from domain.order import Order
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
@@ -19,9 +19,7 @@ def refusal(error: DomainError) -> ApplicationError:
 
 
 def order_not_found(order_id: str) -> ApplicationError:
-    return ApplicationError(
-        f"order {order_id} does not exist", type="OrderNotFound", non_retryable=True
-    )
+    return refusal(OrderNotFound(order_id))
 
 
 async def read_order(uow: UnitOfWorkFactory, order_id: str) -> Order:

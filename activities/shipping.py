@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities import metrics
 from activities.base import UnitOfWorkFactory, order_not_found, read_order, refusal
@@ -20,7 +18,7 @@ from domain.commands import (
     TrackingEvent,
     TrackShipment,
 )
-from domain.errors import DomainError
+from domain.errors import DomainError, ShipmentDelivered
 
 
 class ShippingActivities:
@@ -42,9 +40,7 @@ class ShippingActivities:
             if locked is None:
                 raise order_not_found(order.id)
             if locked.ship(shipment.shipment_id, shipment.carrier, shipment.tracking_number):
-                wanted: Counter[str] = Counter()
-                for line in locked.lines:
-                    wanted[line.sku] += line.quantity
+                wanted = locked.quantities
                 stock = await uow.stock.lock(wanted)
                 for sku, quantity in wanted.items():
                     stock[sku].commit(quantity)
@@ -105,10 +101,11 @@ class ShippingActivities:
                     await uow.commit()
                     metrics.COMPENSATIONS.labels("cancel_shipment").inc()
         if delivered:
-            raise ApplicationError(
-                f"shipment {', '.join(delivered)} was delivered already; it cannot be called back",
-                type="ShipmentDelivered",
-                non_retryable=True,
+            raise refusal(
+                ShipmentDelivered(
+                    f"shipment {', '.join(delivered)} was delivered already; "
+                    "it cannot be called back"
+                )
             )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from temporalio import activity
@@ -10,9 +9,10 @@ from temporalio import activity
 from activities import metrics
 from activities.base import UnitOfWorkFactory
 from domain import events
+from domain.catalog import not_for_sale
 from domain.commands import ReleaseStock, ReserveStock, StockReservation
 from domain.money import Money
-from domain.order import FailureReason, Order, OrderLine, OrderStatus
+from domain.order import FailureReason, Order, OrderLine, OrderStatus, quantities_by_sku
 
 
 class StockActivities:
@@ -26,10 +26,7 @@ class StockActivities:
         Rows are locked in sku order (SELECT ... FOR UPDATE), so concurrent orders
         for the same items queue up instead of overselling or deadlocking.
         """
-        wanted: Counter[str] = Counter()
-        for line in command.lines:
-            wanted[line.sku] += line.quantity
-
+        wanted = quantities_by_sku(command.lines)
         async with self._uow() as uow:
             existing = await uow.orders.get(command.order_id, lock=False)
             if existing is not None:  # a retry after the commit landed
@@ -37,13 +34,7 @@ class StockActivities:
                 return _reservation_of(existing, refused)
 
             products = await uow.products.get_many(wanted)
-            unavailable = sorted(
-                sku
-                for sku in wanted
-                if sku not in products
-                or not products[sku].active
-                or products[sku].currency != command.currency
-            )
+            unavailable = not_for_sale(wanted, products, command.currency)
             if unavailable:
                 # Nothing is written: the request named things we do not sell.
                 return StockReservation(reserved=False, unavailable_skus=unavailable)
@@ -95,9 +86,7 @@ class StockActivities:
             done = order.release_stock()
             if done is None:
                 return
-            wanted: Counter[str] = Counter()
-            for line in order.lines:
-                wanted[line.sku] += line.quantity
+            wanted = order.quantities
             stock = await uow.stock.lock(wanted)
             for sku, quantity in wanted.items():
                 if done == "released":

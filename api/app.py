@@ -17,19 +17,23 @@ from api.body_limit import BodyLimitMiddleware
 from api.content_type import JsonOnlyMiddleware
 from api.load_shedding import InFlight, InFlightMiddleware, LoadShedder
 from api.openapi import install_openapi
-from api.order_commands import saga_policy
 from api.problems import install_problem_handlers
 from api.rate_limit import RateLimiter, RateLimitHeadersMiddleware
+from api.refusals import install_refusal_handlers
 from api.request_telemetry import RequestTelemetryMiddleware
 from api.resources import Resources
 from api.routes import codec, health, inventory, metrics, orders, products, users, webhooks
-from db.accounts import ensure_user_with_key
 from db.engine import make_engine, make_session_factory
+from db.order_reads import OrderReads
+from db.unit_of_work import UnitOfWork
 from domain.users import Role, Tier
 from infra import tracing
 from infra.log_config import configure_logging
 from infra.settings import Settings, get_settings
 from infra.temporal_client import connect_temporal
+from services.accounts import ensure_user_with_key
+from services.order_workflow import saga_policy
+from services.placing import OrderPlacing
 
 log = logging.getLogger("orders.api")
 
@@ -55,14 +59,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         temporal = await connect_temporal(
             settings, lazy=True, give_up_after=settings.dependency_timeout
         )
+        sessions = make_session_factory(engine)
+        shedder = LoadShedder(temporal, settings, in_flight)
+        order_reads = OrderReads(sessions)
         resources = Resources(
             settings=settings,
             engine=engine,
-            sessions=make_session_factory(engine),
+            sessions=sessions,
             temporal=temporal,
             redis=redis,
             rate_limiter=RateLimiter(redis, settings),
-            shedder=LoadShedder(temporal, settings, in_flight),
+            shedder=shedder,
+            order_reads=order_reads,
+            placing=OrderPlacing(
+                settings,
+                unit_of_work=lambda: UnitOfWork(sessions),
+                reads=order_reads,
+                temporal=temporal,
+                admit=shedder.admit,
+            ),
         )
         app.state.resources = resources
         await _bootstrap_admin(resources)
@@ -88,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(JsonOnlyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_problem_handlers(app)
+    install_refusal_handlers(app)
     for module in (health, metrics, users, products, inventory, orders, webhooks, codec):
         app.include_router(module.router)
     install_openapi(app)

@@ -12,8 +12,10 @@ from temporalio.client import Client
 
 from api.load_shedding import LoadShedder
 from api.rate_limit import RateLimiter
+from db.order_reads import OrderReads
 from db.unit_of_work import UnitOfWork
 from infra.settings import Settings
+from services.placing import OrderPlacing
 
 
 @dataclass
@@ -33,6 +35,8 @@ class Resources:
     redis: Redis
     rate_limiter: RateLimiter
     shedder: LoadShedder
+    order_reads: OrderReads
+    placing: OrderPlacing
     readiness: Readiness = field(default_factory=Readiness)
 
     def unit_of_work(self) -> UnitOfWork:

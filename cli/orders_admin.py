@@ -18,13 +18,13 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 
 from cli.invariant_check import check, report
-from db.accounts import add_key, create_user
 from db.engine import make_engine, make_session_factory
 from db.unit_of_work import UnitOfWork
 from domain.api_keys import generate_key
 from domain.users import Role, Tier
 from infra.settings import Settings, get_settings
 from infra.temporal_client import connect_temporal
+from services.accounts import add_key, create_user
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

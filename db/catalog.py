@@ -1,6 +1,11 @@
+"""The catalog: products and their prices, as plain records."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -8,26 +13,90 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.tables import ProductRow
 
 
+@dataclass(frozen=True)
+class Product:
+    sku: str
+    name: str
+    description: str | None
+    price_amount: int
+    currency: str
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+# What an admin may change on a product.
+EDITABLE = frozenset({"name", "description", "price_amount", "active"})
+
+
 class ProductRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def get_many(self, skus: Iterable[str]) -> dict[str, ProductRow]:
+    async def get_many(self, skus: Iterable[str]) -> dict[str, Product]:
         rows = await self._session.scalars(select(ProductRow).where(ProductRow.sku.in_(set(skus))))
-        return {row.sku: row for row in rows}
+        return {row.sku: _product(row) for row in rows}
 
-    async def get(self, sku: str) -> ProductRow | None:
-        return await self._session.get(ProductRow, sku)
+    async def get(self, sku: str) -> Product | None:
+        row = await self._session.get(ProductRow, sku)
+        return _product(row) if row is not None else None
 
-    def add(self, product: ProductRow) -> None:
-        self._session.add(product)
+    async def create(
+        self,
+        *,
+        sku: str,
+        name: str,
+        price_amount: int,
+        currency: str,
+        description: str | None = None,
+        active: bool = True,
+    ) -> None:
+        """Adds the product; a taken sku raises IntegrityError here, at once."""
+        self._session.add(
+            ProductRow(
+                sku=sku,
+                name=name,
+                description=description,
+                price_amount=price_amount,
+                currency=currency,
+                active=active,
+            )
+        )
+        await self._session.flush()
+
+    async def change(self, sku: str, changes: dict[str, Any]) -> bool:
+        """Applies the changes (fields of EDITABLE); False when there is no such product."""
+        unknown = set(changes) - EDITABLE
+        if unknown:
+            raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
+        row = await self._session.get(ProductRow, sku, with_for_update=True)
+        if row is None:
+            return False
+        for field, value in changes.items():
+            setattr(row, field, value)
+        await self._session.flush()
+        return True
 
     async def page(
         self, *, active: bool | None, after_sku: str | None, limit: int
-    ) -> list[ProductRow]:
+    ) -> list[Product]:
         query = select(ProductRow)
         if active is not None:
             query = query.where(ProductRow.active == active)
         if after_sku is not None:
             query = query.where(ProductRow.sku > after_sku)
-        return list(await self._session.scalars(query.order_by(ProductRow.sku).limit(limit)))
+        rows = await self._session.scalars(query.order_by(ProductRow.sku).limit(limit))
+        return [_product(row) for row in rows]
+
+
+def _product(row: ProductRow) -> Product:
+    return Product(
+        sku=row.sku,
+        name=row.name,
+        description=row.description,
+        price_amount=row.price_amount,
+        currency=row.currency,
+        active=row.active,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )

@@ -58,11 +58,17 @@ class UserRepository:
             .values(last_used_at=func.now())
         )
 
-    def add(self, user: UserRow) -> None:
+    async def create(self, *, user_id: str, email: str, name: str, role: str, tier: str) -> UserRow:
+        """Adds the user; a taken email raises IntegrityError here, at once."""
+        user = UserRow(id=user_id, email=email.lower(), name=name, role=role, tier=tier)
         self._session.add(user)
+        await self._session.flush()
+        return user
 
-    def add_key(self, key: ApiKeyRow) -> None:
+    def add_key(self, *, key_id: str, user_id: str, prefix: str, key_hash: str) -> ApiKeyRow:
+        key = ApiKeyRow(id=key_id, user_id=user_id, prefix=prefix, key_hash=key_hash)
         self._session.add(key)
+        return key
 
     async def revoke_key(self, key_id: str) -> bool:
         result = await self._session.execute(

@@ -8,13 +8,12 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from db.accounts import ensure_user_with_key
 from db.engine import make_engine, make_session_factory
-from db.tables import ProductRow
 from db.unit_of_work import UnitOfWork
 from domain.api_keys import KEY_PREFIX
 from domain.inventory import StockItem
 from domain.users import Role, Tier
+from services.accounts import ensure_user_with_key
 
 # sku, name, price in cents, units on hand
 DEMO_CATALOG = [
@@ -56,10 +55,7 @@ async def seed(database_url: str, pepper: str, currency: str, keys: DemoKeys) ->
             for sku, name, price, on_hand in DEMO_CATALOG:
                 if sku in existing:
                     continue
-                uow.products.add(
-                    ProductRow(sku=sku, name=name, price_amount=price, currency=currency)
-                )
-                await uow.session.flush()
+                await uow.products.create(sku=sku, name=name, price_amount=price, currency=currency)
                 uow.stock.add(StockItem(sku, on_hand))
             for role, email, name, user_role, tier in DEMO_USERS:
                 await ensure_user_with_key(

@@ -9,15 +9,21 @@ class DomainError(Exception):
 
 
 class OutOfStock(DomainError):
-    def __init__(self, skus: list[str]) -> None:
+    def __init__(self, skus: list[str], order_id: str = "", replayed: bool = False) -> None:
         super().__init__(f"not enough stock for {', '.join(skus)}")
         self.skus = skus
+        self.order_id = order_id  # the refused order, kept for its idempotency key
+        self.replayed = replayed
 
 
 class ProductUnavailable(DomainError):
-    def __init__(self, skus: list[str]) -> None:
-        super().__init__(f"unknown or inactive products: {', '.join(skus)}")
+    """Unknown, withdrawn or priced in another currency; `lines` maps the position of
+    each request line that names one to its sku."""
+
+    def __init__(self, skus: list[str], lines: dict[int, str] | None = None) -> None:
+        super().__init__(f"unknown or not for sale: {', '.join(skus)}")
         self.skus = skus
+        self.lines = lines or {}
 
 
 class IllegalTransition(DomainError):
@@ -41,3 +47,54 @@ class DestinationUnsupported(DomainError):
 
 class ProviderRejected(DomainError):
     """A provider refused a call as malformed (4xx): retrying the same call cannot help."""
+
+
+class OrderNotFound(DomainError):
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id} does not exist")
+        self.order_id = order_id
+
+
+class ShipmentDelivered(DomainError):
+    """A parcel reached the customer: the carrier can no longer call it back."""
+
+
+class IdempotencyKeyReused(DomainError):
+    """The Idempotency-Key was used before with a different request body."""
+
+    def __init__(
+        self, detail: str = "this Idempotency-Key was used with a different request body"
+    ) -> None:
+        super().__init__(detail)
+
+
+class NotCancellable(DomainError):
+    @classmethod
+    def in_status(cls, status: str) -> NotCancellable:
+        return cls(f"the order is {status} and can no longer be cancelled")
+
+
+class NotAwaitingReview(DomainError):
+    @classmethod
+    def in_status(cls, status: str) -> NotAwaitingReview:
+        return cls(f"the order is {status}, not awaiting review")
+
+
+class IdempotencyKeySpent(DomainError):
+    """The key's first request was refused before its order existed; it cannot place
+    another one."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this Idempotency-Key belongs to a request that could not be placed; use a new key"
+        )
+
+
+class UnknownCustomer(DomainError):
+    def __init__(self, customer_id: str) -> None:
+        super().__init__(f"no user {customer_id}")
+        self.customer_id = customer_id
+
+
+class NotPermitted(DomainError):
+    """The caller's role does not allow this."""

@@ -7,6 +7,8 @@ import json
 import secrets
 from typing import Any
 
+from domain.errors import IdempotencyKeyReused
+
 
 def workflow_id_for(order_id: str) -> str:
     return f"order-{order_id}"
@@ -20,3 +22,9 @@ def request_fingerprint(body: dict[str, Any]) -> str:
 
 def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(10)}"
+
+
+def ensure_same_request(first: str, again: str) -> None:
+    """A key used again must come with the same request it was first used with."""
+    if first != again:
+        raise IdempotencyKeyReused()

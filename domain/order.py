@@ -7,10 +7,11 @@ reply was lost changes nothing and records no second event.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from domain import events
 from domain.errors import IllegalTransition
@@ -100,6 +101,22 @@ class Address:
     line2: str | None = None
 
 
+class _Line(Protocol):
+    @property
+    def sku(self) -> str: ...
+
+    @property
+    def quantity(self) -> int: ...
+
+
+def quantities_by_sku(lines: Iterable[_Line]) -> dict[str, int]:
+    """Units wanted per sku: the same sku may come on several lines."""
+    wanted: dict[str, int] = {}
+    for line in lines:
+        wanted[line.sku] = wanted.get(line.sku, 0) + line.quantity
+    return wanted
+
+
 @dataclass(frozen=True)
 class OrderLine:
     sku: str
@@ -130,6 +147,10 @@ class Order:
     failed_compensations: list[str] = field(default_factory=list)
     placed_at: datetime | None = None  # set once stored
     new_events: list[OrderEvent] = field(default_factory=list)
+
+    @property
+    def quantities(self) -> dict[str, int]:
+        return quantities_by_sku(self.lines)
 
     @classmethod
     def place(

@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     provider_rate_limits: dict[str, float] = {"payment": 50.0, "carrier": 20.0, "email": 100.0}
     max_concurrent_activities: int = 100
     max_concurrent_workflow_tasks: int = 100
-    # Per-activity overrides of workflows/policies.py, e.g.
+    # Per-activity overrides of the step table in workflows/steps.py, e.g.
     # {"authorize_payment": {"start_to_close_seconds": 20, "maximum_attempts": 8}}
     activity_policies: dict[str, dict[str, float]] = {}
     payment_url: str = "http://127.0.0.1:8101"
@@ -124,6 +124,15 @@ class Settings(BaseSettings):
     placement_timeout: timedelta = timedelta(seconds=15)
     update_wait: timedelta = timedelta(seconds=10)
     dependency_timeout: timedelta = timedelta(seconds=2)
+
+    @property
+    def provider_task_queues(self) -> dict[str, str]:
+        """The task queue of each provider's calls, by the provider's name."""
+        return {
+            "payment": self.payment_task_queue,
+            "carrier": self.carrier_task_queue,
+            "email": self.email_task_queue,
+        }
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

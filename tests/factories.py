@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
 
-from db.accounts import create_user
-from db.tables import ProductRow
+from sqlalchemy import func, update
+
+from db.tables import IdempotencyKeyRow
 from db.unit_of_work import UnitOfWork
 from domain.inventory import StockItem
 from domain.users import Role, Tier
+from services.accounts import create_user
 from tests.stack import PEPPER
 
 UowFactory = Callable[[], UnitOfWork]
@@ -37,12 +41,9 @@ async def add_product(
 ) -> str:
     sku = unique("SKU")
     async with uow_factory() as uow:
-        uow.products.add(
-            ProductRow(
-                sku=sku, name=f"Product {sku}", price_amount=price, currency=currency, active=active
-            )
+        await uow.products.create(
+            sku=sku, name=f"Product {sku}", price_amount=price, currency=currency, active=active
         )
-        await uow.session.flush()
         uow.stock.add(StockItem(sku, on_hand))
         await uow.commit()
     return sku
@@ -69,3 +70,14 @@ async def stock_of(uow_factory: UowFactory, sku: str) -> StockItem:
     async with uow_factory() as uow:
         items = await uow.stock.lock([sku])
     return items[sku]
+
+
+async def expire_key(uow_factory: Any, caller_id: str, key: str) -> None:
+    """Moves the key's window into the past, as if its retention had run out."""
+    async with uow_factory() as uow:
+        await uow.session.execute(
+            update(IdempotencyKeyRow)
+            .where(IdempotencyKeyRow.caller_id == caller_id, IdempotencyKeyRow.key == key)
+            .values(expires_at=func.now() - timedelta(seconds=1))
+        )
+        await uow.commit()

@@ -90,13 +90,9 @@ class CarrierEvent:
 
 @dataclass(frozen=True)
 class OrderView:
-    order_id: str
-    status: str
-    failure_reason: str | None = None
+    """Where the order stands: the answer to cancel, review and the status query, and
+    the workflow's result."""
 
-
-@dataclass(frozen=True)
-class OrderOutcome:
     order_id: str
     status: str
     failure_reason: str | None = None

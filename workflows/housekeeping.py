@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from activities.housekeeping import HousekeepingActivities
     from domain.commands import KeysPurged, PurgeExpiredKeys
+    from workflows import steps
 
 
 @workflow.defn
@@ -17,11 +16,7 @@ class PurgeIdempotencyKeysWorkflow:
 
     @workflow.run
     async def run(self, request: PurgeExpiredKeys) -> KeysPurged:
-        result: KeysPurged = await workflow.execute_activity(
-            "purge_expired_idempotency_keys",
-            request,
-            result_type=KeysPurged,
-            start_to_close_timeout=timedelta(minutes=1),
-            retry_policy=RetryPolicy(maximum_attempts=5),
+        purge = HousekeepingActivities.purge_expired_idempotency_keys
+        return await workflow.execute_activity_method(
+            purge, request, **steps.options(steps.step_of(purge), None, None)
         )
-        return result

@@ -11,13 +11,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.notify import NotificationActivities
+    from activities.order_status import OrderStatusActivities
+    from activities.payment import PaymentActivities
+    from activities.shipping import ShippingActivities
+    from activities.stock import StockActivities
     from domain.commands import (
         AuthorizePayment,
         CancelShipment,
@@ -30,23 +35,33 @@ with workflow.unsafe.imports_passed_through():
         RequestReview,
         ReserveStock,
         SendNotification,
-        ShipmentTracking,
         StockReservation,
         TrackShipment,
         VoidPayment,
     )
+    from domain.errors import (
+        DestinationUnsupported,
+        DomainError,
+        IdempotencyKeyReused,
+        NotAwaitingReview,
+        NotCancellable,
+        PaymentDeclined,
+    )
+    from domain.identity import ensure_same_request
     from domain.order import FailureReason, OrderStatus
-    from workflows import policies, search_attributes
+    from workflows import search_attributes, steps
     from workflows.contracts import (
         CancelRequest,
         CarrierEvent,
-        OrderOutcome,
         OrderView,
         OrderWorkflowInput,
         Placement,
         PlacementRequest,
         ReviewDecision,
     )
+
+ParamT = TypeVar("ParamT")
+ResultT = TypeVar("ResultT")
 
 
 class OrderFailed(Exception):
@@ -86,7 +101,7 @@ class OrderWorkflow:
         self._notifications: list[asyncio.Task[None]] = []
 
     @workflow.run
-    async def run(self, order: OrderWorkflowInput) -> OrderOutcome:
+    async def run(self, order: OrderWorkflowInput) -> OrderView:
         self._forward = asyncio.create_task(self._run_forward())
         try:
             await self._forward
@@ -103,11 +118,7 @@ class OrderWorkflow:
             await self._close()
         await asyncio.gather(*self._notifications)
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return OrderOutcome(
-            self._order.order_id,
-            self._status.value,
-            self._failure_reason.value if self._failure_reason else None,
-        )
+        return self._view()
 
     # -- forward steps ----------------------------------------------------------
 
@@ -124,7 +135,7 @@ class OrderWorkflow:
         self._compensations.append(self._release_stock)
         order = self._order
         self._reservation = await self._step(
-            "reserve_stock",
+            StockActivities.reserve_stock,
             ReserveStock(
                 order.order_id,
                 order.customer_id,
@@ -134,7 +145,6 @@ class OrderWorkflow:
                 order.idempotency_key,
                 order.fingerprint,
             ),
-            StockReservation,
         )
         if not self._reservation.reserved:
             self._set_status(OrderStatus.FAILED)
@@ -150,7 +160,7 @@ class OrderWorkflow:
 
     async def _wait_for_review(self) -> None:
         self._review_open = True
-        await self._step("request_review", RequestReview(self._order.order_id))
+        await self._step(OrderStatusActivities.request_review, RequestReview(self._order.order_id))
         self._set_status(OrderStatus.AWAITING_REVIEW)
         timeout = timedelta(seconds=self._order.policy.review_timeout_seconds)
         try:
@@ -158,13 +168,14 @@ class OrderWorkflow:
         except TimeoutError:
             self._review_open = False
             await self._step(
-                "record_review", RecordReview(self._order.order_id, approved=False, timed_out=True)
+                OrderStatusActivities.record_review,
+                RecordReview(self._order.order_id, approved=False, timed_out=True),
             )
             raise OrderFailed(FailureReason.REVIEW_TIMED_OUT) from None
         decision = self._review
         assert decision is not None
         await self._step(
-            "record_review",
+            OrderStatusActivities.record_review,
             RecordReview(
                 self._order.order_id, decision.approve, decision.reviewer_id, decision.note
             ),
@@ -178,11 +189,11 @@ class OrderWorkflow:
         self._compensations.append(self._void_payment)
         try:
             await self._step(
-                "authorize_payment",
+                PaymentActivities.authorize_payment,
                 AuthorizePayment(self._order.order_id, self._order.payment_token),
             )
         except ActivityError as error:
-            declined = _error_type(error) == "PaymentDeclined"
+            declined = _refused_with(error, PaymentDeclined)
             raise OrderFailed(
                 FailureReason.PAYMENT_DECLINED if declined else FailureReason.PAYMENT_UNAVAILABLE
             ) from error
@@ -194,9 +205,11 @@ class OrderWorkflow:
         # the shipment is cancelled at the carrier with everything else.
         self._compensations.append(self._cancel_shipment)
         try:
-            await self._step("create_shipment", CreateShipment(self._order.order_id))
+            await self._step(
+                ShippingActivities.create_shipment, CreateShipment(self._order.order_id)
+            )
         except ActivityError as error:
-            refused = _error_type(error) == "DestinationUnsupported"
+            refused = _refused_with(error, DestinationUnsupported)
             raise OrderFailed(
                 FailureReason.SHIPPING_REFUSED if refused else FailureReason.SHIPPING_UNAVAILABLE
             ) from error
@@ -205,7 +218,9 @@ class OrderWorkflow:
 
     async def _capture(self) -> None:
         try:
-            await self._step("capture_payment", CapturePayment(self._order.order_id))
+            await self._step(
+                PaymentActivities.capture_payment, CapturePayment(self._order.order_id)
+            )
         except ActivityError as error:
             raise OrderFailed(FailureReason.CAPTURE_FAILED) from error
 
@@ -214,7 +229,7 @@ class OrderWorkflow:
             await self._next_carrier_event()
             event = self._carrier_events.pop(0)
             await self._step(
-                "record_carrier_event",
+                ShippingActivities.record_carrier_event,
                 RecordCarrierEvent(self._order.order_id, event.event, event.occurred_at),
             )
             if event.event == "delivered":
@@ -237,8 +252,8 @@ class OrderWorkflow:
                     timeout_summary="waiting for the carrier's next tracking update",
                 )
             except TimeoutError:
-                tracking: ShipmentTracking = await self._step(
-                    "track_shipment", TrackShipment(self._order.order_id), ShipmentTracking
+                tracking = await self._step(
+                    ShippingActivities.track_shipment, TrackShipment(self._order.order_id)
                 )
                 for seen in tracking.events:
                     self.carrier_event(CarrierEvent(seen.event, seen.occurred_at))
@@ -268,18 +283,18 @@ class OrderWorkflow:
             )
 
     async def _release_stock(self) -> None:
-        await self._step("release_stock", ReleaseStock(self._order.order_id))
+        await self._step(StockActivities.release_stock, ReleaseStock(self._order.order_id))
 
     async def _void_payment(self) -> None:
-        await self._step("void_payment", VoidPayment(self._order.order_id))
+        await self._step(PaymentActivities.void_payment, VoidPayment(self._order.order_id))
 
     async def _cancel_shipment(self) -> None:
-        await self._step("cancel_shipment", CancelShipment(self._order.order_id))
+        await self._step(ShippingActivities.cancel_shipment, CancelShipment(self._order.order_id))
 
     async def _close(self, failure_reason: FailureReason | None = None) -> None:
         cancelled = failure_reason is None
         await self._step(
-            "close_order",
+            OrderStatusActivities.close_order,
             CloseOrder(
                 self._order.order_id,
                 cancelled=cancelled,
@@ -321,11 +336,10 @@ class OrderWorkflow:
 
     @place.validator
     def _validate_place(self, request: PlacementRequest) -> None:
-        if request.fingerprint != self._order.fingerprint:
-            raise ApplicationError(
-                "this Idempotency-Key was used with a different request body",
-                type="IdempotencyKeyReused",
-            )
+        try:
+            ensure_same_request(self._order.fingerprint, request.fingerprint)
+        except IdempotencyKeyReused as reused:
+            raise _rejection(reused) from None
 
     @workflow.update
     async def cancel(self, request: CancelRequest) -> OrderView:
@@ -345,10 +359,7 @@ class OrderWorkflow:
         # model allows a cancel up to `authorized`: so does this, until the booking has
         # come back as `shipped`.
         if not self._status.is_cancellable:
-            raise ApplicationError(
-                f"the order is {self._status.value} and can no longer be cancelled",
-                type="NotCancellable",
-            )
+            raise _rejection(NotCancellable.in_status(self._status.value))
 
     @workflow.update
     async def review(self, decision: ReviewDecision) -> OrderView:
@@ -360,11 +371,9 @@ class OrderWorkflow:
     @review.validator
     def _validate_review(self, decision: ReviewDecision) -> None:
         if self._review is not None:
-            raise ApplicationError("the order has been reviewed already", type="NotAwaitingReview")
+            raise _rejection(NotAwaitingReview("the order has been reviewed already"))
         if not self._review_open or self._cancel is not None:
-            raise ApplicationError(
-                f"the order is {self._status.value}, not awaiting review", type="NotAwaitingReview"
-            )
+            raise _rejection(NotAwaitingReview.in_status(self._status.value))
 
     @workflow.signal
     def carrier_event(self, event: CarrierEvent) -> None:
@@ -399,16 +408,18 @@ class OrderWorkflow:
             self._failure_reason.value if self._failure_reason else None,
         )
 
-    async def _step(self, activity: str, command: Any, result_type: type | None = None) -> Any:
-        """Runs one activity with its policy. In the forward task, a cancel that came in
-        meanwhile wins over the step's own outcome."""
+    async def _step(
+        self, activity: Callable[[Any, ParamT], Awaitable[ResultT]], command: ParamT
+    ) -> ResultT:
+        """Runs one activity with the queue and policy of its step. In the forward task,
+        a cancel that came in meanwhile wins over the step's own outcome."""
+        step = steps.step_of(activity)
         try:
-            result = await workflow.execute_activity(
+            result: ResultT = await workflow.execute_activity_method(
                 activity,
                 command,
-                result_type=result_type,
-                summary=f"{activity.replace('_', ' ')} for {self._order.order_id}",
-                **policies.options(activity, self._order.policy, self._task_queue_of(activity)),
+                summary=f"{step.name.replace('_', ' ')} for {self._order.order_id}",
+                **steps.options(step, self._order.policy, self._task_queue_of(step)),
             )
         except ActivityError as error:
             if self._cancelling():
@@ -418,15 +429,14 @@ class OrderWorkflow:
             raise asyncio.CancelledError()
         return result
 
-    def _task_queue_of(self, activity: str) -> str | None:
+    def _task_queue_of(self, step: steps.Step) -> str | None:
         """A provider's own queue for provider calls; the workflow's queue otherwise.
 
         Orders started before provider queues existed keep all work on one queue.
         """
-        provider = policies.PROVIDERS.get(activity)
-        if provider is None or not workflow.patched("provider-task-queues"):
+        if step.queue is steps.Queue.ORDERS or not workflow.patched("provider-task-queues"):
             return None
-        return self._order.policy.provider_queues.get(provider)
+        return self._order.policy.provider_queues.get(step.queue.value)
 
     def _cancelling(self) -> bool:
         return self._cancel is not None and asyncio.current_task() is self._forward
@@ -437,7 +447,8 @@ class OrderWorkflow:
         async def send() -> None:
             try:
                 await self._step(
-                    "send_notification", SendNotification(self._order.order_id, milestone)
+                    NotificationActivities.send_notification,
+                    SendNotification(self._order.order_id, milestone),
                 )
             except ActivityError:
                 workflow.logger.warning(
@@ -447,6 +458,12 @@ class OrderWorkflow:
         self._notifications.append(asyncio.create_task(send()))
 
 
-def _error_type(error: ActivityError) -> str | None:
+def _refused_with(error: ActivityError, refusal: type[DomainError]) -> bool:
+    """Whether the activity failed with this business refusal (not an outage)."""
     cause = error.cause
-    return cause.type if isinstance(cause, ApplicationError) else None
+    return isinstance(cause, ApplicationError) and cause.type == refusal.__name__
+
+
+def _rejection(error: DomainError) -> ApplicationError:
+    """An update refused by a business rule; the caller gets the rule's name as type."""
+    return ApplicationError(str(error), type=type(error).__name__)

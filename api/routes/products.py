@@ -13,21 +13,21 @@ from api.problems import PROBLEM_RESPONSE, Problem
 from api.resources import Resources, ResourcesDep
 from api.schemas.catalog import ProductIn, ProductOut, ProductPatch
 from api.schemas.common import Money
-from db.tables import ProductRow
+from db.catalog import Product
 from domain.inventory import StockItem
 
 router = APIRouter(prefix="/v1/products", tags=["catalog"])
 
 
-def product_out(row: ProductRow) -> ProductOut:
+def product_out(product: Product) -> ProductOut:
     return ProductOut(
-        sku=row.sku,
-        name=row.name,
-        description=row.description,
-        price=Money(amount=row.price_amount, currency=row.currency),
-        active=row.active,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        sku=product.sku,
+        name=product.name,
+        description=product.description,
+        price=Money(amount=product.price_amount, currency=product.currency),
+        active=product.active,
+        created_at=product.created_at,
+        updated_at=product.updated_at,
     )
 
 
@@ -47,17 +47,14 @@ async def post_product(
     _check_currency(resources, body.price)
     try:
         async with resources.unit_of_work() as uow:
-            uow.products.add(
-                ProductRow(
-                    sku=body.sku,
-                    name=body.name,
-                    description=body.description,
-                    price_amount=body.price.amount,
-                    currency=body.price.currency,
-                    active=body.active,
-                )
+            await uow.products.create(
+                sku=body.sku,
+                name=body.name,
+                description=body.description,
+                price_amount=body.price.amount,
+                currency=body.price.currency,
+                active=body.active,
             )
-            await uow.session.flush()
             uow.stock.add(StockItem(body.sku, on_hand=0))
             await uow.commit()
     except IntegrityError:
@@ -109,29 +106,29 @@ async def patch_product(
     from now on; placed orders keep the price they were placed at."""
     if body.price is not None:
         _check_currency(resources, body.price)
+    given = body.model_dump(exclude_unset=True)
+    changes: dict[str, object] = {}
+    if body.name is not None:
+        changes["name"] = body.name
+    if "description" in given:
+        changes["description"] = body.description
+    if body.price is not None:
+        changes["price_amount"] = body.price.amount
+    if body.active is not None:
+        changes["active"] = body.active
     async with resources.unit_of_work() as uow:
-        row = await uow.products.get(sku)
-        if row is None:
+        if not await uow.products.change(sku, changes):
             raise _no_product(sku)
-        changes = body.model_dump(exclude_unset=True)
-        if "name" in changes and body.name is not None:
-            row.name = body.name
-        if "description" in changes:
-            row.description = body.description
-        if body.price is not None:
-            row.price_amount = body.price.amount
-        if body.active is not None:
-            row.active = body.active
         await uow.commit()
     return await _product(resources, sku)
 
 
 async def _product(resources: Resources, sku: str) -> ProductOut:
     async with resources.unit_of_work() as uow:
-        row = await uow.products.get(sku)
-    if row is None:
+        product = await uow.products.get(sku)
+    if product is None:
         raise _no_product(sku)
-    return product_out(row)
+    return product_out(product)
 
 
 def _no_product(sku: str) -> Problem:

@@ -10,8 +10,8 @@ from api.pagination import CursorParam, Limit, Page, decode_time_cursor, time_cu
 from api.problems import PROBLEM_RESPONSE, Problem
 from api.resources import ResourcesDep
 from api.schemas.users import ApiKeyCreated, ApiKeyOut, UserCreated, UserIn, UserOut
-from db.accounts import add_key, create_user
 from domain.api_keys import generate_key
+from services.accounts import add_key, create_user
 
 router = APIRouter(tags=["users"])
 

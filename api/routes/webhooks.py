@@ -18,11 +18,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request
 from pydantic import ValidationError
 
-from api.order_commands import forward_carrier_event
 from api.problems import PROBLEM_RESPONSE, Problem
 from api.resources import ResourcesDep
 from api.schemas.orders import CarrierEventIn
-from db.order_views import find_order_by_tracking
+from services import order_workflow
 from workflows.contracts import CarrierEvent
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -106,12 +105,11 @@ async def carrier_event(
                 for e in error.errors()
             ],
         ) from error
-    async with resources.unit_of_work() as uow:
-        order = await find_order_by_tracking(uow.session, event.tracking_number)
+    order = await resources.order_reads.find_by_tracking(event.tracking_number)
     if order is None:
         raise Problem(404, "/problems/not-found", f"no shipment {event.tracking_number}")
     occurred_at = event.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    await forward_carrier_event(
+    await order_workflow.signal_carrier_event(
         resources.temporal, order.id, CarrierEvent(event.event, occurred_at)
     )
     return {"accepted": True}

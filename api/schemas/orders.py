@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import InputModel, Money
+from db.order_reads import OrderRecord, TimelineEntry
 
 MAX_LINES = 100
 MAX_QUANTITY = 1_000
@@ -88,11 +89,53 @@ class OrderOut(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def of(cls, order: OrderRecord) -> OrderOut:
+        currency = order.currency
+        return cls(
+            id=order.id,
+            customer_id=order.customer_id,
+            status=order.status,
+            items=[
+                LineOut(
+                    sku=line.sku,
+                    quantity=line.quantity,
+                    unit_price=Money(amount=line.unit_price_amount, currency=currency),
+                    line_total=Money(
+                        amount=line.unit_price_amount * line.quantity, currency=currency
+                    ),
+                )
+                for line in order.lines
+            ],
+            total=Money(amount=order.total_amount, currency=currency),
+            shipping_address={k: v for k, v in order.shipping_address.items() if v is not None},
+            payment=PaymentOut(
+                status=order.payment_status, authorization_id=order.authorization_id
+            ),
+            shipment=(
+                ShipmentOut(
+                    status=order.shipment_status,
+                    carrier=order.carrier,
+                    tracking_number=order.tracking_number,
+                )
+                if order.shipment_status
+                else None
+            ),
+            failure_reason=order.failure_reason,
+            failed_compensations=list(order.failed_compensations),
+            created_at=order.created_at,
+            updated_at=order.updated_at,
+        )
+
 
 class OrderEventOut(BaseModel):
     type: str
     at: datetime
     data: dict[str, Any]
+
+    @classmethod
+    def of(cls, entry: TimelineEntry) -> OrderEventOut:
+        return cls(type=entry.type, at=entry.at, data=entry.data)
 
 
 class CancelIn(InputModel):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from api.app import create_app
 from domain.users import Role, Tier
 from infra.settings import Settings
 from tests.factories import ADDRESS, add_user
+from tests.polling import eventually
 
 
 @dataclass
@@ -80,16 +80,6 @@ async def ops(session_uow: Any) -> Caller:
 @pytest.fixture
 async def admin(session_uow: Any) -> Caller:
     return Caller(*await add_user(session_uow, Role.ADMIN))
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[bool]], timeout: float = 20, interval: float = 0.1
-) -> None:
-    async def poll() -> None:
-        while not await probe():
-            await asyncio.sleep(interval)
-
-    await asyncio.wait_for(poll(), timeout)
 
 
 async def wait_for_status(

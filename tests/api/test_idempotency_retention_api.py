@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
-from temporalio.client import Client
+from temporalio.client import Client, ScheduleActionStartWorkflow
 from temporalio.testing import ActivityEnvironment
 from temporalio.worker import Worker
 
@@ -15,7 +14,8 @@ from domain.commands import PurgeExpiredKeys
 from infra.namespace_setup import PURGE_KEYS_SCHEDULE, ensure_schedules
 from infra.settings import Settings
 from tests.api.conftest import Caller, api_client, order_body
-from tests.factories import add_product
+from tests.factories import add_product, expire_key
+from tests.polling import eventually
 
 
 async def test_a_key_replays_inside_its_window_and_is_new_after_it(
@@ -23,11 +23,10 @@ async def test_a_key_replays_inside_its_window_and_is_new_after_it(
 ) -> None:
     sku = await add_product(session_uow, on_hand=10)
     body = order_body((sku, 1))
-    short = settings.model_copy(update={"idempotency_window": timedelta(seconds=2)})
-    async with api_client(short) as http:
+    async with api_client(settings) as http:
         first = await http.post("/v1/orders", json=body, headers=customer.placing("window-key"))
         inside = await http.post("/v1/orders", json=body, headers=customer.placing("window-key"))
-        await asyncio.sleep(2.5)
+        await expire_key(session_uow, customer.id, "window-key")
         after = await http.post("/v1/orders", json=body, headers=customer.placing("window-key"))
 
     assert (first.status_code, inside.status_code, after.status_code) == (201, 201, 201)
@@ -41,13 +40,12 @@ async def test_after_its_window_a_key_may_carry_another_body(
     settings: Settings, worker: Worker, customer: Caller, session_uow: Any
 ) -> None:
     sku = await add_product(session_uow, on_hand=10)
-    short = settings.model_copy(update={"idempotency_window": timedelta(seconds=1)})
-    async with api_client(short) as http:
+    async with api_client(settings) as http:
         await http.post("/v1/orders", json=order_body((sku, 1)), headers=customer.placing("k2"))
         reused = await http.post(
             "/v1/orders", json=order_body((sku, 2)), headers=customer.placing("k2")
         )
-        await asyncio.sleep(1.5)
+        await expire_key(session_uow, customer.id, "k2")
         renewed = await http.post(
             "/v1/orders", json=order_body((sku, 2)), headers=customer.placing("k2")
         )
@@ -76,8 +74,19 @@ async def test_the_purge_deletes_expired_keys_only(
 
 async def test_workers_register_the_purge_schedule_once(client: Client, settings: Settings) -> None:
     await ensure_schedules(client, settings)
-    await ensure_schedules(client, settings)
+    await ensure_schedules(client, settings)  # a second worker starting: no error, no change
 
     description = await client.get_schedule_handle(PURGE_KEYS_SCHEDULE).describe()
+    action = description.schedule.action
 
+    assert description.info.last_updated_at is None  # created once, never replaced
     assert description.schedule.spec.intervals[0].every == timedelta(hours=1)
+    assert isinstance(action, ScheduleActionStartWorkflow)
+    assert action.workflow == "PurgeIdempotencyKeysWorkflow"
+    assert action.task_queue == settings.task_queue
+
+    async def listed_once() -> bool:
+        ids = [s.id async for s in await client.list_schedules()]
+        return ids.count(PURGE_KEYS_SCHEDULE) == 1
+
+    await eventually(listed_once)

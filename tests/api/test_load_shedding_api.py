@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -15,6 +14,7 @@ from domain.users import Role, Tier
 from infra.settings import Settings
 from tests.api.conftest import Caller, api_client, order_body
 from tests.factories import add_product, add_user
+from tests.polling import eventually
 
 
 async def test_past_the_in_flight_bound_standard_orders_are_shed_and_premium_pass(
@@ -54,11 +54,10 @@ async def test_a_task_queue_backlog_sheds_standard_orders_first(
     )
     shedder = LoadShedder(client, pressed, InFlight())
 
-    async def backlog_seen() -> None:
-        while await shedder.backlog() < 6:
-            await asyncio.sleep(0.3)
+    async def backlog_seen() -> bool:
+        return await shedder.backlog() >= 6
 
-    await asyncio.wait_for(backlog_seen(), 20)
+    await eventually(backlog_seen)
     sku = await add_product(session_uow, on_hand=10)
     standard = Caller(*await add_user(session_uow, Role.CUSTOMER, Tier.STANDARD))
     premium = Caller(*await add_user(session_uow, Role.CUSTOMER, Tier.PREMIUM))

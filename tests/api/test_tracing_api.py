@@ -3,7 +3,6 @@ and SQL statement."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
@@ -16,6 +15,7 @@ from infra.settings import Settings
 from infra.temporal_client import connect_temporal
 from tests.api.conftest import Caller, api_client, order_body
 from tests.factories import add_product, add_user
+from tests.polling import eventually
 from tests.stack import Stack
 from worker import running_workers
 
@@ -43,13 +43,11 @@ async def test_an_order_is_one_trace_from_request_to_provider_calls(
         )
         order_id = placed.json()["id"]
 
-        async def delivered() -> None:
-            while (await http.get(f"/v1/orders/{order_id}", headers=customer.auth)).json()[
-                "status"
-            ] != "delivered":
-                await asyncio.sleep(0.2)
+        async def delivered() -> bool:
+            order = (await http.get(f"/v1/orders/{order_id}", headers=customer.auth)).json()
+            return bool(order["status"] == "delivered")
 
-        await asyncio.wait_for(delivered(), 30)
+        await eventually(delivered)
     provider.force_flush()
 
     spans = exporter.get_finished_spans()

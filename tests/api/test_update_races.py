@@ -8,8 +8,9 @@ from typing import Any
 
 import httpx
 
-from tests.api.conftest import Caller, eventually, order_body
+from tests.api.conftest import Caller, order_body
 from tests.factories import add_product, stock_of
+from tests.polling import eventually
 
 ORDERS_IN_PARALLEL = 12
 

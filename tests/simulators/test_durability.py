@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from devstack import embedded
-from tests.api.conftest import eventually
+from tests.polling import eventually
 from tests.stack import uvicorn
 
 DESTINATION = {"name": "A", "line1": "1 Main St", "city": "X", "postal_code": "1", "country": "US"}

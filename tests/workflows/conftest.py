@@ -7,7 +7,7 @@ import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -15,14 +15,15 @@ import pytest
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
 
-from api.order_commands import place_order, saga_policy
 from domain.commands import LineRequest
 from domain.identity import new_id, request_fingerprint, workflow_id_for
 from domain.order import Address
 from infra.settings import Settings
+from services.order_workflow import saga_policy, start_and_reserve
 from tests.factories import add_product, add_user
-from worker import activity_handlers, build_workers
-from workflows.contracts import OrderOutcome, OrderWorkflowInput, Placement
+from worker import activity_objects, build_workers
+from workflows.contracts import OrderView, OrderWorkflowInput, Placement
+from workflows.steps import served_by_queue
 
 LONDON = Address("Ada Lovelace", "12 St James Square", "London", "SW1Y 4JH", "GB")
 
@@ -61,15 +62,28 @@ class Saga:
         )
 
     async def place(self, order: OrderWorkflowInput) -> Placement:
-        return await place_order(self.client, self.settings, order)
+        return await start_and_reserve(self.client, self.settings, order)
 
-    def handle(self, order: OrderWorkflowInput) -> WorkflowHandle[Any, OrderOutcome]:
+    def handle(self, order: OrderWorkflowInput) -> WorkflowHandle[Any, OrderView]:
         return self.client.get_workflow_handle(
-            workflow_id_for(order.order_id), result_type=OrderOutcome
+            workflow_id_for(order.order_id), result_type=OrderView
         )
 
-    async def outcome(self, order: OrderWorkflowInput, timeout: float = 60) -> OrderOutcome:
+    async def outcome(self, order: OrderWorkflowInput, timeout: float = 60) -> OrderView:
         return await asyncio.wait_for(self.handle(order).result(), timeout)
+
+    async def attempts(self, order: OrderWorkflowInput, activity: str) -> int:
+        """How many times the workflow has tried this activity so far, while it is still
+        pending (scheduled, running or waiting to retry); 0 when it is not pending."""
+        description = await self.handle(order).describe()
+        return max(
+            (
+                pending.attempt
+                for pending in description.raw_description.pending_activities
+                if pending.activity_type.name == activity
+            ),
+            default=0,
+        )
 
     async def product(self, **kwargs: Any) -> str:
         return await add_product(self.uow, **kwargs)
@@ -131,19 +145,12 @@ async def saga_with(
             "email_task_queue": f"{queue}-email",
         }
     )
-    async with activity_handlers(own) as handlers, AsyncExitStack() as stack:
-
-        def wrapped(group: list[Any]) -> list[Any]:
-            return [wrap[activity_name(h)](h) if activity_name(h) in wrap else h for h in group]
-
-        handlers = replace(
-            handlers,
-            core=wrapped(handlers.core),
-            payment=wrapped(handlers.payment),
-            carrier=wrapped(handlers.carrier),
-            email=wrapped(handlers.email),
-        )
-        for worker in build_workers(client, own, handlers):
+    async with activity_objects(own) as objects, AsyncExitStack() as stack:
+        served = {
+            queue: [wrap[activity_name(h)](h) if activity_name(h) in wrap else h for h in handlers]
+            for queue, handlers in served_by_queue(objects).items()
+        }
+        for worker in build_workers(client, own, served):
             await stack.enter_async_context(worker)
         saga = Saga(client, own, uow, simulators)
         saga.customer_id, _ = await add_user(uow)

@@ -20,14 +20,14 @@ from domain import events
 from domain.commands import CapturePayment, VoidPayment
 from infra.settings import Settings
 from infra.temporal_client import data_converter
-from tests.api.conftest import eventually
 from tests.factories import stock_of
+from tests.polling import eventually
 from tests.workflows.conftest import saga_with
 from tests.workflows.test_order_saga import ANTARCTICA
 from workflows.contracts import StepPolicy
 from workflows.order_workflow import OrderWorkflow
-from workflows.policies import resolve_steps
 from workflows.search_attributes import FAILED_COMPENSATIONS
+from workflows.steps import resolve_steps
 
 
 def void_never_works(real: Any) -> Any:

@@ -22,16 +22,16 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
-from api.order_commands import review_order
 from cli.invariant_check import check
 from cli.orders_admin import parse_args, run_check
 from domain.commands import CapturePayment
 from infra.settings import Settings
-from tests.api.conftest import eventually
+from services import order_workflow
+from tests.polling import eventually
 from tests.workflows.conftest import activity_name, carrier_updates_off, saga_with
 from tests.workflows.test_order_saga import wait_for_status
 from workflows.contracts import ReviewDecision, StepPolicy
-from workflows.policies import resolve_steps
+from workflows.steps import resolve_steps
 
 MODES = ["raises", "times_out", "loses_reply"]
 TIMEOUT_SECONDS = 1.0
@@ -120,7 +120,7 @@ async def test_a_fault_in_one_step_leaves_the_books_straight(
         await saga.place(order)
         if step in REVIEWED:
             await wait_for_status(saga, order.order_id, "awaiting_review", timeout=60)
-            await review_order(
+            await order_workflow.review(
                 client, saga.settings, order.order_id, ReviewDecision(True, "usr_ops")
             )
         outcome = await saga.outcome(order, timeout=120)

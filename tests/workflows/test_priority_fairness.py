@@ -10,11 +10,12 @@ from typing import Any
 from sqlalchemy import select
 from temporalio.client import Client
 
-from api.order_commands import priority_of
 from db.tables import OrderRow
 from domain.identity import workflow_id_for
 from infra.settings import Settings
+from services.order_workflow import priority_of
 from tests.factories import add_product, add_user
+from tests.polling import eventually
 from tests.stack import Stack
 from tests.workflows.conftest import Saga
 from worker import running_workers
@@ -72,11 +73,10 @@ async def test_premium_orders_leave_a_backlog_before_standard_ones(
     async with running_workers(client, settings):
         ids = {o.order_id for o in standard + premium}
 
-        async def all_ran() -> None:
-            while len(await placed_in_order(session_uow, ids)) < len(ids):
-                await asyncio.sleep(0.2)
+        async def all_ran() -> bool:
+            return len(await placed_in_order(session_uow, ids)) == len(ids)
 
-        await asyncio.wait_for(all_ran(), 60)
+        await eventually(all_ran, timeout=90)
 
     ran = await placed_in_order(session_uow, ids)
     premium_positions = sorted(ran.index(o.order_id) for o in premium)
@@ -99,11 +99,10 @@ async def test_a_flooding_customer_does_not_starve_another(
     all_ids = {o.order_id for o in flood + few}
     async with running_workers(client, settings):
 
-        async def few_done() -> None:
-            while not few_ids <= set(await placed_in_order(session_uow, all_ids)):
-                await asyncio.sleep(0.2)
+        async def few_done() -> bool:
+            return few_ids <= set(await placed_in_order(session_uow, all_ids))
 
-        await asyncio.wait_for(few_done(), 90)
+        await eventually(few_done, timeout=120)
         ran = await placed_in_order(session_uow, all_ids)
 
     flood_before = len(

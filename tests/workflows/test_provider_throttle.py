@@ -11,13 +11,13 @@ from typing import Any
 import httpx
 from temporalio.client import Client
 
-from api.order_commands import place_order
 from domain.identity import workflow_id_for
 from infra.settings import Settings
+from services.order_workflow import start_and_reserve
 from tests.factories import add_product, add_user
 from tests.stack import Stack
 from tests.workflows.conftest import Saga
-from workflows.contracts import OrderOutcome
+from workflows.contracts import OrderView
 
 CAP = 4.0  # payment calls per second, for all workers together
 ORDERS = 14
@@ -51,12 +51,12 @@ async def test_two_workers_together_stay_under_the_payment_cap(
         saga.customer_id = customer
         orders = [saga.order((sku, 1)) for _ in range(ORDERS)]
 
-        await asyncio.gather(*(place_order(client, own, order) for order in orders))
+        await asyncio.gather(*(start_and_reserve(client, own, order) for order in orders))
         outcomes = await asyncio.gather(
             *(
                 asyncio.wait_for(
                     client.get_workflow_handle(
-                        workflow_id_for(o.order_id), result_type=OrderOutcome
+                        workflow_id_for(o.order_id), result_type=OrderView
                     ).result(),
                     120,
                 )

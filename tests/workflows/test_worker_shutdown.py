@@ -13,9 +13,10 @@ import httpx
 from temporalio.api.enums.v1 import EventType, PendingActivityState
 from temporalio.client import Client
 
-from api.order_commands import place_order
 from domain.identity import workflow_id_for
+from services.order_workflow import start_and_reserve
 from tests.factories import add_product, add_user
+from tests.polling import eventually
 from tests.stack import Stack
 from tests.workflows.conftest import Saga
 
@@ -36,14 +37,13 @@ async def test_a_stopping_worker_finishes_the_activity_it_is_running(
     order = saga.order((await add_product(session_uow), 1))
     handle = client.get_workflow_handle(workflow_id_for(order.order_id))
     try:
-        await place_order(client, settings, order)
+        await start_and_reserve(client, settings, order)
         await saga.faults("payment", latency_ms=2_500)  # the authorization takes a while
 
-        async def authorizing() -> None:
-            while not await _running(handle, "authorize_payment"):
-                await asyncio.sleep(0.1)
+        async def authorizing() -> bool:
+            return await _running(handle, "authorize_payment")
 
-        await asyncio.wait_for(authorizing(), 20)
+        await eventually(authorizing)
         worker.send_signal(signal.SIGTERM)
         exit_code = await asyncio.to_thread(worker.wait, 30)
 

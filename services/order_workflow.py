@@ -1,11 +1,15 @@
-"""What the order routes ask of Temporal: start or rejoin the order's workflow, and
-send it updates and signals. Temporal failures become problems here."""
+"""Starting and steering an order's workflow: how the saga is configured when it starts
+(policy, priority, search attributes) and the typed calls into its updates and signals.
+
+Every call names the workflow's own method (`OrderWorkflow.place`), so a rename is a
+type error. Refusals come back as the domain errors the workflow raised.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
+from collections.abc import Awaitable
 
 from temporalio.client import (
     Client,
@@ -24,7 +28,12 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.problems import Problem, unavailable
+from domain.errors import (
+    DomainError,
+    IdempotencyKeyReused,
+    NotAwaitingReview,
+    NotCancellable,
+)
 from domain.identity import workflow_id_for
 from domain.users import Tier
 from infra.settings import Settings
@@ -39,9 +48,9 @@ from workflows.contracts import (
     ReviewDecision,
     SagaPolicy,
 )
-from workflows.policies import resolve_steps
+from workflows.order_workflow import OrderWorkflow
+from workflows.steps import resolve_steps
 
-WORKFLOW = "OrderWorkflow"
 PREMIUM_PRIORITY = 1
 STANDARD_PRIORITY = 3
 
@@ -50,7 +59,12 @@ class WorkflowClosed(Exception):
     """The order's workflow has finished; the read model has the last word."""
 
 
+class StillPlacing(Exception):
+    """The workflow has not answered the placement in time; the same key can retry."""
+
+
 def saga_policy(settings: Settings) -> SagaPolicy:
+    """The bounds an order starts with and keeps for its life."""
     return SagaPolicy(
         review_threshold=settings.review_threshold,
         review_timeout_seconds=settings.review_timeout.total_seconds(),
@@ -60,11 +74,7 @@ def saga_policy(settings: Settings) -> SagaPolicy:
         compensation_bound_seconds=settings.compensation_retry_bound.total_seconds(),
         steps=resolve_steps(settings.activity_policies),
         tracking_poll_seconds=settings.tracking_poll_interval.total_seconds(),
-        provider_queues={
-            "payment": settings.payment_task_queue,
-            "carrier": settings.carrier_task_queue,
-            "email": settings.email_task_queue,
-        },
+        provider_queues=settings.provider_task_queues,
     )
 
 
@@ -77,14 +87,17 @@ def priority_of(order: OrderWorkflowInput) -> Priority:
     )
 
 
-async def place_order(client: Client, settings: Settings, order: OrderWorkflowInput) -> Placement:
+async def start_and_reserve(
+    client: Client, settings: Settings, order: OrderWorkflowInput
+) -> Placement:
     """Starts the order's workflow, or joins it if this key already started it, and
     waits until its stock is reserved or refused.
 
-    Raises WorkflowClosed when the workflow ran and finished already.
+    Raises WorkflowClosed when the workflow ran and finished already, StillPlacing when
+    it does not answer within the placement timeout.
     """
-    start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
-        WORKFLOW,
+    start = WithStartWorkflowOperation(
+        OrderWorkflow.run,
         order,
         id=workflow_id_for(order.order_id),
         task_queue=settings.task_queue,
@@ -103,98 +116,97 @@ async def place_order(client: Client, settings: Settings, order: OrderWorkflowIn
             f"Order {order.order_id} for {order.customer_id} ({order.customer_tier}): "
             + ", ".join(f"{line.quantity} x {line.sku}" for line in order.lines)
         ),
-        result_type=None,
     )
     try:
-        placement: Placement = await asyncio.wait_for(
+        return await asyncio.wait_for(
             client.execute_update_with_start_workflow(
-                "place",
+                OrderWorkflow.place,
                 PlacementRequest(order.fingerprint),
                 start_workflow_operation=start,
                 id=str(uuid.uuid4()),
-                result_type=Placement,
             ),
             timeout=settings.placement_timeout.total_seconds(),
         )
     except WorkflowAlreadyStartedError as error:
         raise WorkflowClosed() from error
     except WorkflowUpdateFailedError as error:
-        raise _problem_from_update(error) from error
+        raise _refusal(error) from error
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError) as error:
-        raise Problem(
-            503,
-            "/problems/placement-pending",
-            "the order is still being placed; retry with the same Idempotency-Key",
-            headers={"Retry-After": "2"},
-        ) from error
+        raise StillPlacing() from error
     except RPCError as error:
         if error.status == RPCStatusCode.ALREADY_EXISTS:
             raise WorkflowClosed() from error
-        raise unavailable("temporal") from error
-    return placement
+        raise
 
 
-async def cancel_order(
+async def cancel(
     client: Client, settings: Settings, order_id: str, request: CancelRequest
 ) -> OrderView | None:
-    """Asks the workflow to cancel; returns its view once done, or None if compensation
-    is still running when the wait runs out."""
-    return await _update(client, settings, order_id, "cancel", request)
+    """Asks the workflow to cancel; returns its view once every undo has run, or None if
+    they are still running when the wait runs out."""
+    handle = client.get_workflow_handle_for(OrderWorkflow.run, workflow_id_for(order_id))
+    try:
+        pending = await handle.start_update(
+            OrderWorkflow.cancel, request, wait_for_stage=WorkflowUpdateStage.ACCEPTED
+        )
+    except (WorkflowUpdateFailedError, RPCError) as error:
+        raise _not_accepted(error) from error
+    return await _outcome(settings, pending.result())
 
 
-async def review_order(
+async def review(
     client: Client, settings: Settings, order_id: str, decision: ReviewDecision
 ) -> OrderView | None:
-    return await _update(client, settings, order_id, "review", decision)
-
-
-async def forward_carrier_event(client: Client, order_id: str, event: CarrierEvent) -> bool:
-    """Signals the tracking update; False when the workflow has already finished."""
-    handle = client.get_workflow_handle(workflow_id_for(order_id))
+    """Hands an ops decision to an order held for review; returns its view once the
+    decision is recorded, or None if that takes longer than the wait."""
+    handle = client.get_workflow_handle_for(OrderWorkflow.run, workflow_id_for(order_id))
     try:
-        await handle.signal("carrier_event", event)
+        pending = await handle.start_update(
+            OrderWorkflow.review, decision, wait_for_stage=WorkflowUpdateStage.ACCEPTED
+        )
+    except (WorkflowUpdateFailedError, RPCError) as error:
+        raise _not_accepted(error) from error
+    return await _outcome(settings, pending.result())
+
+
+async def signal_carrier_event(client: Client, order_id: str, event: CarrierEvent) -> bool:
+    """Wakes the workflow with a tracking update; False when it has already finished."""
+    handle = client.get_workflow_handle_for(OrderWorkflow.run, workflow_id_for(order_id))
+    try:
+        await handle.signal(OrderWorkflow.carrier_event, event)
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             return False
-        raise unavailable("temporal") from error
+        raise
     return True
 
 
-async def _update(
-    client: Client, settings: Settings, order_id: str, update: str, argument: object
-) -> OrderView | None:
-    handle = client.get_workflow_handle(workflow_id_for(order_id))
+async def _outcome(settings: Settings, result: Awaitable[OrderView]) -> OrderView | None:
     try:
-        pending = await handle.start_update(
-            update,
-            argument,
-            wait_for_stage=WorkflowUpdateStage.ACCEPTED,
-            result_type=OrderView,
-        )
+        return await asyncio.wait_for(result, settings.update_wait.total_seconds())
     except WorkflowUpdateFailedError as error:
-        raise _problem_from_update(error) from error
-    except RPCError as error:
-        if error.status == RPCStatusCode.NOT_FOUND:
-            raise WorkflowClosed() from error
-        raise unavailable("temporal") from error
-    try:
-        return await asyncio.wait_for(pending.result(), settings.update_wait.total_seconds())
-    except WorkflowUpdateFailedError as error:
-        raise _problem_from_update(error) from error
+        raise _refusal(error) from error
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         return None
 
 
-_UPDATE_PROBLEMS = {
-    "IdempotencyKeyReused": (422, "/problems/idempotency-key-reused"),
-    "NotCancellable": (409, "/problems/not-cancellable"),
-    "NotAwaitingReview": (409, "/problems/not-awaiting-review"),
+def _not_accepted(error: WorkflowUpdateFailedError | RPCError) -> Exception:
+    if isinstance(error, WorkflowUpdateFailedError):
+        return _refusal(error)
+    if error.status == RPCStatusCode.NOT_FOUND:
+        return WorkflowClosed()
+    return error
+
+
+# The business rules an update's validator enforces, by the type name it raises them as.
+_REFUSALS: dict[str, type[DomainError]] = {
+    error.__name__: error for error in (IdempotencyKeyReused, NotCancellable, NotAwaitingReview)
 }
 
 
-def _problem_from_update(error: WorkflowUpdateFailedError) -> Problem:
+def _refusal(error: WorkflowUpdateFailedError) -> Exception:
+    """The domain error the workflow refused with, rebuilt on this side."""
     cause = error.cause
-    if isinstance(cause, ApplicationError) and cause.type in _UPDATE_PROBLEMS:
-        status, problem_type = _UPDATE_PROBLEMS[cause.type]
-        return Problem(status, problem_type, cause.message)
-    return Problem(500, "/problems/internal", "the order workflow refused the request")
+    if isinstance(cause, ApplicationError) and cause.type in _REFUSALS:
+        return _REFUSALS[cause.type](cause.message)
+    return error

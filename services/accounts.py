@@ -14,18 +14,18 @@ async def create_user(
     uow: UnitOfWork, *, email: str, name: str, role: Role, tier: Tier, pepper: str
 ) -> tuple[UserRow, str]:
     """Adds a user with a first key; returns the user and the key's secret."""
-    user = UserRow(id=new_id("usr"), email=email.lower(), name=name, role=role, tier=tier)
-    uow.users.add(user)
-    await uow.session.flush()
+    user = await uow.users.create(
+        user_id=new_id("usr"), email=email, name=name, role=role, tier=tier
+    )
     key = generate_key(pepper)
     add_key(uow, user.id, key)
     return user, key.secret
 
 
 def add_key(uow: UnitOfWork, user_id: str, key: NewKey) -> ApiKeyRow:
-    row = ApiKeyRow(id=new_id("key"), user_id=user_id, prefix=key.prefix, key_hash=key.hash)
-    uow.users.add_key(row)
-    return row
+    return uow.users.add_key(
+        key_id=new_id("key"), user_id=user_id, prefix=key.prefix, key_hash=key.hash
+    )
 
 
 async def ensure_user_with_key(
@@ -34,9 +34,9 @@ async def ensure_user_with_key(
     """Makes sure a user with this email holds this exact key (for bootstrap and demos)."""
     user = await uow.users.by_email(email)
     if user is None:
-        user = UserRow(id=new_id("usr"), email=email.lower(), name=name, role=role, tier=tier)
-        uow.users.add(user)
-        await uow.session.flush()
+        user = await uow.users.create(
+            user_id=new_id("usr"), email=email, name=name, role=role, tier=tier
+        )
     key = key_from_secret(secret, pepper)
     if not await uow.users.key_exists(key.hash):
         add_key(uow, user.id, key)

@@ -1,0 +1,142 @@
+"""The order read model as the API and operators see it: plain frozen records, each
+query in its own short session. Nothing here writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.tables import OrderEventRow, OrderRow
+from domain import events
+
+
+@dataclass(frozen=True)
+class LineRecord:
+    sku: str
+    quantity: int
+    unit_price_amount: int
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    id: str
+    customer_id: str
+    fingerprint: str
+    status: str
+    currency: str
+    total_amount: int
+    lines: tuple[LineRecord, ...]
+    shipping_address: dict[str, Any]
+    payment_status: str
+    authorization_id: str | None
+    shipment_status: str | None
+    carrier: str | None
+    tracking_number: str | None
+    failure_reason: str | None
+    failed_compensations: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    id: int
+    type: str
+    at: datetime
+    data: dict[str, Any]
+
+
+class OrderReads:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def find(self, order_id: str) -> OrderRecord | None:
+        return await self._one(select(OrderRow).where(OrderRow.id == order_id))
+
+    async def find_by_tracking(self, tracking_number: str) -> OrderRecord | None:
+        return await self._one(select(OrderRow).where(OrderRow.tracking_number == tracking_number))
+
+    async def page(
+        self,
+        *,
+        customer_id: str | None,
+        status: str | None,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[OrderRecord]:
+        """Newest first, `limit` orders after the keyset position `after`.
+
+        Served by ix_orders_customer_created / ix_orders_status_created / ix_orders_created.
+        """
+        query = select(OrderRow)
+        if customer_id is not None:
+            query = query.where(OrderRow.customer_id == customer_id)
+        if status is not None:
+            query = query.where(OrderRow.status == status)
+        if after is not None:
+            query = query.where(tuple_(OrderRow.created_at, OrderRow.id) < tuple_(*after))
+        query = query.order_by(OrderRow.created_at.desc(), OrderRow.id.desc()).limit(limit)
+        async with self._sessions() as session:
+            return [_record(row) for row in await session.scalars(query)]
+
+    async def timeline(self, order_id: str) -> list[TimelineEntry]:
+        """Everything that happened to the order, oldest first."""
+        query = (
+            select(OrderEventRow)
+            .where(OrderEventRow.order_id == order_id)
+            .order_by(OrderEventRow.id)
+        )
+        async with self._sessions() as session:
+            return [
+                TimelineEntry(row.id, row.type, row.at, row.data)
+                for row in await session.scalars(query)
+            ]
+
+    async def refused_skus(self, order_id: str) -> list[str]:
+        """The items that were short when the order's stock was refused."""
+        query = select(OrderEventRow.data).where(
+            OrderEventRow.order_id == order_id,
+            OrderEventRow.type == events.INVENTORY_REFUSED,
+        )
+        async with self._sessions() as session:
+            data = await session.scalar(query)
+        skus = (data or {}).get("skus", [])
+        return [str(sku) for sku in skus] if isinstance(skus, list) else []
+
+    async def count_in_status(self, status: str) -> int:
+        query = select(func.count()).select_from(OrderRow).where(OrderRow.status == status)
+        async with self._sessions() as session:
+            return int(await session.scalar(query) or 0)
+
+    async def _one(self, query: Select[OrderRow]) -> OrderRecord | None:
+        async with self._sessions() as session:
+            row = await session.scalar(query)
+            return _record(row) if row is not None else None
+
+
+def _record(row: OrderRow) -> OrderRecord:
+    return OrderRecord(
+        id=row.id,
+        customer_id=row.customer_id,
+        fingerprint=row.fingerprint,
+        status=row.status,
+        currency=row.currency,
+        total_amount=row.total_amount,
+        lines=tuple(
+            LineRecord(line.sku, line.quantity, line.unit_price_amount) for line in row.lines
+        ),
+        shipping_address=dict(row.shipping_address),
+        payment_status=row.payment_status,
+        authorization_id=row.authorization_id,
+        shipment_status=row.shipment_status,
+        carrier=row.carrier,
+        tracking_number=row.tracking_number,
+        failure_reason=row.failure_reason,
+        failed_compensations=tuple(row.failed_compensations or ()),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )

@@ -1,0 +1,195 @@
+"""Every activity the workflows schedule, in one table: the handler that does it, the
+task queue it is served on, and its timeouts and retries.
+
+The workflows call a step through its handler (`StockActivities.reserve_stock`), so a
+rename is a type error; they take the queue and policy from here. The worker serves
+each handler on the queue named here. Temporal retries with exponential backoff and
+jitter until a step's schedule-to-close bound; business refusals (the domain errors
+below) stop the retries at once. Settings can override any step's policy
+(`ORDERS_ACTIVITY_POLICIES`); the resolved table travels in the workflow input, so an
+order keeps the policy it started with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from temporalio.common import RetryPolicy
+from temporalio.workflow import ActivityCancellationType
+
+from activities.housekeeping import HousekeepingActivities
+from activities.notify import NotificationActivities
+from activities.order_status import OrderStatusActivities
+from activities.payment import PaymentActivities
+from activities.shipping import ShippingActivities
+from activities.stock import StockActivities
+from domain.errors import (
+    DestinationUnsupported,
+    IllegalTransition,
+    InvalidStockLevel,
+    OrderNotFound,
+    PaymentDeclined,
+    ProviderRejected,
+    ShipmentDelivered,
+)
+from workflows.contracts import SagaPolicy, StepPolicy
+
+# Refusals that no retry can change: the activity raises them by these names.
+NON_RETRYABLE = [
+    error.__name__
+    for error in (
+        PaymentDeclined,
+        DestinationUnsupported,
+        ProviderRejected,
+        OrderNotFound,
+        IllegalTransition,
+        InvalidStockLevel,
+        ShipmentDelivered,
+    )
+]
+
+
+class Queue(StrEnum):
+    """Where a step runs. Provider calls get a queue per provider, where the workers
+    cap the calls per second across all of them; database steps stay on the
+    workflow's own queue."""
+
+    ORDERS = "orders"
+    PAYMENT = "payment"
+    CARRIER = "carrier"
+    EMAIL = "email"
+
+
+Handler = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Step:
+    handler: Handler  # the activity definition: a method of its activities class
+    queue: Queue
+    policy: StepPolicy
+    # How long the step may take in all, retries included, from the order's policy.
+    bound: Callable[[SagaPolicy], float] = lambda _: 600.0
+
+    @property
+    def name(self) -> str:
+        return self.handler.__name__
+
+
+def _compensation(policy: SagaPolicy) -> float:
+    return policy.compensation_bound_seconds
+
+
+STEPS: tuple[Step, ...] = (
+    Step(StockActivities.reserve_stock, Queue.ORDERS, StepPolicy(10)),
+    Step(OrderStatusActivities.request_review, Queue.ORDERS, StepPolicy(10)),
+    Step(OrderStatusActivities.record_review, Queue.ORDERS, StepPolicy(10)),
+    Step(
+        PaymentActivities.authorize_payment,
+        Queue.PAYMENT,
+        StepPolicy(15),
+        lambda policy: policy.payment_bound_seconds,
+    ),
+    Step(
+        ShippingActivities.create_shipment,
+        Queue.CARRIER,
+        StepPolicy(15),
+        lambda policy: policy.shipping_bound_seconds,
+    ),
+    Step(
+        PaymentActivities.capture_payment,
+        Queue.PAYMENT,
+        StepPolicy(15),
+        lambda policy: policy.capture_bound_seconds,
+    ),
+    Step(ShippingActivities.record_carrier_event, Queue.ORDERS, StepPolicy(10)),
+    Step(ShippingActivities.track_shipment, Queue.CARRIER, StepPolicy(15)),
+    Step(
+        PaymentActivities.void_payment,
+        Queue.PAYMENT,
+        StepPolicy(15, maximum_interval_seconds=300),
+        _compensation,
+    ),
+    Step(
+        ShippingActivities.cancel_shipment,
+        Queue.CARRIER,
+        StepPolicy(15, maximum_interval_seconds=300),
+        _compensation,
+    ),
+    Step(
+        StockActivities.release_stock,
+        Queue.ORDERS,
+        StepPolicy(10, maximum_interval_seconds=300),
+        _compensation,
+    ),
+    Step(OrderStatusActivities.close_order, Queue.ORDERS, StepPolicy(10)),
+    Step(
+        NotificationActivities.send_notification,
+        Queue.EMAIL,
+        StepPolicy(10, maximum_attempts=5),
+        lambda _: 300.0,
+    ),
+    Step(
+        HousekeepingActivities.purge_expired_idempotency_keys,
+        Queue.ORDERS,
+        StepPolicy(60, maximum_attempts=5),
+    ),
+)
+
+BY_NAME = {step.name: step for step in STEPS}
+_BY_HANDLER = {step.handler: step for step in STEPS}
+
+
+def step_of(handler: Handler) -> Step:
+    return _BY_HANDLER[handler]
+
+
+def resolve_steps(overrides: dict[str, dict[str, float]]) -> dict[str, StepPolicy]:
+    """Every step's policy with settings' overrides applied; unknown names are refused."""
+    unknown = set(overrides) - set(BY_NAME)
+    if unknown:
+        raise ValueError(f"no activity named {', '.join(sorted(unknown))}")
+    return {
+        name: replace(step.policy, **overrides.get(name, {}))  # type: ignore[arg-type]
+        for name, step in BY_NAME.items()
+    }
+
+
+def options(step: Step, policy: SagaPolicy | None, task_queue: str | None) -> dict[str, Any]:
+    """Keyword arguments for `workflow.execute_activity_method` of this step."""
+    chosen = (policy.steps.get(step.name) if policy else None) or step.policy
+    bound = step.bound(policy) if policy else chosen.start_to_close_seconds * 10
+    options: dict[str, Any] = {
+        "start_to_close_timeout": timedelta(seconds=chosen.start_to_close_seconds),
+        "schedule_to_close_timeout": timedelta(seconds=bound),
+        "retry_policy": RetryPolicy(
+            initial_interval=timedelta(seconds=chosen.initial_interval_seconds),
+            backoff_coefficient=chosen.backoff_coefficient,
+            maximum_interval=timedelta(seconds=chosen.maximum_interval_seconds),
+            maximum_attempts=chosen.maximum_attempts,
+            non_retryable_error_types=NON_RETRYABLE,
+        ),
+        # A step in flight finishes before its compensation starts, so the undo
+        # always sees what the step did.
+        "cancellation_type": ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    }
+    if task_queue:
+        options["task_queue"] = task_queue
+    return options
+
+
+def served_by_queue(activity_objects: Iterable[object]) -> dict[Queue, list[Handler]]:
+    """Each step's handler bound to the object that implements it, grouped by queue:
+    what the worker serves where."""
+    objects = list(activity_objects)
+    served: dict[Queue, list[Handler]] = {queue: [] for queue in Queue}
+    for step in STEPS:
+        owners = [o for o in objects if getattr(type(o), step.name, None) is step.handler]
+        if len(owners) != 1:
+            raise LookupError(f"{len(owners)} objects implement the step {step.name}")
+        served[step.queue].append(getattr(owners[0], step.name))
+    return served
