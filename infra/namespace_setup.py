@@ -33,20 +33,25 @@ log = logging.getLogger("orders.worker")
 PURGE_KEYS_SCHEDULE = "purge-idempotency-keys"
 
 
-async def ensure_search_attributes(client: Client) -> None:
-    """Registers the order search attributes the namespace lacks (self-hosted servers;
-    on Temporal Cloud add them in the namespace settings instead)."""
+def search_attribute_types() -> dict[str, IndexedValueType.ValueType]:
+    """The order search attributes with their index types, as the server wants them."""
     kinds = {
         "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
         "Int": IndexedValueType.INDEXED_VALUE_TYPE_INT,
         "KeywordList": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
     }
+    return {name: kinds[kind] for name, kind in REGISTERED.items()}
+
+
+async def ensure_search_attributes(client: Client) -> None:
+    """Registers the order search attributes the namespace lacks (self-hosted servers;
+    on Temporal Cloud add them in the namespace settings instead)."""
     existing = await client.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace=client.namespace)
     )
     missing = {
-        name: kinds[kind]
-        for name, kind in REGISTERED.items()
+        name: kind
+        for name, kind in search_attribute_types().items()
         if name not in existing.custom_attributes
     }
     if not missing:

@@ -1,0 +1,218 @@
+"""The fast tier: OrderWorkflow on Temporal's time-skipping test server, with stub
+activities served under the real names on the real queues of the step table.
+
+Timers and retry backoff are skipped, so a 24 h review timeout or an hour of retries
+runs in a moment. What the saga did is read from the calls the stubs recorded.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio import activity
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client, WorkflowHandle
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from domain.commands import (
+    LineRequest,
+    ShipmentCreated,
+    ShipmentTracking,
+    StockReservation,
+    TrackingEvent,
+)
+from domain.errors import DomainError
+from domain.order import Address
+from infra.namespace_setup import search_attribute_types
+from workflows.contracts import OrderView, OrderWorkflowInput, SagaPolicy
+from workflows.order_workflow import OrderWorkflow
+from workflows.steps import STEPS, Queue, resolve_steps
+
+# Bounds as production has them, so the skipped time is real time in the order's life.
+POLICY = SagaPolicy(
+    review_threshold=50_000,
+    review_timeout_seconds=timedelta(hours=24).total_seconds(),
+    payment_bound_seconds=timedelta(minutes=30).total_seconds(),
+    shipping_bound_seconds=timedelta(hours=1).total_seconds(),
+    capture_bound_seconds=timedelta(hours=2).total_seconds(),
+    compensation_bound_seconds=timedelta(hours=6).total_seconds(),
+    steps=resolve_steps({}),
+    tracking_poll_seconds=timedelta(minutes=5).total_seconds(),
+)
+
+# What each step answers when it works.
+ANSWERS: dict[str, Any] = {
+    "reserve_stock": StockReservation(reserved=True, total=2_000),
+    "create_shipment": ShipmentCreated("shp_1", "stub", "TRK1"),
+    "track_shipment": ShipmentTracking([TrackingEvent("delivered", "2026-01-01T00:00:00Z")]),
+}
+
+
+def refuses(error: type[DomainError]) -> Callable[[Any], Any]:
+    """A business refusal: non-retryable, named like the activity would name it."""
+
+    def answer(_: Any) -> Any:
+        raise ApplicationError(f"stub: {error.__name__}", type=error.__name__, non_retryable=True)
+
+    return answer
+
+
+def keeps_failing(_: Any) -> Any:
+    """An outage that lasts: retried with backoff until the step's bound."""
+    raise RuntimeError("stub: the provider is down")
+
+
+@dataclass
+class Call:
+    step: str
+    command: Any
+    attempt: int
+
+
+@dataclass
+class Stubs:
+    """Stand-ins for every step, each answering from `behaviour` or ANSWERS."""
+
+    behaviour: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+
+    def steps_run(self, *, notifications: bool = False) -> list[str]:
+        """Each step once, in the order it was first tried."""
+        seen: list[str] = []
+        for call in self.calls:
+            if call.step not in seen and (notifications or call.step != "send_notification"):
+                seen.append(call.step)
+        return seen
+
+    def attempts(self, step: str) -> int:
+        return sum(1 for call in self.calls if call.step == step)
+
+    def command_of(self, step: str) -> Any:
+        return next(call.command for call in self.calls if call.step == step)
+
+    def milestones_emailed(self) -> list[str]:
+        return [c.command["milestone"] for c in self.calls if c.step == "send_notification"]
+
+    def handler(self, step: str) -> Callable[..., Any]:
+        @activity.defn(name=step)
+        async def stub(command: Any) -> Any:
+            self.calls.append(Call(step, command, activity.info().attempt))
+            behave = self.behaviour.get(step)
+            return behave(command) if behave else ANSWERS.get(step)
+
+        return stub
+
+
+@pytest.fixture(scope="session")
+async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    server = Path(sys.executable).parent / "temporal-test-server"
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(server))
+    # The test server cannot list search attributes, only add them.
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=env.client.namespace, search_attributes=search_attribute_types()
+        )
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@dataclass
+class Saga:
+    env: WorkflowEnvironment
+    stubs: Stubs
+    task_queue: str
+    policy: SagaPolicy
+
+    @property
+    def client(self) -> Client:
+        return self.env.client
+
+    def order(self, total: int = 2_000, **policy: Any) -> OrderWorkflowInput:
+        order_id = f"ord_{uuid.uuid4().hex[:12]}"
+        return OrderWorkflowInput(
+            order_id=order_id,
+            customer_id="usr_stub",
+            customer_tier="standard",
+            lines=[LineRequest("SKU-1", 2)],
+            shipping_address=Address("Ada", "1 Lane", "London", "N1", "GB"),
+            payment_token="tok_ok",
+            currency="USD",
+            idempotency_key=order_id,
+            fingerprint="f" * 64,
+            policy=replace(self.policy, **policy),
+        )
+
+    async def start(self, order: OrderWorkflowInput) -> WorkflowHandle[OrderWorkflow, OrderView]:
+        return await self.client.start_workflow(
+            OrderWorkflow.run, order, id=f"order-{order.order_id}", task_queue=self.task_queue
+        )
+
+    async def run(self, order: OrderWorkflowInput) -> OrderView:
+        return await (await self.start(order)).result()
+
+    async def step_span(self, order: OrderWorkflowInput, step: str) -> timedelta:
+        """Workflow time from scheduling the step to its final failure, all retries in
+        between (the history records only the last attempt)."""
+        handle = self.client.get_workflow_handle(f"order-{order.order_id}")
+        scheduled_id, scheduled_at = 0, None
+        async for event in handle.fetch_history_events():
+            attributes = event.activity_task_scheduled_event_attributes
+            if event.HasField("activity_task_scheduled_event_attributes"):
+                if attributes.activity_type.name == step:
+                    scheduled_id, scheduled_at = event.event_id, event.event_time.ToDatetime()
+            elif event.HasField("activity_task_failed_event_attributes") or event.HasField(
+                "activity_task_timed_out_event_attributes"
+            ):
+                ended = (
+                    event.activity_task_failed_event_attributes
+                    or event.activity_task_timed_out_event_attributes
+                )
+                if ended.scheduled_event_id == scheduled_id and scheduled_at is not None:
+                    return event.event_time.ToDatetime() - scheduled_at
+        raise AssertionError(f"{step} did not fail in the history")
+
+    async def workflow_span(self, order: OrderWorkflowInput) -> timedelta:
+        """Workflow time from start to close."""
+        handle = self.client.get_workflow_handle(f"order-{order.order_id}")
+        times = [event.event_time.ToDatetime() async for event in handle.fetch_history_events()]
+        return times[-1] - times[0]
+
+
+@pytest.fixture
+async def saga(time_skipping: WorkflowEnvironment) -> AsyncIterator[Saga]:
+    """Workers for this test only: the workflow on its queue, and every step's stub on
+    the queue the step table names (a stub on the wrong queue would never run)."""
+    stubs = Stubs()
+    queue = f"saga-{uuid.uuid4().hex[:8]}"
+    queues = {Queue.ORDERS: queue} | {
+        q: f"{queue}-{q.value}" for q in Queue if q is not Queue.ORDERS
+    }
+    providers = {q.value: name for q, name in queues.items() if q is not Queue.ORDERS}
+    saga = Saga(time_skipping, stubs, queue, replace(POLICY, provider_queues=providers))
+    served: dict[str, list[Callable[..., Any]]] = {name: [] for name in queues.values()}
+    for step in STEPS:
+        served[queues[step.queue]].append(stubs.handler(step.name))
+    async with AsyncExitStack() as stack:
+        for name, handlers in served.items():
+            await stack.enter_async_context(
+                Worker(
+                    time_skipping.client,
+                    task_queue=name,
+                    workflows=[OrderWorkflow] if name == queue else [],
+                    activities=handlers,
+                )
+            )
+        yield saga

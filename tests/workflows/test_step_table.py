@@ -1,0 +1,60 @@
+"""The step table is the one truth about activities: everything the workflows call is
+in it, and the worker serves every row on the queue the workflow sends it to."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+
+from temporalio import activity
+from temporalio.client import Client
+
+from infra.settings import Settings
+from worker import activity_objects, build_workers
+from workflows import housekeeping, order_workflow
+from workflows.steps import BY_NAME, STEPS, Queue, served_by_queue
+
+
+def called_steps(module: object) -> set[str]:
+    """Every `SomeActivities.method` a workflow module passes to an activity call."""
+    tree = ast.parse(inspect.getsource(module))  # type: ignore[arg-type]
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id.endswith("Activities"):
+                names.add(node.attr)
+    return names
+
+
+def test_every_activity_the_workflows_call_has_a_row_and_every_row_is_called() -> None:
+    called = called_steps(order_workflow) | called_steps(housekeeping)
+
+    assert called == set(BY_NAME)
+
+
+def test_every_row_names_its_activity_as_temporal_will() -> None:
+    for step in STEPS:
+        definition = activity._Definition.must_from_callable(step.handler)
+        assert definition.name == step.name
+
+
+async def test_the_worker_serves_every_step_on_the_queue_of_its_row(
+    client: Client, settings: Settings
+) -> None:
+    queue_names = {Queue.ORDERS: settings.task_queue} | {
+        Queue(provider): name for provider, name in settings.provider_task_queues.items()
+    }
+    async with activity_objects(settings) as objects:
+        workers = build_workers(client, settings, served_by_queue(objects))
+
+    served = {
+        worker.config()["task_queue"]: {
+            activity._Definition.must_from_callable(handler).name
+            for handler in worker.config()["activities"]
+        }
+        for worker in workers
+    }
+    expected = {
+        queue_names[queue]: {step.name for step in STEPS if step.queue is queue} for queue in Queue
+    }
+    assert served == expected
