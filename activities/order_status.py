@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from temporalio import activity
 
-from activities import metrics
+from activities import order_metrics as metrics
 from activities.base import UnitOfWorkFactory, order_not_found
 from domain.commands import CloseOrder, RecordReview, RequestReview
 from domain.order import FailureReason, Order

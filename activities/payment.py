@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from temporalio import activity
 
-from activities import metrics
+from activities import order_metrics as metrics
 from activities.base import UnitOfWorkFactory, order_not_found, read_order, refusal
 from activities.providers.payment import PaymentClient
 from domain.commands import AuthorizePayment, CapturePayment, PaymentAuthorized, VoidPayment

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from temporalio import activity
 
-from activities import metrics
+from activities import order_metrics as metrics
 from activities.base import UnitOfWorkFactory, order_not_found, read_order, refusal
 from activities.providers.carrier import CarrierClient
 from domain.commands import (

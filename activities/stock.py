@@ -6,7 +6,7 @@ from typing import Any
 
 from temporalio import activity
 
-from activities import metrics
+from activities import order_metrics as metrics
 from activities.base import UnitOfWorkFactory
 from domain import events
 from domain.catalog import not_for_sale

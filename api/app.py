@@ -22,7 +22,7 @@ from api.rate_limit import RateLimiter, RateLimitHeadersMiddleware
 from api.refusals import install_refusal_handlers
 from api.request_telemetry import RequestTelemetryMiddleware
 from api.resources import Resources
-from api.routes import codec, health, inventory, metrics, orders, products, users, webhooks
+from api.routes import codec, inventory, operations, orders, products, users, webhooks
 from db.engine import make_engine, make_session_factory
 from db.order_reads import OrderReads
 from db.unit_of_work import UnitOfWork
@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_problem_handlers(app)
     install_refusal_handlers(app)
-    for module in (health, metrics, users, products, inventory, orders, webhooks, codec):
+    for module in (operations, users, products, inventory, orders, webhooks, codec):
         app.include_router(module.router)
     install_openapi(app)
     tracing.instrument_api(app)

@@ -18,7 +18,7 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
-from api.metrics import IN_FLIGHT, SHED_REQUESTS, TASK_QUEUE_BACKLOG
+from api.api_metrics import IN_FLIGHT, SHED_REQUESTS, TASK_QUEUE_BACKLOG
 from api.problems import Problem
 from domain.users import Tier
 from infra.settings import Settings

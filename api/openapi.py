@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.problems import PROBLEM_JSON
 
@@ -17,8 +17,10 @@ class ProblemError(BaseModel):
     detail: str
 
 
-class Problem(BaseModel):
-    """RFC 9457 problem details."""
+class ProblemDocument(BaseModel):
+    """RFC 9457 problem details, as the OpenAPI component `Problem`."""
+
+    model_config = ConfigDict(title="Problem")
 
     type: str = Field(examples=["/problems/out-of-stock"])
     title: str = Field(examples=["Out of stock"])
@@ -48,7 +50,7 @@ def install_openapi(app: FastAPI) -> None:
             routes=app.routes,
         )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components["Problem"] = Problem.model_json_schema(
+        components["Problem"] = ProblemDocument.model_json_schema(
             ref_template="#/components/schemas/{model}"
         )
         components["ProblemError"] = ProblemError.model_json_schema()

@@ -14,7 +14,7 @@ from redis.exceptions import RedisError
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.metrics import RATE_LIMITED, RATE_LIMITER_UNAVAILABLE
+from api.api_metrics import RATE_LIMITED, RATE_LIMITER_UNAVAILABLE
 from api.problems import Problem, unavailable
 from domain.users import Caller
 from infra.settings import Settings

@@ -12,7 +12,7 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.metrics import HTTP_DURATION, HTTP_ERRORS, HTTP_REQUESTS
+from api.api_metrics import HTTP_DURATION, HTTP_ERRORS, HTTP_REQUESTS
 
 log = logging.getLogger("orders.api.requests")
 

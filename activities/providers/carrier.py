@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from activities.metrics import provider_call
+from activities.order_metrics import provider_call
 from activities.providers.http import raise_for_status
 from domain.commands import ShipmentCreated
 from domain.errors import DestinationUnsupported

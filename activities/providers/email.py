@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import httpx
 
-from activities.metrics import provider_call
+from activities.order_metrics import provider_call
 from activities.providers.http import raise_for_status
 
 

@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from activities.metrics import provider_call
+from activities.order_metrics import provider_call
 from activities.providers.http import raise_for_status
 from domain.errors import PaymentDeclined
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from api.app import create_app
-from api.routes.health import READINESS_CACHE_SECONDS
+from api.routes.operations import READINESS_CACHE_SECONDS
 from infra.settings import Settings
 from tests.api.conftest import Caller, api_client, order_body
 from tests.factories import add_product

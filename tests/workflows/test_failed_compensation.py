@@ -13,7 +13,7 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Replayer
 
-from activities.metrics import COMPENSATION_FAILURES
+from activities.order_metrics import COMPENSATION_FAILURES
 from cli.invariant_check import check
 from cli.orders_admin import parse_args, run_check
 from domain import events

@@ -20,6 +20,7 @@ from tests.stack import Stack
 from tests.workflows.conftest import Saga
 from worker import running_workers
 from workflows.contracts import OrderWorkflowInput
+from workflows.order_workflow import OrderWorkflow
 
 
 def one_at_a_time(stack: Stack) -> Settings:
@@ -35,7 +36,7 @@ async def queue_up(client: Client, settings: Settings, orders: list[OrderWorkflo
     """Starts each order's workflow as the API would, one after the other."""
     for order in orders:
         await client.start_workflow(
-            "OrderWorkflow",
+            OrderWorkflow.run,
             order,
             id=workflow_id_for(order.order_id),
             task_queue=settings.task_queue,

@@ -1,4 +1,5 @@
-"""Liveness and readiness for load balancers and orchestrators."""
+"""Operations endpoints: liveness and readiness for load balancers and orchestrators,
+and Prometheus metrics."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 
+from api.api_metrics import REVIEWS_PENDING
 from api.problems import PROBLEM_RESPONSE
 from api.resources import Resources, ResourcesDep
 
@@ -79,3 +83,15 @@ async def _check(resources: Resources, name: str) -> str:
 async def _ping_database(resources: Resources) -> None:
     async with resources.engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+async def metrics(resources: ResourcesDep) -> Response:
+    """RED metrics per route, flow control, the order task queue backlog and the orders
+    waiting for review."""
+    try:
+        REVIEWS_PENDING.set(await resources.order_reads.count_in_status("awaiting_review"))
+    except (SQLAlchemyError, OSError):
+        pass  # the gauge keeps its last value; /readyz reports the database
+    await resources.shedder.backlog()  # refreshes orders_task_queue_backlog
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
