@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -27,3 +28,16 @@ async def eventually(
             name = getattr(probe, "__name__", "the condition")
             raise AssertionError(f"{name} did not hold within {timeout} s (last: {answer!r})")
         await asyncio.sleep(interval)
+
+
+def eventually_blocking(probe: Callable[[], T], timeout: float = 60, interval: float = 0.2) -> T:
+    """`eventually` for synchronous tests that drive whole processes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = probe()
+        if answer:
+            return answer
+        if time.monotonic() > deadline:
+            name = getattr(probe, "__name__", "the condition")
+            raise AssertionError(f"{name} did not hold within {timeout} s (last: {answer!r})")
+        time.sleep(interval)

@@ -18,6 +18,7 @@ import pytest
 
 from devstack.embedded import free_port, wait_for_port
 from tests.factories import ADDRESS
+from tests.polling import eventually_blocking
 from tests.unit.test_deploy_files import dashboard_queries, metric_names
 
 API_FAMILIES = [
@@ -93,13 +94,12 @@ def stop_stack(process: subprocess.Popen[bytes]) -> int:
 
 
 def wait_for(http: httpx.Client, path: str, headers: dict[str, str], status: str) -> Any:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        body = http.get(path, headers=headers).json()
-        if body.get("status") == status:
-            return body
-        time.sleep(0.2)
-    raise AssertionError(f"{path} never reached {status}: {body}")
+    def reached() -> dict[str, Any] | None:
+        body: dict[str, Any] = http.get(path, headers=headers).json()
+        return body if body.get("status") == status else None
+
+    reached.__name__ = f"{path} reaching {status}"
+    return eventually_blocking(reached)
 
 
 @pytest.mark.e2e

@@ -108,7 +108,6 @@ async def test_the_carrier_sends_the_events_still_due_after_a_kill(tmp_path: Pat
         with simulator("carrier", tmp_path, port, **timing) as url:
 
             async def both_sent() -> bool:
-                await asyncio.sleep(0)
                 return len(received) >= 2
 
             await eventually(both_sent, timeout=60)

@@ -18,6 +18,7 @@ from temporalio.client import Client
 
 from domain.identity import workflow_id_for
 from tests.factories import ADDRESS
+from tests.polling import eventually
 
 HISTORIES = Path(__file__).with_name("histories")
 
@@ -43,7 +44,12 @@ async def record(api: str, temporal: str, keys_file: Path, suffix: str) -> None:
 
         happy = await place("TSHIRT-M")
         held = await place("HEADPHONES")
-        await asyncio.sleep(1)
+
+        async def in_review() -> bool:
+            order = (await http.get(f"/v1/orders/{held}", headers=customer)).json()
+            return bool(order["status"] == "awaiting_review")
+
+        await eventually(in_review)
         (await http.post(f"/v1/orders/{held}/cancel", headers=customer)).raise_for_status()
         for name, order_id in (("happy_path", happy), ("cancelled_in_review", held)):
             handle = client.get_workflow_handle(workflow_id_for(order_id))
