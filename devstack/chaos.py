@@ -24,10 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
-import signal
-import subprocess
 import sys
 import time
 import uuid
@@ -39,12 +36,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psutil
 
 from cli.invariant_check import check
-from devstack import embedded
+from devstack.processes import ProcessStack
 from devstack.seed import DemoKeys, load_or_create_keys, seed
-from infra.settings import Settings
 from infra.temporal_client import connect_temporal
 
 SKU = "POSTER-A2"
@@ -54,6 +49,15 @@ PAYMENT_BOUND_SECONDS = 8
 FAST_COMPENSATIONS = {
     name: {"maximum_interval_seconds": 2.0}
     for name in ("void_payment", "cancel_shipment", "release_stock")
+}
+CHAOS_SETTINGS = {
+    "ORDERS_PAYMENT_RETRY_BOUND": f"PT{PAYMENT_BOUND_SECONDS}S",
+    "ORDERS_TRACKING_POLL_INTERVAL": "PT10S",
+    "ORDERS_ACTIVITY_POLICIES": json.dumps(FAST_COMPENSATIONS),
+    # Slow enough that a cancel taken during the booking can still call the parcel
+    # back, even when a killed worker holds the undo up for a while.
+    "CARRIER_IN_TRANSIT_AFTER": "3",
+    "CARRIER_DELIVERED_AFTER": "30",
 }
 
 
@@ -96,151 +100,6 @@ class Report:
         ]
 
 
-class ChaosStack:
-    """Every process of the stack, each startable and killable on its own."""
-
-    def __init__(self, state: Path) -> None:
-        self.state = state
-        self.logs = state / "logs"
-        self.logs.mkdir(parents=True, exist_ok=True)
-        self.ports = {
-            name: embedded.free_port()
-            for name in ("redis", "temporal", "payment", "carrier", "email", "api")
-        }
-        self.postgres: Any = None
-        self.database_url = ""
-        self.processes: dict[str, subprocess.Popen[bytes]] = {}
-        self.workers: list[str] = []
-        self.api_url = f"http://127.0.0.1:{self.ports['api']}"
-
-    # -- the parts ------------------------------------------------------------------
-
-    def env(self) -> dict[str, str]:
-        return {
-            **os.environ,
-            "PYTHONUNBUFFERED": "1",
-            "DATABASE_URL": self.database_url,
-            "REDIS_URL": f"redis://127.0.0.1:{self.ports['redis']}/0",
-            "TEMPORAL_ADDRESS": f"127.0.0.1:{self.ports['temporal']}",
-            "ORDERS_ENVIRONMENT": "development",
-            "ORDERS_LOG_FORMAT": "text",
-            "ORDERS_LOG_LEVEL": "WARNING",
-            "ORDERS_PAYMENT_URL": f"http://127.0.0.1:{self.ports['payment']}",
-            "ORDERS_CARRIER_URL": f"http://127.0.0.1:{self.ports['carrier']}",
-            "ORDERS_EMAIL_URL": f"http://127.0.0.1:{self.ports['email']}",
-            "ORDERS_PAYMENT_RETRY_BOUND": f"PT{PAYMENT_BOUND_SECONDS}S",
-            "ORDERS_TRACKING_POLL_INTERVAL": "PT10S",
-            "ORDERS_ACTIVITY_POLICIES": json.dumps(FAST_COMPENSATIONS),
-            "ORDERS_RATE_LIMITS": json.dumps({"customer": 10**6, "ops": 10**6, "admin": 10**6}),
-            "SIMULATOR_STATE_DIR": str(self.state / "simulators"),
-            "CARRIER_WEBHOOK_URL": f"{self.api_url}/v1/webhooks/carrier",
-            # Slow enough that a cancel taken during the booking can still call the
-            # parcel back, even when a killed worker holds the undo up for a while.
-            "CARRIER_IN_TRANSIT_AFTER": "3",
-            "CARRIER_DELIVERED_AFTER": "30",
-        }
-
-    def settings(self) -> Settings:
-        return Settings(
-            database_url=self.database_url,
-            temporal_address=f"127.0.0.1:{self.ports['temporal']}",
-            payment_url=f"http://127.0.0.1:{self.ports['payment']}",
-            carrier_url=f"http://127.0.0.1:{self.ports['carrier']}",
-        )
-
-    def spawn(self, name: str, command: list[str]) -> None:
-        with (self.logs / f"{name}.log").open("ab") as log:
-            self.processes[name] = subprocess.Popen(
-                command, env=self.env(), stdout=log, stderr=subprocess.STDOUT
-            )
-
-    def start_postgres(self) -> None:
-        if self.postgres is None:
-            self.postgres, self.database_url = embedded.start_postgres(self.state / "postgres")
-        else:
-            self.postgres.ensure_postgres_running()  # after a SIGKILL: recovers its WAL
-
-    def start_temporal(self) -> None:
-        command = embedded.temporal_command(
-            self.state / "temporal.db", self.ports["temporal"], ui_port=None
-        )
-        self.spawn("temporal", command)
-        embedded.wait_for_port(self.ports["temporal"])
-
-    def start_simulator(self, name: str) -> None:
-        self.spawn(name, _uvicorn(f"simulators.{name}:app", self.ports[name]))
-
-    def start_api(self) -> None:
-        self.spawn("api", _uvicorn("api.app:create_app", self.ports["api"], factory=True))
-        embedded.wait_for_port(self.ports["api"])
-
-    def start_worker(self) -> None:
-        name = f"worker-{uuid.uuid4().hex[:6]}"
-        with (self.logs / f"{name}.log").open("ab") as log:
-            self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "worker"],
-                env={
-                    **self.env(),
-                    "ORDERS_WORKER_HTTP_PORT": str(embedded.free_port()),
-                    "ORDERS_WORKER_SDK_METRICS_ADDRESS": f"127.0.0.1:{embedded.free_port()}",
-                },
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        self.workers.append(name)
-
-    def start(self, workers: int = 1) -> None:
-        self.start_postgres()
-        self.spawn("redis", embedded.redis_command(self.state / "redis", self.ports["redis"]))
-        self.start_temporal()
-        subprocess.run(
-            [sys.executable, "-m", "db.migrate"],
-            env=self.env(),
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        for simulator in ("payment", "carrier", "email"):
-            self.start_simulator(simulator)
-        for _ in range(workers):
-            self.start_worker()
-        for port in (self.ports["redis"], self.ports["payment"], self.ports["carrier"]):
-            embedded.wait_for_port(port)
-        self.start_api()
-
-    # -- the faults -----------------------------------------------------------------
-
-    def kill(self, name: str) -> None:
-        process = self.processes.pop(name)
-        process.kill()
-        process.wait()
-        if name in self.workers:
-            self.workers.remove(name)
-
-    def kill_everything(self) -> None:
-        """SIGKILL every process, PostgreSQL's too: a power cut, as far as it goes."""
-        postmaster = self.postgres.get_postmaster_info().process
-        victims = [psutil.Process(p.pid) for p in self.processes.values() if p.poll() is None]
-        for process in [*victims, postmaster, *postmaster.children(recursive=True)]:
-            try:
-                process.kill()
-            except psutil.NoSuchProcess:
-                pass
-        psutil.wait_procs([*victims, postmaster], timeout=30)
-        for process in self.processes.values():
-            process.wait()
-        self.processes.clear()
-        self.workers.clear()
-
-    def stop(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes.values():
-            embedded.stop(process)
-        if self.postgres is not None:
-            embedded.stop_postgres(self.postgres)
-
-
 def order_body(index: int) -> dict[str, Any]:
     return {
         "items": [{"sku": SKU, "quantity": 1}],
@@ -258,7 +117,7 @@ def order_body(index: int) -> dict[str, Any]:
 class Clients:
     """Customers placing orders and retrying each with its own key until it is answered."""
 
-    def __init__(self, stack: ChaosStack, keys: DemoKeys, report: Report, seed: int) -> None:
+    def __init__(self, stack: ProcessStack, keys: DemoKeys, report: Report, seed: int) -> None:
         self.stack = stack
         self.random = random.Random(seed)
         self.auth = {"Authorization": f"Bearer {keys.customer}"}
@@ -329,7 +188,7 @@ async def run(
     orders, while the faults go in; then waits for every order to finish and checks."""
     report = Report(orders=orders)
     started = time.monotonic()
-    stack = ChaosStack(state)
+    stack = ProcessStack(state, CHAOS_SETTINGS)
     stack.start(workers=1)
     try:
         keys = load_or_create_keys(state / "keys.json")
@@ -364,7 +223,7 @@ async def run(
     return report
 
 
-async def _stock_up(stack: ChaosStack, keys: DemoKeys, orders: int) -> None:
+async def _stock_up(stack: ProcessStack, keys: DemoKeys, orders: int) -> None:
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as http:
         response = await http.put(
             f"/v1/inventory/{SKU}",
@@ -375,7 +234,7 @@ async def _stock_up(stack: ChaosStack, keys: DemoKeys, orders: int) -> None:
 
 
 async def _inject_faults(
-    stack: ChaosStack,
+    stack: ProcessStack,
     clients: Clients,
     report: Report,
     temporal_down: float,
@@ -474,11 +333,6 @@ async def _settle(clients: Clients, report: Report, timeout: float = 300) -> lis
             report.outcomes = Counter(statuses.values())
             return [f"{o}: {statuses[o]}" for o in open_orders]
         await asyncio.sleep(1)
-
-
-def _uvicorn(app: str, port: int, factory: bool = False) -> list[str]:
-    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
-    return command + ["--log-level", "warning"] + (["--factory"] if factory else [])
 
 
 def main(argv: list[str] | None = None) -> None:

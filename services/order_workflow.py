@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable
+from typing import TypeVar
 
 from temporalio.client import (
     Client,
@@ -27,6 +27,7 @@ from temporalio.common import (
 )
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
 
 from domain.errors import (
     DomainError,
@@ -50,6 +51,8 @@ from workflows.contracts import (
 )
 from workflows.order_workflow import OrderWorkflow
 from workflows.steps import resolve_steps
+
+MessageT = TypeVar("MessageT")
 
 PREMIUM_PRIORITY = 1
 STANDARD_PRIORITY = 3
@@ -144,14 +147,7 @@ async def cancel(
 ) -> OrderView | None:
     """Asks the workflow to cancel; returns its view once every undo has run, or None if
     they are still running when the wait runs out."""
-    handle = client.get_workflow_handle_for(OrderWorkflow.run, workflow_id_for(order_id))
-    try:
-        pending = await handle.start_update(
-            OrderWorkflow.cancel, request, wait_for_stage=WorkflowUpdateStage.ACCEPTED
-        )
-    except (WorkflowUpdateFailedError, RPCError) as error:
-        raise _not_accepted(error) from error
-    return await _outcome(settings, pending.result())
+    return await _steer(client, settings, order_id, OrderWorkflow.cancel, request)
 
 
 async def review(
@@ -159,14 +155,7 @@ async def review(
 ) -> OrderView | None:
     """Hands an ops decision to an order held for review; returns its view once the
     decision is recorded, or None if that takes longer than the wait."""
-    handle = client.get_workflow_handle_for(OrderWorkflow.run, workflow_id_for(order_id))
-    try:
-        pending = await handle.start_update(
-            OrderWorkflow.review, decision, wait_for_stage=WorkflowUpdateStage.ACCEPTED
-        )
-    except (WorkflowUpdateFailedError, RPCError) as error:
-        raise _not_accepted(error) from error
-    return await _outcome(settings, pending.result())
+    return await _steer(client, settings, order_id, OrderWorkflow.review, decision)
 
 
 async def signal_carrier_event(client: Client, order_id: str, event: CarrierEvent) -> bool:
@@ -181,9 +170,24 @@ async def signal_carrier_event(client: Client, order_id: str, event: CarrierEven
     return True
 
 
-async def _outcome(settings: Settings, result: Awaitable[OrderView]) -> OrderView | None:
+async def _steer(
+    client: Client,
+    settings: Settings,
+    order_id: str,
+    update: UpdateMethodMultiParam[[OrderWorkflow, MessageT], OrderView],
+    message: MessageT,
+) -> OrderView | None:
+    """Sends an update; a validator's refusal comes back at once as its domain error,
+    the outcome once the workflow has done it or the wait runs out (None)."""
+    handle = client.get_workflow_handle_for(OrderWorkflow.run, workflow_id_for(order_id))
     try:
-        return await asyncio.wait_for(result, settings.update_wait.total_seconds())
+        pending = await handle.start_update(
+            update, message, wait_for_stage=WorkflowUpdateStage.ACCEPTED
+        )
+    except (WorkflowUpdateFailedError, RPCError) as error:
+        raise _not_accepted(error) from error
+    try:
+        return await asyncio.wait_for(pending.result(), settings.update_wait.total_seconds())
     except WorkflowUpdateFailedError as error:
         raise _refusal(error) from error
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):

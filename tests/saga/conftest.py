@@ -21,6 +21,7 @@ from temporalio import activity
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.exceptions import ApplicationError
+from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -116,7 +117,16 @@ class Stubs:
 @pytest.fixture(scope="session")
 async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     server = Path(sys.executable).parent / "temporal-test-server"
-    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(server))
+    # The test server lacks capabilities the SDK warns about on every worker; only
+    # errors are worth printing here.
+    quiet = Runtime(
+        telemetry=TelemetryConfig(
+            logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"))
+        )
+    )
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(server), runtime=quiet
+    )
     # The test server cannot list search attributes, only add them.
     await env.client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(

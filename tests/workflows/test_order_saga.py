@@ -31,11 +31,11 @@ async def status_of(saga: Saga, order_id: str) -> str:
     return order.status.value
 
 
-async def wait_for_status(saga: Saga, order_id: str, status: str) -> None:
+async def wait_for_status(saga: Saga, order_id: str, status: str, timeout: float = 30) -> None:
     async def reached() -> bool:
         return await status_of(saga, order_id) == status
 
-    await eventually(reached)
+    await eventually(reached, timeout)
 
 
 def compensating(saga: Saga, order: OrderWorkflowInput, undo: str) -> Callable[[], Awaitable[bool]]:

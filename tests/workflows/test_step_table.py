@@ -41,6 +41,17 @@ def test_every_row_names_its_activity_as_temporal_will() -> None:
 async def test_the_worker_serves_every_step_on_the_queue_of_its_row(
     client: Client, settings: Settings
 ) -> None:
+    settings = settings.model_copy(
+        update={
+            name: f"step-table-{name}"
+            for name in (
+                "task_queue",
+                "payment_task_queue",
+                "carrier_task_queue",
+                "email_task_queue",
+            )
+        }
+    )
     queue_names = {Queue.ORDERS: settings.task_queue} | {
         Queue(provider): name for provider, name in settings.provider_task_queues.items()
     }
