@@ -219,7 +219,12 @@ def _announce(shipment_id: str, index: int) -> None:
             if shipment is None:
                 return
             event = shipment["due"][index]
-            await _send_webhook(shipment["tracking_number"], event["event"], event["occurred_at"])
+            await _send_webhook(
+                shipment["tracking_number"],
+                shipment["reference"],
+                event["event"],
+                event["occurred_at"],
+            )
             shipment = store.get("shipment", shipment_id)
             if shipment is not None:
                 shipment["due"][index]["sent"] = True
@@ -232,10 +237,16 @@ def _announce(shipment_id: str, index: int) -> None:
     task.add_done_callback(_tasks.discard)
 
 
-async def _send_webhook(tracking_number: str, event: str, occurred_at: str) -> None:
-    """Delivers one tracking event, retrying with backoff like a real carrier."""
+async def _send_webhook(tracking_number: str, reference: str, event: str, occurred_at: str) -> None:
+    """Delivers one tracking event, retrying with backoff like a real carrier. It names
+    the shipper's own reference too, as carriers do."""
     body = json.dumps(
-        {"tracking_number": tracking_number, "event": event, "occurred_at": occurred_at}
+        {
+            "tracking_number": tracking_number,
+            "reference": reference,
+            "event": event,
+            "occurred_at": occurred_at,
+        }
     ).encode()
     async with httpx.AsyncClient(timeout=5) as client:
         for attempt in range(20):  # about three minutes, like a patient carrier

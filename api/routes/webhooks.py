@@ -106,6 +106,13 @@ async def carrier_event(
             ],
         ) from error
     order = await resources.order_reads.find_by_tracking(event.tracking_number)
+    if order is None and event.reference:
+        # The carrier can report before the booking's commit has recorded the tracking
+        # number; its reference (our order id) finds the order then. The workflow keeps
+        # the event until the booking is done.
+        booked = await resources.order_reads.find(event.reference)
+        if booked is not None and booked.tracking_number in (None, event.tracking_number):
+            order = booked
     if order is None:
         raise Problem(404, "/problems/not-found", f"no shipment {event.tracking_number}")
     occurred_at = event.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -152,5 +152,11 @@ class CarrierEventIn(InputModel):
     model_config = ConfigDict(extra="ignore")
 
     tracking_number: str = Field(min_length=1, max_length=64)
+    reference: str | None = Field(
+        None,
+        max_length=64,
+        description="The shipper's reference given when booking: the order id. Lets an "
+        "event that overtakes the booking's own record still find its order.",
+    )
     event: Literal["in_transit", "delivered", "exception"]
     occurred_at: datetime

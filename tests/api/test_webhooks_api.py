@@ -181,3 +181,33 @@ async def test_untimestamped_signatures_are_refused_when_timestamps_are_required
         )
 
     assert (legacy.status_code, stamped.status_code) == (401, 404)
+
+
+async def test_an_event_that_overtakes_the_booking_finds_its_order_by_reference(
+    http: httpx.AsyncClient, customer: Caller, session_uow: Any, stack: Stack
+) -> None:
+    sku = await add_product(session_uow)
+    early = {"event": "in_transit", "occurred_at": "2026-01-01T10:00:00Z"}
+    async with httpx.AsyncClient(base_url=stack.carrier_url) as carrier:
+        # The booking answers slowly: the order is authorized, its parcel not yet on record.
+        await carrier.put("/admin/faults", json={"latency_ms": 3_000})
+        try:
+            placed = await http.post(
+                "/v1/orders", json=order_body((sku, 1)), headers=customer.placing()
+            )
+            order_id = placed.json()["id"]
+            booking = await wait_for_status(http, customer, order_id, "authorized")
+            body, headers = signed({"tracking_number": "TRK-EARLY", "reference": order_id, **early})
+            found = await http.post("/v1/webhooks/carrier", content=body, headers=headers)
+            body, headers = signed({"tracking_number": "TRK-NONE", "reference": "ord_no", **early})
+            stranger = await http.post("/v1/webhooks/carrier", content=body, headers=headers)
+        finally:
+            await carrier.put("/admin/faults", json={})
+    await wait_for_status(http, customer, order_id, "delivered")
+
+    assert booking["shipment"] is None
+    assert (found.status_code, stranger.status_code) == (202, 404)
+    events = (await http.get(f"/v1/orders/{order_id}/events", headers=customer.auth)).json()
+    assert {"type": "shipment.in_transit", "occurred_at": early["occurred_at"]} in [
+        {"type": e["type"], "occurred_at": e["data"].get("occurred_at")} for e in events
+    ]
