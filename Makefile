@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test install lint format typecheck check clean
+.PHONY: dev test bench install lint format typecheck check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ dev: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Orders through the real API beside the bare engine's ceiling; figures, not assertions.
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--clients 50 --orders 600 --json bench.json"
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.orders $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -69,6 +69,15 @@ store = Store(default_path("carrier"))
 state = SimulatorState(store)
 config = WebhookConfig()
 _tasks: set[asyncio.Task[None]] = set()
+# One client for every webhook: a new one per call costs a TLS context each time.
+_webhooks: httpx.AsyncClient | None = None
+
+
+def _webhook_client() -> httpx.AsyncClient:
+    global _webhooks
+    if _webhooks is None:
+        _webhooks = httpx.AsyncClient(timeout=5)
+    return _webhooks
 
 
 @asynccontextmanager
@@ -81,6 +90,8 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
     yield
     for task in list(_tasks):
         task.cancel()
+    if _webhooks is not None:
+        await _webhooks.aclose()
 
 
 app = FastAPI(title="Carrier simulator", lifespan=_lifespan)
@@ -248,28 +259,28 @@ async def _send_webhook(tracking_number: str, reference: str, event: str, occurr
             "occurred_at": occurred_at,
         }
     ).encode()
-    async with httpx.AsyncClient(timeout=5) as client:
-        for attempt in range(20):  # about three minutes, like a patient carrier
-            url = config.webhook_url
-            if not url:
-                return
-            # Signed afresh for each attempt: the timestamp says when, not what.
-            signed_at = str(int(time.time()))
-            signature = hmac.new(
-                config.webhook_secret.encode(), signed_at.encode() + b"." + body, hashlib.sha256
-            ).hexdigest()
-            headers = {
-                "Content-Type": "application/json",
-                "X-Signature": f"sha256={signature}",
-                "X-Signature-Timestamp": signed_at,
-            }
-            try:
-                response = await client.post(url, content=body, headers=headers)
-                status = response.status_code
-            except httpx.HTTPError:
-                status = 0
-            delivery = {"tracking_number": tracking_number, "event": event, "status": status}
-            store.put("webhook", uuid.uuid4().hex, delivery)
-            if 0 < status < 500:
-                return
-            await asyncio.sleep(min(10.0, 0.5 * 2**attempt))
+    client = _webhook_client()
+    for attempt in range(20):  # about three minutes, like a patient carrier
+        url = config.webhook_url
+        if not url:
+            return
+        # Signed afresh for each attempt: the timestamp says when, not what.
+        signed_at = str(int(time.time()))
+        signature = hmac.new(
+            config.webhook_secret.encode(), signed_at.encode() + b"." + body, hashlib.sha256
+        ).hexdigest()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Signature": f"sha256={signature}",
+            "X-Signature-Timestamp": signed_at,
+        }
+        try:
+            response = await client.post(url, content=body, headers=headers)
+            status = response.status_code
+        except httpx.HTTPError:
+            status = 0
+        delivery = {"tracking_number": tracking_number, "event": event, "status": status}
+        store.put("webhook", uuid.uuid4().hex, delivery)
+        if 0 < status < 500:
+            return
+        await asyncio.sleep(min(10.0, 0.5 * 2**attempt))

@@ -1,0 +1,135 @@
+"""What the benchmark measures with: percentiles, CPU seconds of processes, the
+Temporal SDK's histograms, and workflow histories."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import psutil
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile; NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+def cpu_seconds(pid: int, with_children: bool = False) -> float:
+    """User and system CPU of a process, with its children's (live and reaped) when
+    asked: PostgreSQL works in the backends its postmaster forks."""
+    try:
+        process = psutil.Process(pid)
+        times = process.cpu_times()
+        total = times.user + times.system
+        if with_children:
+            total += times.children_user + times.children_system
+            for child in process.children(recursive=True):
+                try:
+                    child_times = child.cpu_times()
+                    total += child_times.user + child_times.system
+                except psutil.NoSuchProcess:
+                    pass
+        return total
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
+@dataclass(frozen=True)
+class ProcessGroup:
+    name: str
+    pids: tuple[int, ...]
+    with_children: bool = False
+
+    def cpu(self) -> float:
+        return sum(cpu_seconds(pid, self.with_children) for pid in self.pids)
+
+
+def cpu_snapshot(groups: Iterable[ProcessGroup]) -> dict[str, float]:
+    return {group.name: group.cpu() for group in groups}
+
+
+def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {name: after[name] - before.get(name, 0.0) for name in after}
+
+
+_BUCKET = re.compile(r"^(?P<name>\w+)_bucket\{(?P<labels>[^}]*)\} (?P<value>[0-9.e+-]+)$")
+
+
+def histogram_buckets(metrics_text: str, name: str, label: str = "") -> dict[float, float]:
+    """Cumulative counts per upper bound of one histogram, summed over its series
+    (only those whose labels contain `label`)."""
+    buckets: dict[float, float] = {}
+    for line in metrics_text.splitlines():
+        match = _BUCKET.match(line)
+        if not match or match["name"] != name or label not in match["labels"]:
+            continue
+        bound = re.search(r'le="([^"]+)"', match["labels"])
+        if bound is None:
+            continue
+        upper = math.inf if bound[1] == "+Inf" else float(bound[1])
+        buckets[upper] = buckets.get(upper, 0.0) + float(match["value"])
+    return buckets
+
+
+def histogram_percentile(
+    before: dict[float, float], after: dict[float, float], fraction: float
+) -> float:
+    """The upper bound of the bucket holding the percentile of what was observed
+    between the two readings (NaN when nothing was)."""
+    delta = sorted((bound, after[bound] - before.get(bound, 0.0)) for bound in after)
+    if not delta or delta[-1][1] <= 0:
+        return math.nan
+    wanted = fraction * delta[-1][1]
+    for bound, count in delta:
+        if count >= wanted:
+            return bound
+    return math.inf
+
+
+@dataclass(frozen=True)
+class HistoryShape:
+    events: int
+    workflow_tasks: int
+    workflow_task_timeouts: int
+    workflow_task_waits: tuple[float, ...]  # scheduled → started, seconds
+
+
+async def history_shape(client: Client, workflow_id: str) -> HistoryShape:
+    scheduled: dict[int, float] = {}
+    waits: list[float] = []
+    events = tasks = timeouts = 0
+    async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
+        events += 1
+        at = event.event_time.ToDatetime().timestamp()
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+            scheduled[event.event_id] = at
+        elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+            attributes = event.workflow_task_started_event_attributes
+            if attributes.scheduled_event_id in scheduled:
+                waits.append(at - scheduled[attributes.scheduled_event_id])
+        elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+            tasks += 1
+        elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+            timeouts += 1
+    return HistoryShape(events, tasks, timeouts, tuple(waits))
+
+
+async def history_shapes(
+    client: Client, workflow_ids: Sequence[str], concurrency: int = 16
+) -> list[HistoryShape]:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(workflow_id: str) -> HistoryShape:
+        async with gate:
+            return await history_shape(client, workflow_id)
+
+    return list(await asyncio.gather(*(one(w) for w in workflow_ids)))
