@@ -102,6 +102,7 @@ def build_workers(
             workflow_runner=SANDBOX,
             activities=served[Queue.ORDERS],
             max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
+            sticky_queue_schedule_to_start_timeout=settings.sticky_queue_timeout,
             **common,
         ),
         *(

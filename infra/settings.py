@@ -56,7 +56,13 @@ class Settings(BaseSettings):
     email_task_queue: str = "orders-email"
     provider_rate_limits: dict[str, float] = {"payment": 50.0, "carrier": 20.0, "email": 100.0}
     max_concurrent_activities: int = 100
-    max_concurrent_workflow_tasks: int = 100
+    # Workflow tasks one worker process works on at once. Few: a CPU-bound worker that
+    # takes more than it can finish in time lets them time out and start over, while
+    # tasks left on the server wait at no cost for the next free slot.
+    max_concurrent_workflow_tasks: int = 10
+    # How long a workflow's next task waits for the worker that holds its state before
+    # another worker takes it and replays the whole history (Temporal's default: 5 s).
+    sticky_queue_timeout: timedelta = timedelta(seconds=20)
     # Per-activity overrides of the step table in workflows/steps.py, e.g.
     # {"authorize_payment": {"start_to_close_seconds": 20, "maximum_attempts": 8}}
     activity_policies: dict[str, dict[str, float]] = {}

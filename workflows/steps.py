@@ -55,8 +55,9 @@ NON_RETRYABLE = [
 
 class Queue(StrEnum):
     """Where a step runs. Provider calls get a queue per provider, where the workers
-    cap the calls per second across all of them; database steps stay on the
-    workflow's own queue."""
+    cap the calls per second across all of them; database steps stay with the
+    workflow: local activities of the worker that runs it (ordinary activities on its
+    queue for orders that started before that)."""
 
     ORDERS = "orders"
     PAYMENT = "payment"

@@ -1,0 +1,36 @@
+"""`make bench` in miniature: it starts its stack, drives a few orders through every
+phase and reports each figure. Only that it works is checked; the figures are not."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.mark.e2e
+def test_the_bench_drives_orders_through_every_phase_and_reports_them(tmp_path: Path) -> None:
+    report = tmp_path / "bench.json"
+    small = ["--orders", "6", "--clients", "2", "--warmup", "2", "--rate", "3"]
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.orders", *small, "--json", str(report)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    figures = json.loads(report.read_text())
+    assert set(figures) == {"args", "bare engine", "2 clients", "3.0 orders/s"}
+    for phase in ("2 clients", "3.0 orders/s"):
+        assert figures[phase]["orders"] == 6
+        assert figures[phase]["not_delivered"] == 0
+        assert figures[phase]["history_events"] > 0
+        assert {"api", "worker", "temporal", "postgres"} <= set(
+            figures[phase]["cpu_seconds_per_order"]
+        )
+    assert figures["bare engine"]["orders"] == 6
+    assert "orders/s completed" in run.stdout
