@@ -17,6 +17,8 @@ import httpx
 from temporalio.client import Client
 
 from domain.identity import workflow_id_for
+from infra.settings import Settings
+from infra.temporal_client import data_converter
 from tests.factories import ADDRESS
 from tests.polling import eventually
 
@@ -26,7 +28,8 @@ HISTORIES = Path(__file__).with_name("histories")
 async def record(api: str, temporal: str, keys_file: Path, suffix: str) -> None:
     keys = json.loads(keys_file.read_text())
     customer = {"Authorization": f"Bearer {keys['customer']}"}
-    client = await Client.connect(temporal)
+    # The stack encrypts payloads with the development key; decoding needs the same.
+    client = await Client.connect(temporal, data_converter=data_converter(Settings()))
     async with httpx.AsyncClient(base_url=api, timeout=30) as http:
 
         async def place(sku: str) -> str:

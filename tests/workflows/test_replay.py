@@ -16,6 +16,7 @@ from temporalio.worker import Replayer
 from infra.settings import Settings
 from infra.temporal_client import data_converter
 from tests.workflows.conftest import Saga
+from worker import SANDBOX
 from workflows.order_workflow import OrderWorkflow
 
 HISTORIES = Path(__file__).with_name("histories")
@@ -25,8 +26,13 @@ HISTORIES = Path(__file__).with_name("histories")
 async def test_stored_histories_replay_without_nondeterminism(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
 
-    # Stored histories predate the payload codec; they replay through it unchanged.
-    replayer = Replayer(workflows=[OrderWorkflow], data_converter=data_converter(Settings()))
+    # v1-v3 predate the payload codec and replay through it unchanged; v4 is encrypted
+    # with the development key. All replay on the runner the worker uses.
+    replayer = Replayer(
+        workflows=[OrderWorkflow],
+        workflow_runner=SANDBOX,
+        data_converter=data_converter(Settings()),
+    )
     result = await replayer.replay_workflow(history)
 
     assert result.replay_failure is None
@@ -39,7 +45,11 @@ async def test_a_fresh_happy_path_history_replays(saga: Saga) -> None:
     await saga.outcome(order)
 
     history = await saga.handle(order).fetch_history()
-    replayer = Replayer(workflows=[OrderWorkflow], data_converter=data_converter(saga.settings))
+    replayer = Replayer(
+        workflows=[OrderWorkflow],
+        workflow_runner=SANDBOX,
+        data_converter=data_converter(saga.settings),
+    )
     result = await replayer.replay_workflow(history)
 
     assert result.replay_failure is None
