@@ -14,6 +14,7 @@ from typing import TypeVar
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
+    WorkflowHandle,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
     WorkflowUpdateStage,
@@ -160,7 +161,7 @@ async def review(
 
 async def signal_carrier_event(client: Client, order_id: str, event: CarrierEvent) -> bool:
     """Wakes the workflow with a tracking update; False when it has already finished."""
-    handle = client.get_workflow_handle_for(OrderWorkflow.run, workflow_id_for(order_id))
+    handle = _handle(client, order_id)
     try:
         await handle.signal(OrderWorkflow.carrier_event, event)
     except RPCError as error:
@@ -179,7 +180,7 @@ async def _steer(
 ) -> OrderView | None:
     """Sends an update; a validator's refusal comes back at once as its domain error,
     the outcome once the workflow has done it or the wait runs out (None)."""
-    handle = client.get_workflow_handle_for(OrderWorkflow.run, workflow_id_for(order_id))
+    handle = _handle(client, order_id)
     try:
         pending = await handle.start_update(
             update, message, wait_for_stage=WorkflowUpdateStage.ACCEPTED
@@ -192,6 +193,10 @@ async def _steer(
         raise _refusal(error) from error
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         return None
+
+
+def _handle(client: Client, order_id: str) -> WorkflowHandle[OrderWorkflow, OrderView]:
+    return client.get_workflow_handle(workflow_id_for(order_id), result_type=OrderView)
 
 
 def _not_accepted(error: WorkflowUpdateFailedError | RPCError) -> Exception:
