@@ -7,6 +7,7 @@ runs in a moment. What the saga did is read from the calls the stubs recorded.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -171,7 +172,17 @@ class Saga:
         )
 
     async def run(self, order: OrderWorkflowInput) -> OrderView:
-        return await (await self.start(order)).result()
+        """The order's outcome. Skipped time makes hours take moments; the real-time
+        deadline only turns a run that stopped moving into a failure, not a hang."""
+        handle = await self.start(order)
+        try:
+            return await asyncio.wait_for(handle.result(), timeout=120)
+        except TimeoutError:
+            pending = (await handle.describe()).raw_description.pending_activities
+            stuck = [(p.activity_type.name, p.attempt) for p in pending]
+            raise AssertionError(
+                f"order {order.order_id} did not finish; pending: {stuck}"
+            ) from None
 
     async def step_span(self, order: OrderWorkflowInput, step: str) -> timedelta:
         """Workflow time from scheduling the step to its final failure, all retries in
