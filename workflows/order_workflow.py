@@ -63,6 +63,22 @@ with workflow.unsafe.imports_passed_through():
 ParamT = TypeVar("ParamT")
 ResultT = TypeVar("ResultT")
 
+# Orders started from this release on take every earlier change at once, under one
+# patch marker: each marker costs a history event and a `TemporalChangeVersion`
+# upsert, and one per change made five of each in every order. Orders started before
+# replay through the individual patches they recorded. A later change gets its own
+# `workflow.patched` id, as usual.
+SAGA_VERSION = "order-saga-2026-12"
+EARLIER_PATCHES = frozenset(
+    {
+        "provider-task-queues",
+        "search-attributes",
+        "flag-failed-compensations",
+        "poll-carrier",
+        "local-database-steps",
+    }
+)
+
 
 class OrderFailed(Exception):
     """The forward path cannot go on; compensate, then close the order as failed."""
@@ -99,6 +115,7 @@ class OrderWorkflow:
         self._compensations: list[Callable[[], Awaitable[None]]] = []
         self._failed_compensations: list[str] = []
         self._notifications: list[asyncio.Task[None]] = []
+        self._current_version: bool | None = None
 
     @workflow.run
     async def run(self, order: OrderWorkflowInput) -> OrderView:
@@ -241,7 +258,7 @@ class OrderWorkflow:
         """Waits for a webhook; when none comes in time, asks the carrier, so a webhook
         lost on the way (or sent before our record existed) cannot strand the order."""
         poll = self._order.policy.tracking_poll_seconds
-        if not poll or not workflow.patched("poll-carrier"):
+        if not poll or not self._patched("poll-carrier"):
             await workflow.wait_condition(lambda: bool(self._carrier_events))
             return
         while not self._carrier_events:
@@ -272,7 +289,7 @@ class OrderWorkflow:
                     "compensation %s of order %s failed", step, self._order.order_id
                 )
                 self._failed_compensations.append(step)
-        if self._failed_compensations and workflow.patched("flag-failed-compensations"):
+        if self._failed_compensations and self._patched("flag-failed-compensations"):
             workflow.upsert_search_attributes(
                 [search_attributes.FAILED_COMPENSATIONS.value_set(self._failed_compensations)]
             )
@@ -393,7 +410,7 @@ class OrderWorkflow:
     def _set_status(self, status: OrderStatus) -> None:
         """The saga's status, mirrored to the OrderStatus search attribute for the UI."""
         self._status = status
-        if workflow.patched("search-attributes"):
+        if self._patched("search-attributes"):
             updates: list[SearchAttributeUpdate[Any]] = [
                 search_attributes.ORDER_STATUS.value_set(status.value)
             ]
@@ -438,16 +455,24 @@ class OrderWorkflow:
         no task queue round trip, no activity events, and the reservation answers the
         placing request from the workflow's first task. Orders started before keep
         their database steps as ordinary activities."""
-        return step.queue is steps.Queue.ORDERS and workflow.patched("local-database-steps")
+        return step.queue is steps.Queue.ORDERS and self._patched("local-database-steps")
 
     def _task_queue_of(self, step: steps.Step) -> str | None:
         """A provider's own queue for provider calls; the workflow's queue otherwise.
 
         Orders started before provider queues existed keep all work on one queue.
         """
-        if step.queue is steps.Queue.ORDERS or not workflow.patched("provider-task-queues"):
+        if step.queue is steps.Queue.ORDERS or not self._patched("provider-task-queues"):
             return None
         return self._order.policy.provider_queues.get(step.queue.value)
+
+    def _patched(self, change: str) -> bool:
+        """Whether this run takes `change`: all of them for an order started on the
+        current version, else whatever its history recorded for that one change."""
+        assert change in EARLIER_PATCHES, change
+        if self._current_version is None:
+            self._current_version = workflow.patched(SAGA_VERSION)
+        return self._current_version or workflow.patched(change)
 
     def _cancelling(self) -> bool:
         return self._cancel is not None and asyncio.current_task() is self._forward

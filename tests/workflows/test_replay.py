@@ -54,3 +54,10 @@ async def test_a_fresh_happy_path_history_replays(saga: Saga) -> None:
 
     assert result.replay_failure is None
     assert len(history.events) < 120  # round trips per order stay few
+    # A new order records the saga's version once, not a marker per change.
+    markers = [
+        event.marker_recorded_event_attributes.marker_name
+        for event in history.events
+        if event.HasField("marker_recorded_event_attributes")
+    ]
+    assert markers.count("core_patch") == 1
