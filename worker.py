@@ -32,6 +32,8 @@ from activities.shipping import ShippingActivities
 from activities.stock import StockActivities
 from db.engine import make_engine, make_session_factory
 from db.unit_of_work import UnitOfWork
+from events.customer_email import CustomerEmails
+from events.relay import OutboxRelay
 from infra import tracing
 from infra.log_config import configure_logging
 from infra.namespace_setup import ensure_schedules, ensure_search_attributes
@@ -49,7 +51,7 @@ log = logging.getLogger("orders.worker")
 # The sandbox still refuses clocks, randomness and I/O when workflow code runs.
 SANDBOX = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(
-        "domain", "workflows", "activities", "db", "infra"
+        "domain", "workflows", "activities", "db", "events", "infra"
     )
 )
 
@@ -129,6 +131,29 @@ async def running_workers(client: Client, settings: Settings) -> AsyncIterator[l
         yield workers
 
 
+@asynccontextmanager
+async def running_relay(settings: Settings) -> AsyncIterator[OutboxRelay | None]:
+    """The outbox relay of this process, delivering (or standing by) until the block
+    ends; None when the settings turn it off."""
+    if not settings.outbox_relay:
+        yield None
+        return
+    engine = make_engine(settings.database_url, pre_ping=False)
+    sessions = make_session_factory(engine)
+    timeout = settings.provider_timeout.total_seconds()
+    async with httpx.AsyncClient(base_url=settings.email_url, timeout=timeout) as http:
+        emails = CustomerEmails(lambda: UnitOfWork(sessions), EmailClient(http))
+        relay = OutboxRelay(engine, [emails])
+        stop = asyncio.Event()
+        delivering = asyncio.create_task(relay.run(stop))
+        try:
+            yield relay
+        finally:
+            stop.set()
+            await delivering
+            await engine.dispose()
+
+
 class _OpsServer(uvicorn.Server):
     """Serves /livez, /readyz and /metrics without taking over SIGINT and SIGTERM: the
     worker decides when to stop, after its running activities have finished."""
@@ -170,7 +195,7 @@ async def run(settings: Settings) -> None:
         )
     )
     serving = asyncio.create_task(http.serve())
-    async with running_workers(client, settings):
+    async with running_workers(client, settings), running_relay(settings):
         log.info(
             "worker polling %s, %s, %s and %s",
             settings.task_queue,

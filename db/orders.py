@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.tables import OrderEventRow, OrderLineRow, OrderRow
+from db.tables import OrderEventRow, OrderLineRow, OrderRow, OutboxRow
 from domain.money import Money
 from domain.order import (
     Address,
@@ -76,8 +76,10 @@ class OrderRepository:
     async def _write_events(self, order: Order) -> None:
         if not order.new_events:
             return
-        # ON CONFLICT: a fact already on the timeline is not written twice.
-        await self._session.execute(
+        # ON CONFLICT: a fact already on the timeline is not written twice. Each entry
+        # that is new gets its outbox row in the same statement, so an entry exists
+        # with its row or not at all (the relay hands it on: events/relay.py).
+        written = (
             insert(OrderEventRow)
             .values(
                 [
@@ -91,6 +93,13 @@ class OrderRepository:
                 ]
             )
             .on_conflict_do_nothing(index_elements=["order_id", "dedupe_key"])
+            .returning(OrderEventRow.id, OrderEventRow.order_id)
+            .cte("written")
+        )
+        await self._session.execute(
+            insert(OutboxRow).from_select(
+                ["event_id", "order_id"], select(written.c.id, written.c.order_id)
+            )
         )
         order.new_events.clear()
 

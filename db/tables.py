@@ -147,6 +147,22 @@ class OrderEventRow(Base):
     at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
+class OutboxRow(Base):
+    """A timeline entry not yet handed on (customer email, event brokers). Written in
+    the transaction that writes the entry; the relay deletes it once delivered."""
+
+    __tablename__ = "order_outbox"
+    __table_args__ = (Index("ix_order_outbox_order_id_event_id", "order_id", "event_id"),)
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("order_events.id", ondelete="CASCADE"), primary_key=True
+    )
+    order_id: Mapped[str] = mapped_column(String(40))
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
 class StockAdjustmentRow(Base):
     """Every manual change of on_hand, with who made it and why."""
 

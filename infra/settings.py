@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     # How long a workflow's next task waits for the worker that holds its state before
     # another worker takes it and replays the whole history (Temporal's default: 5 s).
     sticky_queue_timeout: timedelta = timedelta(seconds=20)
+    # Every worker process runs the outbox relay (events/relay.py); one of them delivers
+    # at a time, the others stand by. Off for workers that should only run workflows.
+    outbox_relay: bool = True
     # Per-activity overrides of the step table in workflows/steps.py, e.g.
     # {"authorize_payment": {"start_to_close_seconds": 20, "maximum_attempts": 8}}
     activity_policies: dict[str, dict[str, float]] = {}

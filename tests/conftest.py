@@ -16,7 +16,7 @@ from db.unit_of_work import UnitOfWork
 from infra.settings import Settings
 from infra.temporal_client import connect_temporal
 from tests.stack import SESSION_TASK_QUEUE, Stack
-from worker import running_workers
+from worker import running_relay, running_workers
 
 
 @pytest.fixture(scope="session")
@@ -75,8 +75,8 @@ async def client(settings: Settings) -> Client:
 
 @pytest.fixture(scope="session")
 async def worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
-    """The workers of the session's task queues, for API tests."""
-    async with running_workers(client, settings) as workers:
+    """The workers of the session's task queues, and the outbox relay, for API tests."""
+    async with running_workers(client, settings) as workers, running_relay(settings):
         yield workers[0]
 
 

@@ -66,7 +66,8 @@ ResultT = TypeVar("ResultT")
 # Orders started from this release on take every earlier change at once, under one
 # patch marker: each marker costs a history event and a `TemporalChangeVersion`
 # upsert, and one per change made five of each in every order. Orders started before
-# replay through the individual patches they recorded. A later change gets its own
+# replay through the individual patches they recorded. This version also leaves the
+# customer's emails to the outbox (`_notify`). A later change gets its own
 # `workflow.patched` id, as usual.
 SAGA_VERSION = "order-saga-2026-12"
 EARLIER_PATCHES = frozenset(
@@ -470,15 +471,23 @@ class OrderWorkflow:
         """Whether this run takes `change`: all of them for an order started on the
         current version, else whatever its history recorded for that one change."""
         assert change in EARLIER_PATCHES, change
+        return self._on_current_version() or workflow.patched(change)
+
+    def _on_current_version(self) -> bool:
         if self._current_version is None:
             self._current_version = workflow.patched(SAGA_VERSION)
-        return self._current_version or workflow.patched(change)
+        return self._current_version
 
     def _cancelling(self) -> bool:
         return self._cancel is not None and asyncio.current_task() is self._forward
 
     def _notify(self, milestone: str) -> None:
-        """Emails the customer without holding up the saga; a failure is only logged."""
+        """Emails the customer without holding up the saga; a failure is only logged.
+
+        Only for orders started before the current version: newer orders' emails go
+        out from the outbox, with the timeline entry of the milestone."""
+        if self._on_current_version():
+            return
 
         async def send() -> None:
             try:

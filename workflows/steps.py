@@ -128,6 +128,7 @@ STEPS: tuple[Step, ...] = (
         _compensation,
     ),
     Step(OrderStatusActivities.close_order, Queue.ORDERS, StepPolicy(10)),
+    # Orders started before the outbox relay still email from the saga.
     Step(
         NotificationActivities.send_notification,
         Queue.EMAIL,

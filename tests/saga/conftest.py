@@ -88,11 +88,11 @@ class Stubs:
     behaviour: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
 
-    def steps_run(self, *, notifications: bool = False) -> list[str]:
+    def steps_run(self) -> list[str]:
         """Each step once, in the order it was first tried."""
         seen: list[str] = []
         for call in self.calls:
-            if call.step not in seen and (notifications or call.step != "send_notification"):
+            if call.step not in seen:
                 seen.append(call.step)
         return seen
 

@@ -45,7 +45,6 @@ ROAD = {
     "create_shipment": HAPPY,
     "capture_payment": HAPPY,
     "record_carrier_event": HAPPY,
-    "send_notification": HAPPY,
     "request_review": HAPPY,
     "record_review": HAPPY,
     "cancel_shipment": CAPTURE_REFUSED,

@@ -1,0 +1,138 @@
+"""Customer emails go out from the outbox, not from the saga: once per milestone, in
+the order they happened, after an email outage too, and none for a refused order."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+from sqlalchemy import make_url, text
+
+from db import outbox
+from db.engine import make_engine
+from infra.settings import Settings
+from tests.api.conftest import Caller, order_body, wait_for_status
+from tests.factories import add_product
+from tests.polling import eventually
+
+
+async def subjects_sent(email: httpx.AsyncClient, order_id: str) -> list[str]:
+    """Subjects of the messages the email simulator sent for this order, oldest first."""
+    messages = (await email.get("/admin/ledger")).json()["messages"]
+    return [m["subject"] for m in messages if str(m["key"]).startswith(f"{order_id}:")]
+
+
+async def outbox_rows(session_uow: Any, order_id: str) -> list[dict[str, Any]]:
+    async with session_uow() as uow:
+        rows = await uow.session.execute(
+            text("SELECT attempts, last_error FROM order_outbox WHERE order_id = :id"),
+            {"id": order_id},
+        )
+        return [dict(row._mapping) for row in rows]
+
+
+async def test_a_delivered_order_mails_each_milestone_once_and_leaves_no_outbox_row(
+    http: httpx.AsyncClient,
+    customer: Caller,
+    session_uow: Any,
+    simulators: dict[str, httpx.AsyncClient],
+) -> None:
+    sku = await add_product(session_uow, on_hand=5)
+    order_id = (
+        await http.post("/v1/orders", json=order_body((sku, 1)), headers=customer.placing())
+    ).json()["id"]
+    await wait_for_status(http, customer, order_id, "delivered")
+
+    async def all_sent() -> list[str]:
+        sent = await subjects_sent(simulators["email"], order_id)
+        return sent if len(sent) >= 3 and not await outbox_rows(session_uow, order_id) else []
+
+    assert await all_sent_within(all_sent) == [
+        f"We have your order {order_id}",
+        f"Order {order_id} is on its way",
+        f"Order {order_id} was delivered",
+    ]
+
+
+async def all_sent_within(probe: Any) -> list[str]:
+    return list(await eventually(probe, timeout=60))
+
+
+async def test_an_email_outage_holds_the_notices_back_then_sends_them_in_order(
+    http: httpx.AsyncClient,
+    customer: Caller,
+    session_uow: Any,
+    simulators: dict[str, httpx.AsyncClient],
+) -> None:
+    email = simulators["email"]
+    sku = await add_product(session_uow, on_hand=5)
+    await email.put("/admin/faults", json={"down": True})
+    order_id = (
+        await http.post("/v1/orders", json=order_body((sku, 1)), headers=customer.placing())
+    ).json()["id"]
+    # The saga does not wait for email: the order is delivered during the outage.
+    await wait_for_status(http, customer, order_id, "delivered")
+
+    async def retried() -> bool:
+        rows = await outbox_rows(session_uow, order_id)
+        return any(row["attempts"] >= 1 and "503" in str(row["last_error"]) for row in rows)
+
+    await eventually(retried, timeout=60)
+    assert await subjects_sent(email, order_id) == []
+    await email.put("/admin/faults", json={})
+
+    async def all_sent() -> list[str]:
+        sent = await subjects_sent(email, order_id)
+        return sent if len(sent) >= 3 and not await outbox_rows(session_uow, order_id) else []
+
+    assert await all_sent_within(all_sent) == [
+        f"We have your order {order_id}",
+        f"Order {order_id} is on its way",
+        f"Order {order_id} was delivered",
+    ]
+
+
+async def test_a_refused_order_is_answered_at_once_and_gets_no_email(
+    http: httpx.AsyncClient,
+    customer: Caller,
+    session_uow: Any,
+    simulators: dict[str, httpx.AsyncClient],
+) -> None:
+    sku = await add_product(session_uow, on_hand=1)
+    refused = await http.post("/v1/orders", json=order_body((sku, 2)), headers=customer.placing())
+    assert refused.status_code == 409
+    order_id = refused.json()["order_id"]
+
+    async def handed_on() -> bool:
+        return not await outbox_rows(session_uow, order_id)
+
+    await eventually(handed_on, timeout=60)
+    assert await subjects_sent(simulators["email"], order_id) == []
+
+
+async def test_one_relay_delivers_at_a_time_and_another_takes_over_when_it_goes(
+    settings: Settings,
+) -> None:
+    # A database of its own: the session's relay holds the lock of the shared one.
+    server = make_engine(settings.database_url)
+    name = f"relay_lock_{uuid.uuid4().hex[:8]}"
+    async with server.connect() as admin:
+        await admin.execution_options(isolation_level="AUTOCOMMIT")
+        await admin.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(settings.database_url).set(database=name)
+    engine = make_engine(url.render_as_string(hide_password=False))
+    try:
+        async with engine.connect() as first, engine.connect() as second:
+            assert await outbox.take_relay_lock(first)
+            assert not await outbox.take_relay_lock(second)
+            await first.invalidate()  # the holder's session ends, as when its process dies
+
+            assert await eventually(lambda: outbox.take_relay_lock(second))
+            await second.invalidate()
+    finally:
+        await engine.dispose()
+        async with server.connect() as admin:
+            await admin.execution_options(isolation_level="AUTOCOMMIT")
+            await admin.execute(text(f'DROP DATABASE "{name}"'))
+        await server.dispose()
