@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+import uvloop
 from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
@@ -217,7 +218,7 @@ def main() -> None:
     else:
         logging.basicConfig(level=settings.log_level)
     tracing.configure("order-worker")
-    asyncio.run(run(settings))
+    uvloop.run(run(settings))
 
 
 if __name__ == "__main__":
