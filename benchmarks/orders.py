@@ -110,9 +110,13 @@ class Phase:
         }
 
 
-def order_body(index: int) -> dict[str, Any]:
+def sku_of_line(line: int) -> str:
+    return SKU if line == 0 else f"BENCH-LINE-{line:03d}"
+
+
+def order_body(index: int, lines: int = 1) -> dict[str, Any]:
     return {
-        "items": [{"sku": SKU, "quantity": 1}],
+        "items": [{"sku": sku_of_line(line), "quantity": 1} for line in range(lines)],
         "payment": {"token": "tok_ok"},
         "shipping_address": {
             "name": f"Bench {index}",
@@ -128,7 +132,8 @@ class Placer:
     """Places orders through the API as a well-behaved client: every failure or 503 is
     retried with the same Idempotency-Key."""
 
-    def __init__(self, url: str, key: str) -> None:
+    def __init__(self, url: str, key: str, lines: int = 1) -> None:
+        self.lines = lines
         self.http = httpx.AsyncClient(
             base_url=url,
             timeout=60,
@@ -143,7 +148,7 @@ class Placer:
             try:
                 response = await self.http.post(
                     "/v1/orders",
-                    json=order_body(index),
+                    json=order_body(index, self.lines),
                     headers={**self.auth, "Idempotency-Key": key},
                 )
             except httpx.HTTPError:
@@ -198,18 +203,24 @@ class LocalBench:
         self.workers = workers
         self.bare_queue = f"bare-{uuid.uuid4().hex[:6]}"
 
-    async def start(self) -> str:
+    async def start(self, lines: int = 1) -> str:
         await asyncio.to_thread(self.stack.start, self.workers)
         keys = load_or_create_keys(self.stack.state / "keys.json")
         settings = self.stack.settings()
         await seed(self.stack.database_url, settings.api_key_pepper, settings.currency, keys)
+        admin = {"Authorization": f"Bearer {keys.admin}"}
         async with httpx.AsyncClient(base_url=self.stack.api_url, timeout=30) as http:
-            stocked = await http.put(
-                f"/v1/inventory/{SKU}",
-                json={"on_hand": 10_000_000},
-                headers={"Authorization": f"Bearer {keys.admin}"},
-            )
-            stocked.raise_for_status()
+            for line in range(lines):
+                sku = sku_of_line(line)
+                if line > 0:
+                    price = {"amount": 100, "currency": settings.currency}
+                    product = {"sku": sku, "name": f"Bench line {line}", "price": price}
+                    created = await http.post("/v1/products", json=product, headers=admin)
+                    created.raise_for_status()
+                stocked = await http.put(
+                    f"/v1/inventory/{sku}", json={"on_hand": 10_000_000}, headers=admin
+                )
+                stocked.raise_for_status()
         self.stack.spawn(
             "bare-worker",
             [
@@ -403,8 +414,8 @@ def table(phases: list[Phase], bare: Phase | None) -> str:
 
 async def run_local(args: argparse.Namespace) -> tuple[list[Phase], Phase]:
     bench = LocalBench(Path(tempfile.mkdtemp(prefix="orders-bench-")), args.workers)
-    key = await bench.start()
-    placer = Placer(bench.stack.api_url, key)
+    key = await bench.start(args.lines)
+    placer = Placer(bench.stack.api_url, key, args.lines)
     try:
         bare = await bench.bare(args.orders, args.clients)
         warm = Phase("warm-up")
@@ -452,6 +463,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=100, help="orders before measuring")
     parser.add_argument("--rate", type=float, default=0.0, help="arrival rate, orders/s")
     parser.add_argument("--workers", type=int, default=1, help="worker processes")
+    parser.add_argument(
+        "--lines",
+        type=int,
+        default=1,
+        choices=range(1, 101),
+        metavar="1..100",
+        help="lines (distinct skus) per order; the local stack only",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--url", help="measure this deployment instead of a local stack")
     parser.add_argument("--key", help="a customer API key of that deployment")
