@@ -11,7 +11,6 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -91,35 +90,41 @@ def build_workers(
     client: Client, settings: Settings, served: dict[Queue, list[Handler]]
 ) -> list[Worker]:
     """One worker for the workflows and database steps, one per provider queue, each
-    serving the handlers the step table puts on its queue."""
+    serving the handlers the step table puts on its queue; only the queues named in
+    `worker_queues`, so a deployment can scale each kind of work on its own."""
     common: dict[str, Any] = {
         "max_concurrent_activities": settings.max_concurrent_activities,
-        "graceful_shutdown_timeout": timedelta(seconds=10),
+        "graceful_shutdown_timeout": settings.worker_shutdown_grace,
     }
     limits = settings.provider_rate_limits
-    return [
-        Worker(
-            client,
-            task_queue=settings.task_queue,
-            workflows=[OrderWorkflow, PurgeIdempotencyKeysWorkflow],
-            workflow_runner=SANDBOX,
-            activities=served[Queue.ORDERS],
-            max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
-            sticky_queue_schedule_to_start_timeout=settings.sticky_queue_timeout,
-            **common,
-        ),
-        *(
+    wanted = set(settings.worker_queues)
+    workers = []
+    if Queue.ORDERS in wanted:
+        workers.append(
             Worker(
                 client,
-                task_queue=settings.provider_task_queues[queue.value],
-                activities=served[queue],
-                # Caps the calls of all workers together: the provider's published limit.
-                max_task_queue_activities_per_second=limits.get(queue.value),
+                task_queue=settings.task_queue,
+                workflows=[OrderWorkflow, PurgeIdempotencyKeysWorkflow],
+                workflow_runner=SANDBOX,
+                activities=served[Queue.ORDERS],
+                max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
+                sticky_queue_schedule_to_start_timeout=settings.sticky_queue_timeout,
                 **common,
             )
-            for queue in (Queue.PAYMENT, Queue.CARRIER, Queue.EMAIL)
-        ),
-    ]
+        )
+    workers.extend(
+        Worker(
+            client,
+            task_queue=settings.provider_task_queues[queue.value],
+            activities=served[queue],
+            # Caps the calls of all workers together: the provider's published limit.
+            max_task_queue_activities_per_second=limits.get(queue.value),
+            **common,
+        )
+        for queue in (Queue.PAYMENT, Queue.CARRIER, Queue.EMAIL)
+        if queue in wanted
+    )
+    return workers
 
 
 @asynccontextmanager
@@ -197,13 +202,7 @@ async def run(settings: Settings) -> None:
     )
     serving = asyncio.create_task(http.serve())
     async with running_workers(client, settings), running_relay(settings):
-        log.info(
-            "worker polling %s, %s, %s and %s",
-            settings.task_queue,
-            settings.payment_task_queue,
-            settings.carrier_task_queue,
-            settings.email_task_queue,
-        )
+        log.info("worker polling %s", ", ".join(settings.worker_queues))
         await stop.wait()
         log.info("worker stopping: finishing running activities")
     http.should_exit = True

@@ -44,6 +44,15 @@ class Settings(BaseSettings):
     temporal_api_key: str | None = Field(None, validation_alias=_env("TEMPORAL_API_KEY"))
     task_queue: str = "orders"
 
+    # Where `orders-api` listens, and from which proxies it trusts X-Forwarded-*.
+    api_host: str = "0.0.0.0"
+    api_port: int = 8000
+    forwarded_allow_ips: str = "127.0.0.1"
+    # On SIGTERM: how long requests in flight (API) and running activities (worker)
+    # may take to finish. Keep the pod's terminationGracePeriodSeconds above both.
+    api_shutdown_grace: timedelta = timedelta(seconds=20)
+    worker_shutdown_grace: timedelta = timedelta(seconds=30)
+
     # The worker's own HTTP endpoints (/livez, /readyz, /metrics), and where the
     # Temporal SDK publishes its runtime metrics for /metrics to include.
     worker_http_port: int = 9464
@@ -55,6 +64,15 @@ class Settings(BaseSettings):
     carrier_task_queue: str = "orders-carrier"
     email_task_queue: str = "orders-email"
     provider_rate_limits: dict[str, float] = {"payment": 50.0, "carrier": 20.0, "email": 100.0}
+    # Which kinds of work this worker process takes: the workflows with their database
+    # steps ("orders"), and each provider's calls. All by default; split them to scale
+    # each on its own (deploy/kubernetes runs one Deployment for "orders", one for the rest).
+    worker_queues: list[Literal["orders", "payment", "carrier", "email"]] = [
+        "orders",
+        "payment",
+        "carrier",
+        "email",
+    ]
     max_concurrent_activities: int = 100
     # Workflow tasks one worker process works on at once. Few: a CPU-bound worker that
     # takes more than it can finish in time lets them time out and start over, while
