@@ -31,6 +31,7 @@ from activities.providers.payment import PaymentClient
 from activities.shipping import ShippingActivities
 from activities.stock import StockActivities
 from db.engine import make_engine, make_session_factory
+from db.order_reads import OrderReads
 from db.unit_of_work import UnitOfWork
 from events.customer_email import CustomerEmails
 from events.relay import OutboxRelay
@@ -81,7 +82,7 @@ async def activity_objects(settings: Settings) -> AsyncIterator[list[object]]:
             PaymentActivities(uow, payments),
             ShippingActivities(uow, carrier),
             OrderStatusActivities(uow),
-            NotificationActivities(uow, email),
+            NotificationActivities(OrderReads(sessions), email),
             HousekeepingActivities(uow),
         ]
 
@@ -148,7 +149,7 @@ async def running_relay(settings: Settings) -> AsyncIterator[OutboxRelay | None]
     sessions = make_session_factory(engine)
     timeout = settings.provider_timeout.total_seconds()
     async with httpx.AsyncClient(base_url=settings.email_url, timeout=timeout) as http:
-        emails = CustomerEmails(lambda: UnitOfWork(sessions), EmailClient(http))
+        emails = CustomerEmails(OrderReads(sessions), EmailClient(http))
         relay = OutboxRelay(engine, [emails])
         stop = asyncio.Event()
         delivering = asyncio.create_task(relay.run(stop))

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from temporalio import activity
 
-from activities.base import UnitOfWorkFactory
 from activities.providers.email import EmailClient
+from db.order_reads import OrderReads
 from domain.commands import SendNotification
 from events.customer_email import send_notice
 
 
 class NotificationActivities:
-    def __init__(self, uow: UnitOfWorkFactory, email: EmailClient) -> None:
-        self._uow = uow
+    def __init__(self, reads: OrderReads, email: EmailClient) -> None:
+        self._reads = reads
         self._email = email
 
     @activity.defn
     async def send_notification(self, command: SendNotification) -> None:
-        await send_notice(self._uow(), self._email, command.order_id, command.milestone)
+        await send_notice(self._reads, self._email, command.order_id, command.milestone)

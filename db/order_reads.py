@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.tables import OrderEventRow, OrderRow
@@ -50,12 +50,58 @@ class TimelineEntry:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class CustomerNotice:
+    """What an email about an order says, and to whom."""
+
+    order_id: str
+    email: str
+    status: str
+    currency: str
+    total_amount: int
+    lines: tuple[tuple[str, int], ...]  # (sku, quantity)
+    carrier: str | None
+    tracking_number: str | None
+    failure_reason: str | None
+
+
+# One round trip: the order, its customer's address and its lines.
+_NOTICE = text(
+    """
+    SELECT o.id, u.email, o.status, o.currency, o.total_amount,
+           (SELECT json_agg(json_build_array(l.sku, l.quantity) ORDER BY l.line_no)
+            FROM order_lines l WHERE l.order_id = o.id),
+           o.carrier, o.tracking_number, o.failure_reason
+    FROM orders o JOIN users u ON u.id = o.customer_id
+    WHERE o.id = :order_id
+    """
+)
+
+
 class OrderReads:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
     async def find(self, order_id: str) -> OrderRecord | None:
         return await self._one(select(OrderRow).where(OrderRow.id == order_id))
+
+    async def customer_notice(self, order_id: str) -> CustomerNotice | None:
+        async with self._sessions() as session:
+            row = (await session.execute(_NOTICE, {"order_id": order_id})).first()
+        if row is None:
+            return None
+        order_id, email, status, currency, total, lines, carrier, tracking, reason = row
+        return CustomerNotice(
+            order_id,
+            email,
+            status,
+            currency,
+            total,
+            tuple((sku, quantity) for sku, quantity in lines or ()),
+            carrier,
+            tracking,
+            reason,
+        )
 
     async def find_by_tracking(self, tracking_number: str) -> OrderRecord | None:
         return await self._one(select(OrderRow).where(OrderRow.tracking_number == tracking_number))

@@ -4,14 +4,13 @@ saga waits for it or fails because of it."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from activities.providers.email import EmailClient
+from db.order_reads import CustomerNotice, OrderReads
 from db.outbox import PendingEntry
-from db.unit_of_work import UnitOfWork
 from domain import events
 from domain.errors import ProviderRejected
-from domain.order import FailureReason, Order
+from domain.order import FailureReason
 
 log = logging.getLogger("orders.events.email")
 
@@ -43,18 +42,16 @@ def milestone_of(entry: PendingEntry) -> str | None:
     return MILESTONES.get(entry.type)
 
 
-async def send_notice(uow: UnitOfWork, email: EmailClient, order_id: str, milestone: str) -> None:
+async def send_notice(reads: OrderReads, email: EmailClient, order_id: str, milestone: str) -> None:
     """Mails the order's customer; the provider sends each (order, milestone) once."""
-    async with uow:
-        order = await uow.orders.get(order_id, lock=False)
-        customer = await uow.users.get(order.customer_id) if order else None
-    if order is None or customer is None:
+    notice = await reads.customer_notice(order_id)
+    if notice is None:
         return
     await email.send(
-        to=customer.email,
-        subject=SUBJECTS[milestone].format(id=order.id),
-        body=_body(order, milestone),
-        idempotency_key=f"{order.id}:{milestone}",
+        to=notice.email,
+        subject=SUBJECTS[milestone].format(id=notice.order_id),
+        body=_body(notice, milestone),
+        idempotency_key=f"{notice.order_id}:{milestone}",
     )
 
 
@@ -62,8 +59,8 @@ class CustomerEmails:
     """The outbox's email sink. A refused message (4xx) is dropped with a warning; an
     outage raises, so the relay retries the entry."""
 
-    def __init__(self, uow: Callable[[], UnitOfWork], email: EmailClient) -> None:
-        self._uow = uow
+    def __init__(self, reads: OrderReads, email: EmailClient) -> None:
+        self._reads = reads
         self._email = email
 
     async def deliver(self, entry: PendingEntry) -> None:
@@ -71,17 +68,17 @@ class CustomerEmails:
         if milestone is None:
             return
         try:
-            await send_notice(self._uow(), self._email, entry.order_id, milestone)
+            await send_notice(self._reads, self._email, entry.order_id, milestone)
         except ProviderRejected as refused:
             log.warning("email %s of order %s refused: %s", milestone, entry.order_id, refused)
 
 
-def _body(order: Order, milestone: str) -> str:
-    lines = "\n".join(f"  {line.quantity} x {line.sku}" for line in order.lines)
-    total = f"{order.total.amount / 100:.2f} {order.currency}"
+def _body(notice: CustomerNotice, milestone: str) -> str:
+    lines = "\n".join(f"  {quantity} x {sku}" for sku, quantity in notice.lines)
+    total = f"{notice.total_amount / 100:.2f} {notice.currency}"
     extra = ""
-    if milestone == "shipped" and order.tracking_number:
-        extra = f"\nTracking number: {order.tracking_number} ({order.carrier})"
-    if milestone == "failed" and order.failure_reason:
-        extra = f"\nReason: {order.failure_reason.value.replace('_', ' ')}"
-    return f"Order {order.id} is now {order.status.value}.\n{lines}\nTotal: {total}{extra}\n"
+    if milestone == "shipped" and notice.tracking_number:
+        extra = f"\nTracking number: {notice.tracking_number} ({notice.carrier})"
+    if milestone == "failed" and notice.failure_reason:
+        extra = f"\nReason: {notice.failure_reason.replace('_', ' ')}"
+    return f"Order {notice.order_id} is now {notice.status}.\n{lines}\nTotal: {total}{extra}\n"
