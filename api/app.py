@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.api_metrics import start_error_series_at_zero
 from api.body_limit import BodyLimitMiddleware
 from api.content_type import JsonOnlyMiddleware
 from api.load_shedding import InFlight, InFlightMiddleware, LoadShedder
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (operations, users, products, inventory, orders, webhooks, codec):
         app.include_router(module.router)
     install_openapi(app)
+    start_error_series_at_zero(app)
     tracing.instrument_api(app)
     return app
 

@@ -192,3 +192,14 @@ async def test_readiness_is_reused_for_a_second(settings: Settings) -> None:
             third = readiness.checked_at
 
     assert first == second < third
+
+
+async def test_every_operation_has_a_5xx_series_before_any_error(http: httpx.AsyncClient) -> None:
+    """The error-rate panel and alert read 0 from the start, not "no data"."""
+    metrics = (await http.get("/metrics")).text
+    paths = (await http.get("/openapi.json")).json()["paths"]
+
+    for path, operations in paths.items():
+        for method in operations:
+            series = f'{{method="{method.upper()}",route="{path}",status_class="5xx"}}'
+            assert f"orders_http_request_errors_total{series}" in metrics, (method, path)

@@ -37,13 +37,15 @@ def test_every_alert_rule_is_complete_and_links_a_runbook_section() -> None:
     ]
     sections = anchors(RUNBOOKS.read_text())
 
-    assert len(rules) >= 6
+    assert len(rules) >= 13
     for rule in rules:
         assert {"alert", "expr", "labels", "annotations"} <= set(rule), rule
         assert rule["labels"]["severity"] in {"warning", "critical"}
         assert rule["annotations"]["summary"]
-        page, _, section = rule["annotations"]["runbook"].partition("#")
-        assert (ROOT / page).exists() and section in sections, rule["alert"]
+        base, _, link = rule["annotations"]["runbook_url"].partition("}}/")
+        page, _, section = link.partition("#")
+        assert base == "{{ $externalLabels.runbook_base ", rule["alert"]
+        assert (ROOT / "docs" / page).exists() and section in sections, rule["alert"]
 
 
 def test_the_dashboard_covers_the_operators_questions() -> None:

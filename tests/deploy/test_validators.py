@@ -195,3 +195,11 @@ def test_promtool_accepts_the_alert_rules(tmp_path: Path) -> None:
     result = run(promtool, "check", "rules", str(ALERTS), str(as_rules_file))
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_alerts_fire_as_their_promtool_unit_tests_expect() -> None:
+    promtool = _promtool()
+
+    result = run(promtool, "test", "rules", "tests/deploy/alerts_test.yml")
+
+    assert result.returncode == 0, result.stdout + result.stderr
