@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         RequestReview,
         ReserveStock,
         SendNotification,
+        ShipmentCreated,
         StockReservation,
         TrackShipment,
         VoidPayment,
@@ -117,6 +118,7 @@ class OrderWorkflow:
         self._failed_compensations: list[str] = []
         self._notifications: list[asyncio.Task[None]] = []
         self._current_version: bool | None = None
+        self._shipment: ShipmentCreated | None = None
 
     @workflow.run
     async def run(self, order: OrderWorkflowInput) -> OrderView:
@@ -152,6 +154,7 @@ class OrderWorkflow:
     async def _reserve(self) -> None:
         self._compensations.append(self._release_stock)
         order = self._order
+        self._waiting_for(f"reserving {self._items()}")
         self._reservation = await self._step(
             StockActivities.reserve_stock,
             ReserveStock(
@@ -163,6 +166,7 @@ class OrderWorkflow:
                 order.idempotency_key,
                 order.fingerprint,
             ),
+            f"reserve {self._items()} for {self._whose()}",
         )
         if not self._reservation.reserved:
             self._set_status(OrderStatus.FAILED)
@@ -178,16 +182,30 @@ class OrderWorkflow:
 
     async def _wait_for_review(self) -> None:
         self._review_open = True
-        await self._step(OrderStatusActivities.request_review, RequestReview(self._order.order_id))
+        await self._step(
+            OrderStatusActivities.request_review,
+            RequestReview(self._order.order_id),
+            f"hold {self._whose()} ({self._amount()}) for an ops review",
+        )
         self._set_status(OrderStatus.AWAITING_REVIEW)
         timeout = timedelta(seconds=self._order.policy.review_timeout_seconds)
+        deadline = (workflow.now() + timeout).strftime("%Y-%m-%d %H:%M UTC")
+        self._waiting_for(
+            f"an ops review of {self._amount()} until {deadline}: approve or reject with "
+            f"POST /v1/orders/{self._order.order_id}/review; rejected when the time is up"
+        )
         try:
-            await workflow.wait_condition(lambda: self._review is not None, timeout=timeout)
+            await workflow.wait_condition(
+                lambda: self._review is not None,
+                timeout=timeout,
+                timeout_summary=f"ops review of {self._whose()} ({self._amount()})",
+            )
         except TimeoutError:
             self._review_open = False
             await self._step(
                 OrderStatusActivities.record_review,
                 RecordReview(self._order.order_id, approved=False, timed_out=True),
+                f"record that nobody reviewed {self._whose()} in time",
             )
             raise OrderFailed(FailureReason.REVIEW_TIMED_OUT) from None
         decision = self._review
@@ -197,6 +215,8 @@ class OrderWorkflow:
             RecordReview(
                 self._order.order_id, decision.approve, decision.reviewer_id, decision.note
             ),
+            f"record that {decision.reviewer_id} "
+            f"{'approved' if decision.approve else 'rejected'} {self._whose()}",
         )
         if not decision.approve:
             raise OrderFailed(FailureReason.REVIEW_REJECTED)
@@ -205,10 +225,12 @@ class OrderWorkflow:
 
     async def _authorize(self) -> None:
         self._compensations.append(self._void_payment)
+        self._waiting_for(f"the payment provider to authorize {self._amount()}")
         try:
             await self._step(
                 PaymentActivities.authorize_payment,
                 AuthorizePayment(self._order.order_id, self._order.payment_token),
+                f"authorize {self._amount()} for {self._whose()}",
             )
         except ActivityError as error:
             declined = _refused_with(error, PaymentDeclined)
@@ -222,9 +244,12 @@ class OrderWorkflow:
         # booking finishes first (steps wait for their activity on cancellation), then
         # the shipment is cancelled at the carrier with everything else.
         self._compensations.append(self._cancel_shipment)
+        self._waiting_for(f"the carrier to book a parcel to {self._destination()}")
         try:
-            await self._step(
-                ShippingActivities.create_shipment, CreateShipment(self._order.order_id)
+            self._shipment = await self._step(
+                ShippingActivities.create_shipment,
+                CreateShipment(self._order.order_id),
+                f"book a parcel of {self._items()} to {self._destination()} for {self._whose()}",
             )
         except ActivityError as error:
             refused = _refused_with(error, DestinationUnsupported)
@@ -235,23 +260,31 @@ class OrderWorkflow:
         self._notify("shipped")
 
     async def _capture(self) -> None:
+        self._waiting_for(f"the payment provider to capture {self._amount()}")
         try:
             await self._step(
-                PaymentActivities.capture_payment, CapturePayment(self._order.order_id)
+                PaymentActivities.capture_payment,
+                CapturePayment(self._order.order_id),
+                f"capture {self._amount()} for {self._whose()}",
             )
         except ActivityError as error:
             raise OrderFailed(FailureReason.CAPTURE_FAILED) from error
 
     async def _track_until_delivered(self) -> None:
+        last = "none yet"
         while self._status is not OrderStatus.DELIVERED:
+            self._waiting_for(f"the carrier to deliver {self._parcel()}; last event: {last}")
             await self._next_carrier_event()
             event = self._carrier_events.pop(0)
             await self._step(
                 ShippingActivities.record_carrier_event,
                 RecordCarrierEvent(self._order.order_id, event.event, event.occurred_at),
+                f"record '{event.event}' of {self._parcel()}",
             )
+            last = event.event
             if event.event == "delivered":
                 self._set_status(OrderStatus.DELIVERED)
+                self._waiting_for(f"nothing: delivered ({self._parcel()})")
                 workflow.logger.info("order delivered")
         self._notify("delivered")
 
@@ -267,11 +300,13 @@ class OrderWorkflow:
                 await workflow.wait_condition(
                     lambda: bool(self._carrier_events),
                     timeout=timedelta(seconds=poll),
-                    timeout_summary="waiting for the carrier's next tracking update",
+                    timeout_summary=f"the carrier's next update on {self._parcel()}",
                 )
             except TimeoutError:
                 tracking = await self._step(
-                    ShippingActivities.track_shipment, TrackShipment(self._order.order_id)
+                    ShippingActivities.track_shipment,
+                    TrackShipment(self._order.order_id),
+                    f"ask the carrier where {self._parcel()} is",
                 )
                 for seen in tracking.events:
                     self.carrier_event(CarrierEvent(seen.event, seen.occurred_at))
@@ -282,6 +317,7 @@ class OrderWorkflow:
         """Runs every registered undo, newest first; one that keeps failing past its
         bound does not stop the others, and is flagged on the order for an operator."""
         for undo in reversed(self._compensations):
+            self._waiting_for(f"undoing what was done: {undo.__name__.removeprefix('_')}")
             try:
                 await undo()
             except ActivityError:
@@ -301,13 +337,25 @@ class OrderWorkflow:
             )
 
     async def _release_stock(self) -> None:
-        await self._step(StockActivities.release_stock, ReleaseStock(self._order.order_id))
+        await self._step(
+            StockActivities.release_stock,
+            ReleaseStock(self._order.order_id),
+            f"release or restock {self._items()} of {self._whose()}",
+        )
 
     async def _void_payment(self) -> None:
-        await self._step(PaymentActivities.void_payment, VoidPayment(self._order.order_id))
+        await self._step(
+            PaymentActivities.void_payment,
+            VoidPayment(self._order.order_id),
+            f"void or refund {self._amount()} of {self._whose()}",
+        )
 
     async def _cancel_shipment(self) -> None:
-        await self._step(ShippingActivities.cancel_shipment, CancelShipment(self._order.order_id))
+        await self._step(
+            ShippingActivities.cancel_shipment,
+            CancelShipment(self._order.order_id),
+            f"call off {self._parcel()}",
+        )
 
     async def _close(self, failure_reason: FailureReason | None = None) -> None:
         cancelled = failure_reason is None
@@ -320,6 +368,8 @@ class OrderWorkflow:
                 cancel_reason=self._cancel.reason if self._cancel else None,
                 failed_compensations=self._failed_compensations,
             ),
+            f"close {self._whose()} as "
+            + (f"failed ({failure_reason.value})" if failure_reason else "cancelled"),
         )
         self._set_status(OrderStatus.CANCELLED if cancelled else OrderStatus.FAILED)
         workflow.logger.info(
@@ -419,6 +469,34 @@ class OrderWorkflow:
                 updates.append(search_attributes.ORDER_TOTAL.value_set(self._reservation.total))
             workflow.upsert_search_attributes(updates)
 
+    # -- what the Temporal UI shows ------------------------------------------------
+
+    def _waiting_for(self, what: str) -> None:
+        """The order's "current details" in the UI: what it waits for now."""
+        if not self._failed_compensations:  # an operator's call to action stays on top
+            workflow.set_current_details(f"Waiting for {what}.")
+
+    def _whose(self) -> str:
+        return f"order {self._order.order_id} of {self._order.customer_id}"
+
+    def _items(self) -> str:
+        lines = [f"{line.quantity} x {line.sku}" for line in self._order.lines]
+        shown = ", ".join(lines[:3])
+        return shown if len(lines) <= 3 else f"{shown} and {len(lines) - 3} more lines"
+
+    def _amount(self) -> str:
+        total = self._reservation.total if self._reservation else 0
+        return f"{total / 100:,.2f} {self._order.currency}"
+
+    def _destination(self) -> str:
+        address = self._order.shipping_address
+        return f"{address.city}, {address.country}"
+
+    def _parcel(self) -> str:
+        if self._shipment is None:
+            return f"the parcel to {self._destination()}"
+        return f"parcel {self._shipment.tracking_number} ({self._shipment.carrier})"
+
     def _view(self) -> OrderView:
         return OrderView(
             self._order.order_id,
@@ -427,13 +505,16 @@ class OrderWorkflow:
         )
 
     async def _step(
-        self, activity: Callable[[Any, ParamT], Awaitable[ResultT]], command: ParamT
+        self,
+        activity: Callable[[Any, ParamT], Awaitable[ResultT]],
+        command: ParamT,
+        summary: str,
     ) -> ResultT:
         """Runs one activity with the queue and policy of its step. In the forward task,
-        a cancel that came in meanwhile wins over the step's own outcome."""
+        a cancel that came in meanwhile wins over the step's own outcome. `summary` is
+        what the Temporal UI shows for it: what, how much, for whom."""
         step = steps.step_of(activity)
         options = steps.options(step, self._order.policy, self._task_queue_of(step))
-        summary = f"{step.name.replace('_', ' ')} for {self._order.order_id}"
         try:
             if self._runs_locally(step):
                 result: ResultT = await workflow.execute_local_activity_method(
@@ -494,6 +575,7 @@ class OrderWorkflow:
                 await self._step(
                     NotificationActivities.send_notification,
                     SendNotification(self._order.order_id, milestone),
+                    f"email the {milestone} notice of {self._whose()}",
                 )
             except ActivityError:
                 workflow.logger.warning(

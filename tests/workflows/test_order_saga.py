@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.api.sdk.v1 import WorkflowMetadata
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from domain.errors import IdempotencyKeyReused, NotAwaitingReview, NotCancellable
@@ -397,3 +399,49 @@ async def test_operators_find_orders_by_status_and_customer_in_temporal(saga: Sa
     assert live.status == "awaiting_review"
     assert description.typed_search_attributes.get(ORDER_TOTAL) == 10_000
     assert sku in (await description.static_summary() or "")
+
+
+# -- what the Temporal UI shows ---------------------------------------------------------------
+
+
+async def summaries_of(saga: Saga, handle: WorkflowHandle[Any, Any]) -> list[str]:
+    """The summaries of the history's activities and timers, decrypted as the UI does."""
+    history = await handle.fetch_history()
+    payloads = [
+        event.user_metadata.summary
+        for event in history.events
+        if event.HasField("user_metadata") and event.user_metadata.HasField("summary")
+    ]
+    return [str(text) for text in await saga.client.data_converter.decode(payloads)]
+
+
+async def test_the_temporal_ui_says_what_each_step_does_and_what_the_order_waits_for(
+    saga: Saga,
+) -> None:
+    sku = await saga.product(price=150_000, on_hand=5)
+    order = saga.order((sku, 1), review_threshold=1_000)
+    await saga.place(order)
+    await wait_for_status(saga, order.order_id, "awaiting_review")
+    handle = saga.handle(order)
+
+    async def current_details() -> str:
+        metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
+        return str(metadata.current_details)
+
+    async def waiting_for_review() -> str:
+        details = await current_details()
+        return details if "ops review" in details else ""
+
+    details = await eventually(waiting_for_review)
+    summaries = await summaries_of(saga, handle)
+    whose = f"order {order.order_id} of {order.customer_id}"
+
+    assert "1,500.00 USD" in details and f"/v1/orders/{order.order_id}/review" in details
+    assert f"reserve 1 x {sku} for {whose}" in summaries
+    assert f"hold {whose} (1,500.00 USD) for an ops review" in summaries
+    assert f"ops review of {whose} (1,500.00 USD)" in summaries  # the review timer
+    await order_workflow.cancel(saga.client, saga.settings, order.order_id, CancelRequest())
+    await saga.outcome(order)
+    summaries = await summaries_of(saga, handle)
+    assert f"release or restock 1 x {sku} of {whose}" in summaries
+    assert f"close {whose} as cancelled" in summaries
