@@ -10,7 +10,15 @@ from api.auth import CurrentCaller, OpsCaller
 from api.pagination import CursorParam, Limit, Page, decode_time_cursor, time_cursor
 from api.problems import PROBLEM_RESPONSE, Problem
 from api.resources import Resources, ResourcesDep
-from api.schemas.orders import CancelIn, OrderEventOut, OrderOut, PlaceOrderIn, ReviewIn
+from api.schemas.orders import (
+    CancelIn,
+    DecisionOut,
+    OrderDecisionOut,
+    OrderEventOut,
+    OrderOut,
+    PlaceOrderIn,
+    ReviewIn,
+)
 from db.order_reads import OrderRecord
 from domain.commands import LineRequest
 from domain.errors import NotAwaitingReview, NotCancellable, OrderNotFound
@@ -145,16 +153,18 @@ async def get_order_events(
 )
 async def cancel(
     order_id: str, caller: CurrentCaller, resources: ResourcesDep, body: CancelIn | None = None
-) -> OrderOut:
+) -> OrderDecisionOut:
     """Cancels the order and undoes what was done: the stock is released and the payment
     voided. The answer shows `cancelled` once that is finished; if it takes longer than
-    a few seconds, the order is returned as it stands and completes on its own."""
+    a few seconds, it says the undoing goes on in the background (`in_background`)."""
     order = await _visible(resources, caller, order_id)
+    reason = body.reason if body else None
+    decision = DecisionOut(action="cancel", by=caller.user_id, note=reason)
     if order.status == OrderStatus.CANCELLED:
-        return OrderOut.of(order)
+        return OrderDecisionOut.after(order, decision)
     if not OrderStatus(order.status).is_cancellable:
         raise NotCancellable.in_status(order.status)
-    request = CancelRequest(reason=body.reason if body else None, requested_by=caller.user_id)
+    request = CancelRequest(reason=reason, requested_by=caller.user_id)
     try:
         await order_workflow.cancel(resources.temporal, resources.settings, order_id, request)
     except order_workflow.WorkflowClosed:
@@ -162,7 +172,7 @@ async def cancel(
     order = await _visible(resources, caller, order_id)
     if order.status in (OrderStatus.FAILED, OrderStatus.DELIVERED):
         raise NotCancellable.in_status(order.status)
-    return OrderOut.of(order)
+    return OrderDecisionOut.after(order, decision)
 
 
 @router.post(
@@ -176,9 +186,9 @@ async def cancel(
 )
 async def review(
     order_id: str, body: ReviewIn, caller: OpsCaller, resources: ResourcesDep
-) -> OrderOut:
+) -> OrderDecisionOut:
     """Orders above the review threshold wait here for an ops decision; nobody deciding
-    in time rejects them."""
+    in time rejects them. The answer says what was decided and what follows."""
     order = await _visible(resources, caller, order_id)
     if order.status != OrderStatus.AWAITING_REVIEW:
         raise NotAwaitingReview.in_status(order.status)
@@ -187,7 +197,8 @@ async def review(
         await order_workflow.review(resources.temporal, resources.settings, order_id, decision)
     except order_workflow.WorkflowClosed:
         raise NotAwaitingReview.in_status(order.status) from None
-    return OrderOut.of(await _visible(resources, caller, order_id))
+    taken = DecisionOut(action=body.decision, by=caller.user_id, note=body.note)
+    return OrderDecisionOut.after(await _visible(resources, caller, order_id), taken)
 
 
 # -- helpers ---------------------------------------------------------------------

@@ -128,6 +128,56 @@ class OrderOut(BaseModel):
         )
 
 
+class DecisionOut(BaseModel):
+    action: Literal["approve", "reject", "cancel"]
+    by: str = Field(description="The user who took it.")
+    note: str | None = Field(None, description="The review note or the cancel reason.")
+
+
+class OrderDecisionOut(OrderOut):
+    """The answer to a review or a cancel: the decision taken, the order as it stands
+    now, and what still happens after this answer."""
+
+    decision: DecisionOut
+    in_background: bool = Field(
+        description="True while the order still moves because of this decision (undoing "
+        "steps after a cancel or a rejection, paying and shipping after an approval); "
+        "follow it with GET /v1/orders/{id}."
+    )
+    next: str = Field(description="What happens next, in words.")
+
+    @classmethod
+    def after(cls, order: OrderRecord, decision: DecisionOut) -> OrderDecisionOut:
+        in_background, next_step = _what_follows(decision.action, order.status)
+        return cls(
+            **OrderOut.of(order).model_dump(),
+            decision=decision,
+            in_background=in_background,
+            next=next_step,
+        )
+
+
+def _what_follows(action: str, status: str) -> tuple[bool, str]:
+    """Whether the order still moves after this decision, and how."""
+    if action == "cancel":
+        if status == "cancelled":
+            return False, "Cancelled: the stock is released and any payment voided."
+        return True, (
+            "Cancelling: what was done is being undone in the background (stock, payment, "
+            "parcel); the order ends cancelled."
+        )
+    if action == "reject":
+        if status == "failed":
+            return False, "Rejected: the order is closed as review_rejected, its stock released."
+        return True, (
+            "Rejected: the stock is being released in the background; the order ends failed "
+            "with review_rejected."
+        )
+    if status in ("cancelled", "failed", "delivered"):
+        return False, f"Approved, but the order is {status} now."
+    return True, "Approved: payment, shipping and tracking go on in the background."
+
+
 class OrderEventOut(BaseModel):
     type: str
     at: datetime

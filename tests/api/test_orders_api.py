@@ -278,6 +278,12 @@ async def test_the_owner_cancels_an_order_in_review_and_stock_comes_back(
 
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "cancelled"
+    assert response.json()["decision"] == {
+        "action": "cancel",
+        "by": customer.id,
+        "note": "changed my mind",
+    }
+    assert response.json()["in_background"] is False
     assert again.status_code == 200 and again.json()["status"] == "cancelled"
     assert (await stock_of(session_uow, sku)).reserved == 0
     events = (await http.get(f"/v1/orders/{order['id']}/events", headers=customer.auth)).json()
@@ -318,6 +324,13 @@ async def test_ops_approve_a_held_order_and_it_goes_on(
 
     assert by_customer.status_code == 403
     assert by_ops.status_code == 200, by_ops.text
+    assert by_ops.json()["decision"] == {
+        "action": "approve",
+        "by": ops.id,
+        "note": "known customer",
+    }
+    assert by_ops.json()["in_background"] is True  # payment and shipping follow
+    assert "payment" in by_ops.json()["next"]
     assert twice.status_code == 409
     assert twice.json()["type"] == "/problems/not-awaiting-review"
     await wait_for_status(http, customer, order["id"], "delivered")
@@ -336,5 +349,10 @@ async def test_ops_reject_a_held_order_and_it_fails(
     failed = await wait_for_status(http, customer, order["id"], "failed")
 
     assert response.status_code == 200
+    assert response.json()["decision"]["action"] == "reject"
+    # Either the release has finished (failed now) or it goes on, and the body says which.
+    answered = response.json()
+    assert answered["in_background"] is (answered["status"] != "failed")
+    assert "review_rejected" in answered["next"]
     assert failed["failure_reason"] == "review_rejected"
     assert (await stock_of(session_uow, sku)).reserved == 0

@@ -4,10 +4,13 @@ moment the read model allows it is taken, however far the workflow has got."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+from temporalio.client import Client
 
+from domain.identity import workflow_id_for
 from tests.api.conftest import Caller, order_body
 from tests.factories import add_product, stock_of
 from tests.polling import eventually
@@ -75,11 +78,21 @@ async def test_a_review_sent_as_soon_as_the_order_shows_awaiting_review_is_taken
     assert stock.on_hand == ORDERS_IN_PARALLEL - ORDERS_IN_PARALLEL // 2
 
 
+def _booking_in_flight(client: Client, order_id: str) -> Callable[[], Awaitable[bool]]:
+    async def create_shipment_pending() -> bool:
+        handle = client.get_workflow_handle(workflow_id_for(order_id))
+        pending = (await handle.describe()).raw_description.pending_activities
+        return any(p.activity_type.name == "create_shipment" for p in pending)
+
+    return create_shipment_pending
+
+
 async def test_a_cancel_sent_as_soon_as_the_order_shows_authorized_is_taken_and_undone(
     http: httpx.AsyncClient,
     customer: Caller,
     session_uow: Any,
     simulators: dict[str, httpx.AsyncClient],
+    client: Client,
 ) -> None:
     """A slow carrier holds the booking open: the workflow has moved on to shipping
     while the read model still says `authorized`, which a client may cancel."""
@@ -88,10 +101,13 @@ async def test_a_cancel_sent_as_soon_as_the_order_shows_authorized_is_taken_and_
     config = (await carrier.get("/admin/config")).json()
     # No tracking updates: the parcel must not be delivered before it is called off.
     await carrier.put("/admin/config", json={**config, "send_updates": False})
-    await carrier.put("/admin/faults", json={"latency_ms": 1_500})
+    # Long enough that the booking is still open when the cancel lands.
+    await carrier.put("/admin/faults", json={"latency_ms": 5_000})
     try:
         order_id = await _place(http, customer, order_body((sku, 2)))
         await _once_status_is(http, customer, order_id, "authorized")
+        # The window itself: the booking is under way, its commit not yet made.
+        await eventually(_booking_in_flight(client, order_id))
 
         answer = await http.post(f"/v1/orders/{order_id}/cancel", headers=customer.auth)
         settled = await _settled(http, customer, order_id)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +22,19 @@ WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 KUBERNETES = ROOT / "deploy" / "kubernetes"
 SCHEMAS = KUBERNETES / "schemas"
 ALERTS = ROOT / "deploy" / "prometheus" / "alerts.yml"
+DASHBOARD = ROOT / "deploy" / "grafana" / "order-service.json"
+RUNBOOKS = ROOT / "docs" / "operations.md"
+
+METRIC = re.compile(r"\b((?:orders|temporal)_[a-z0-9_]+)")
+
+
+def metric_names(expression: str) -> set[str]:
+    return set(METRIC.findall(expression))
+
+
+def dashboard_queries() -> list[str]:
+    panels: list[dict[str, Any]] = json.loads(DASHBOARD.read_text())["panels"]
+    return [target["expr"] for panel in panels for target in panel["targets"]]
 
 
 def tool(name: str) -> str:

@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
-from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-ALERTS = ROOT / "deploy" / "prometheus" / "alerts.yml"
-DASHBOARD = ROOT / "deploy" / "grafana" / "order-service.json"
-RUNBOOKS = ROOT / "docs" / "operations.md"
-
-METRIC = re.compile(r"\b((?:orders|temporal)_[a-z0-9_]+)")
-
-
-def metric_names(expression: str) -> set[str]:
-    return set(METRIC.findall(expression))
-
-
-def dashboard_queries() -> list[str]:
-    panels: list[dict[str, Any]] = json.loads(DASHBOARD.read_text())["panels"]
-    return [target["expr"] for panel in panels for target in panel["targets"]]
+from tests.deploy.files import ALERTS, ROOT, RUNBOOKS, dashboard_queries, metric_names
 
 
 def anchors(markdown: str) -> set[str]:

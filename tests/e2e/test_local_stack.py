@@ -17,9 +17,9 @@ import psutil
 import pytest
 
 from devstack.embedded import free_port, wait_for_port
+from tests.deploy.files import dashboard_queries, metric_names
 from tests.factories import ADDRESS
 from tests.polling import eventually_blocking
-from tests.unit.test_deploy_files import dashboard_queries, metric_names
 
 API_FAMILIES = [
     "orders_http_requests_total",

@@ -21,7 +21,8 @@ from domain.order import Address
 from infra.settings import Settings
 from services.order_workflow import saga_policy, start_and_reserve
 from tests.factories import add_product, add_user
-from worker import activity_objects, build_workers
+from tests.polling import eventually
+from worker import activity_objects, build_workers, running_relay
 from workflows.contracts import OrderView, OrderWorkflowInput, Placement
 from workflows.steps import served_by_queue
 
@@ -108,6 +109,16 @@ class Saga:
             if m["key"] and m["key"].startswith(order_id)
         ]
 
+    async def emails_once(self, order_id: str, count: int) -> list[str]:
+        """The order's emails once `count` have gone out (the outbox relay sends them
+        after the saga has moved on)."""
+
+        async def sent() -> list[str]:
+            emails = await self.emails(order_id)
+            return emails if len(emails) >= count else []
+
+        return await eventually(sent, timeout=60)
+
     async def faults(self, simulator: str, **faults: Any) -> None:
         (await self.simulators[simulator].put("/admin/faults", json=faults)).raise_for_status()
 
@@ -152,6 +163,8 @@ async def saga_with(
         }
         for worker in build_workers(client, own, served):
             await stack.enter_async_context(worker)
+        # Emails go out from the outbox: this relay delivers, or stands by for another.
+        await stack.enter_async_context(running_relay(own))
         saga = Saga(client, own, uow, simulators)
         saga.customer_id, _ = await add_user(uow)
         yield saga
