@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from api.api_metrics import start_error_series_at_zero
 from api.body_limit import BodyLimitMiddleware
 from api.content_type import JsonOnlyMiddleware
+from api.docs_pages import install_docs
 from api.load_shedding import InFlight, InFlightMiddleware, LoadShedder
 from api.openapi import install_openapi
 from api.problems import install_problem_handlers
@@ -97,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Errors are RFC 9457 problem details (`application/problem+json`)."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served from local assets by install_docs
+        redoc_url=None,
     )
     app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(InFlightMiddleware, in_flight=in_flight)
@@ -108,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (operations, users, products, inventory, orders, webhooks, codec):
         app.include_router(module.router)
     install_openapi(app)
+    install_docs(app)
     start_error_series_at_zero(app)
     tracing.instrument_api(app)
     return app
