@@ -24,7 +24,16 @@ from api.rate_limit import RateLimiter, RateLimitHeadersMiddleware
 from api.refusals import install_refusal_handlers
 from api.request_telemetry import RequestTelemetryMiddleware
 from api.resources import Resources
-from api.routes import codec, inventory, operations, orders, products, users, webhooks
+from api.routes import (
+    codec,
+    inventory,
+    operations,
+    orders,
+    problem_pages,
+    products,
+    users,
+    webhooks,
+)
 from db.engine import make_engine, make_session_factory
 from db.order_reads import OrderReads
 from db.unit_of_work import UnitOfWork
@@ -100,6 +109,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # served from local assets by install_docs
         redoc_url=None,
+        # Each operation is named after its handler (place_order, get_order, ...): the
+        # names a generated client gets.
+        generate_unique_id_function=lambda route: route.name,
     )
     app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(InFlightMiddleware, in_flight=in_flight)
@@ -108,7 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_problem_handlers(app)
     install_refusal_handlers(app)
-    for module in (operations, users, products, inventory, orders, webhooks, codec):
+    for module in (operations, users, products, inventory, orders, webhooks, codec, problem_pages):
         app.include_router(module.router)
     install_openapi(app)
     install_docs(app)

@@ -11,8 +11,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import Message, Scope, Send
 from temporalio.service import RPCError
+
+from api.problem_types import title_of
 
 log = logging.getLogger("orders.api")
 
@@ -39,7 +42,8 @@ class Problem(Exception):
         super().__init__(detail or type_)
         self.status = status
         self.type = type_
-        self.title = title or HTTPStatus(status).phrase
+        # One title per type wherever it is raised (api/problem_types.py).
+        self.title = title_of(type_) or title or HTTPStatus(status).phrase
         self.detail = detail
         self.headers = headers or {}
         self.extensions = extensions
@@ -107,6 +111,19 @@ def _pointer(location: tuple[int | str, ...]) -> str:
     return "/" + "/".join(str(part) for part in location)
 
 
+def _methods_allowed(request: Request) -> list[str]:
+    """Every method some route serves at this path: Starlette names only the first
+    route that matched the path, so `DELETE /v1/orders` would say `Allow: POST`."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in ("DELETE", "GET", "PATCH", "POST", "PUT")
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> JSONResponse:
@@ -125,11 +142,14 @@ def install_problem_handlers(app: FastAPI) -> None:
                     "the body is not valid JSON (nested too deeply, or not UTF-8)",
                 ),
             )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_methods_allowed(request))
         problem = Problem(
             exc.status_code,
             _TYPES.get(exc.status_code, f"/problems/http-{exc.status_code}"),
             exc.detail if isinstance(exc.detail, str) else None,
-            headers=dict(exc.headers or {}),
+            headers=headers,
         )
         return problem_response(request, problem)
 

@@ -105,7 +105,7 @@ async def preflight(operation: str, request: Request, resources: ResourcesDep) -
     dependencies=[Depends(_may_decode)],
     **_CODEC_OPERATION,
 )
-async def decode(request: Request, resources: ResourcesDep) -> Response:
+async def decode_payloads(request: Request, resources: ResourcesDep) -> Response:
     """Decrypts `{"payloads": [...]}` for the Temporal UI and `temporal --codec-endpoint`."""
     return await _convert(request, resources, decode=True)
 
@@ -116,7 +116,7 @@ async def decode(request: Request, resources: ResourcesDep) -> Response:
     dependencies=[Depends(_may_decode)],
     **_CODEC_OPERATION,
 )
-async def encode(request: Request, resources: ResourcesDep) -> Response:
+async def encode_payloads(request: Request, resources: ResourcesDep) -> Response:
     """Encrypts payloads as the service does, e.g. for `temporal workflow signal` input."""
     return await _convert(request, resources, decode=False)
 

@@ -43,7 +43,7 @@ async def get_inventory(sku: str, caller: OpsCaller, resources: ResourcesDep) ->
 
 
 @router.put("/{sku}", summary="Set the units on hand", responses={**_NOT_FOUND, **_CONFLICT})
-async def put_inventory(
+async def set_inventory(
     sku: str, body: InventorySet, caller: AdminCaller, resources: ResourcesDep
 ) -> InventoryOut:
     """Sets on_hand after a stock count; recorded as an adjustment of the difference."""
@@ -58,7 +58,7 @@ async def put_inventory(
     summary="Adjust the units on hand",
     responses={**_NOT_FOUND, **_CONFLICT},
 )
-async def post_adjustment(
+async def adjust_inventory(
     sku: str, body: AdjustmentIn, caller: AdminCaller, resources: ResourcesDep, response: Response
 ) -> InventoryOut:
     """Adds (deliveries) or removes (breakage, loss) units, with a reason kept in the
@@ -68,7 +68,7 @@ async def post_adjustment(
 
 
 @router.get("/{sku}/adjustments", summary="Adjustment history", responses=_NOT_FOUND)
-async def list_adjustments(
+async def list_inventory_adjustments(
     sku: str,
     caller: OpsCaller,
     resources: ResourcesDep,

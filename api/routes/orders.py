@@ -58,7 +58,7 @@ IdempotencyKey = Annotated[
         },
     },
 )
-async def place(
+async def place_order(
     body: PlaceOrderIn,
     caller: CurrentCaller,
     resources: ResourcesDep,
@@ -135,7 +135,7 @@ async def get_order(order_id: str, caller: CurrentCaller, resources: ResourcesDe
     summary="An order's timeline",
     responses={404: {"description": "No such order (or not yours)", **PROBLEM_RESPONSE}},
 )
-async def get_order_events(
+async def list_order_events(
     order_id: str, caller: CurrentCaller, resources: ResourcesDep
 ) -> list[OrderEventOut]:
     """Everything that happened to the order, oldest first."""
@@ -151,7 +151,7 @@ async def get_order_events(
         409: {"description": "Shipped, delivered or failed: not cancellable", **PROBLEM_RESPONSE},
     },
 )
-async def cancel(
+async def cancel_order(
     order_id: str, caller: CurrentCaller, resources: ResourcesDep, body: CancelIn | None = None
 ) -> OrderDecisionOut:
     """Cancels the order and undoes what was done: the stock is released and the payment
@@ -184,7 +184,7 @@ async def cancel(
         409: {"description": "The order is not awaiting review", **PROBLEM_RESPONSE},
     },
 )
-async def review(
+async def review_order(
     order_id: str, body: ReviewIn, caller: OpsCaller, resources: ResourcesDep
 ) -> OrderDecisionOut:
     """Orders above the review threshold wait here for an ops decision; nobody deciding

@@ -40,7 +40,7 @@ def product_out(product: Product) -> ProductOut:
         422: {"description": "Invalid product or another currency", **PROBLEM_RESPONSE},
     },
 )
-async def post_product(
+async def create_product(
     body: ProductIn, caller: AdminCaller, resources: ResourcesDep, response: Response
 ) -> ProductOut:
     """Adds a product with no stock; stock it with `PUT /v1/inventory/{sku}`."""
@@ -99,7 +99,7 @@ async def get_product(sku: str, caller: CurrentCaller, resources: ResourcesDep) 
     summary="Change a product",
     responses={404: {"description": "No such product", **PROBLEM_RESPONSE}},
 )
-async def patch_product(
+async def update_product(
     sku: str, body: ProductPatch, caller: AdminCaller, resources: ResourcesDep
 ) -> ProductOut:
     """Changes name, description, price or active. A new price applies to orders placed

@@ -11,7 +11,7 @@ from api.problems import PROBLEM_RESPONSE, Problem
 from api.resources import ResourcesDep
 from api.schemas.users import ApiKeyCreated, ApiKeyOut, UserCreated, UserIn, UserOut
 from domain.api_keys import generate_key
-from services.accounts import add_key, create_user
+from services import accounts
 
 router = APIRouter(tags=["users"])
 
@@ -22,13 +22,13 @@ router = APIRouter(tags=["users"])
     summary="Create a user",
     responses={409: {"description": "The email is taken", **PROBLEM_RESPONSE}},
 )
-async def post_user(
+async def create_user(
     body: UserIn, caller: AdminCaller, resources: ResourcesDep, response: Response
 ) -> UserCreated:
     """Creates a user with a first API key. The key is in this answer only."""
     try:
         async with resources.unit_of_work() as uow:
-            user, secret = await create_user(
+            user, secret = await accounts.create_user(
                 uow,
                 email=body.email,
                 name=body.name,
@@ -59,7 +59,7 @@ async def list_users(
 
 
 @router.get("/v1/users/me", summary="The calling user")
-async def me(caller: CurrentCaller, resources: ResourcesDep) -> UserOut:
+async def get_me(caller: CurrentCaller, resources: ResourcesDep) -> UserOut:
     """The user that owns the API key of this request (any role)."""
     return await _user(resources, caller.user_id)
 
@@ -80,7 +80,7 @@ async def get_user(user_id: str, caller: AdminCaller, resources: ResourcesDep) -
     summary="Issue an API key",
     responses={404: {"description": "No such user", **PROBLEM_RESPONSE}},
 )
-async def post_api_key(
+async def issue_api_key(
     user_id: str, caller: AdminCaller, resources: ResourcesDep, response: Response
 ) -> ApiKeyCreated:
     """A new key for the user; its secret is in this answer only. Older keys keep working
@@ -89,7 +89,7 @@ async def post_api_key(
         if await uow.users.get(user_id) is None:
             raise _no_user(user_id)
         key = generate_key(resources.settings.api_key_pepper)
-        row = add_key(uow, user_id, key)
+        row = accounts.add_key(uow, user_id, key)
         await uow.commit()
     response.headers["Location"] = f"/v1/api-keys/{row.id}"
     return ApiKeyCreated(
@@ -119,7 +119,7 @@ async def list_api_keys(
     summary="Revoke an API key",
     responses={404: {"description": "No such key", **PROBLEM_RESPONSE}},
 )
-async def delete_api_key(key_id: str, caller: AdminCaller, resources: ResourcesDep) -> None:
+async def revoke_api_key(key_id: str, caller: AdminCaller, resources: ResourcesDep) -> None:
     """The key is refused from the next request on, on every API replica (keys are
     checked against the database on each call)."""
     async with resources.unit_of_work() as uow:

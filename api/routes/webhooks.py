@@ -57,7 +57,7 @@ def _bad_signature(detail: str) -> Problem:
         422: {"description": "Malformed event", **PROBLEM_RESPONSE},
     },
 )
-async def carrier_event(
+async def receive_carrier_event(
     request: Request,
     resources: ResourcesDep,
     x_signature: Annotated[

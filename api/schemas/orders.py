@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import InputModel, Money
 from db.order_reads import OrderRecord, TimelineEntry
+from domain.order import FailureReason, OrderStatus
 
 MAX_LINES = 100
 MAX_QUANTITY = 1_000
@@ -71,16 +72,16 @@ class ShipmentOut(BaseModel):
 class OrderOut(BaseModel):
     id: str
     customer_id: str
-    status: str = Field(
-        description="pending, reserved, awaiting_review, authorized, shipped, delivered, "
-        "cancelled or failed."
+    status: OrderStatus = Field(
+        description="pending → reserved → (awaiting_review) → authorized → shipped → "
+        "delivered; or cancelled or failed."
     )
     items: list[LineOut]
     total: Money
     shipping_address: dict[str, Any]
     payment: PaymentOut
     shipment: ShipmentOut | None = None
-    failure_reason: str | None = None
+    failure_reason: FailureReason | None = Field(None, description="Why a failed order failed.")
     failed_compensations: list[str] = Field(
         default_factory=list,
         description="Undo steps (release_stock, void_payment, cancel_shipment) that gave up "
@@ -95,7 +96,7 @@ class OrderOut(BaseModel):
         return cls(
             id=order.id,
             customer_id=order.customer_id,
-            status=order.status,
+            status=OrderStatus(order.status),
             items=[
                 LineOut(
                     sku=line.sku,
@@ -121,7 +122,7 @@ class OrderOut(BaseModel):
                 if order.shipment_status
                 else None
             ),
-            failure_reason=order.failure_reason,
+            failure_reason=FailureReason(order.failure_reason) if order.failure_reason else None,
             failed_compensations=list(order.failed_compensations),
             created_at=order.created_at,
             updated_at=order.updated_at,
