@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test bench install lint format typecheck check clean
+.PHONY: dev test bench client install lint format typecheck check clean
 
 $(STAMP): pyproject.toml
 	@echo "==> creating the virtualenv $(VENV) with $$($(PYTHON) --version)"
@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	@echo "==> installing the service, the embedded servers and the dev tools (about a minute the first time)"
 	$(BIN)/pip install --quiet --progress-bar off -e '.[dev]'
+	@echo "==> installing the generated Python client (clients/python)"
+	$(BIN)/pip install --quiet --progress-bar off -e clients/python
 	@echo "==> installed; this step reruns only when pyproject.toml changes"
 	touch $(STAMP)
 
@@ -30,6 +32,10 @@ test: $(STAMP)
 # BENCH_ARGS passes options, e.g. BENCH_ARGS="--clients 50 --orders 600 --json bench.json"
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.orders $(BENCH_ARGS)
+
+# The Python client in clients/python, generated from the API's OpenAPI document.
+client: $(STAMP)
+	$(BIN)/python clients/regenerate.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -30,6 +30,7 @@ from services.placing import OrderRequest
 from workflows.contracts import CancelRequest, ReviewDecision
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
+_NO_REASON = CancelIn()  # the body of a cancel is optional
 
 IdempotencyKey = Annotated[
     str | None,
@@ -152,13 +153,13 @@ async def list_order_events(
     },
 )
 async def cancel_order(
-    order_id: str, caller: CurrentCaller, resources: ResourcesDep, body: CancelIn | None = None
+    order_id: str, caller: CurrentCaller, resources: ResourcesDep, body: CancelIn = _NO_REASON
 ) -> OrderDecisionOut:
     """Cancels the order and undoes what was done: the stock is released and the payment
     voided. The answer shows `cancelled` once that is finished; if it takes longer than
     a few seconds, it says the undoing goes on in the background (`in_background`)."""
     order = await _visible(resources, caller, order_id)
-    reason = body.reason if body else None
+    reason = body.reason
     decision = DecisionOut(action="cancel", by=caller.user_id, note=reason)
     if order.status == OrderStatus.CANCELLED:
         return OrderDecisionOut.after(order, decision)

@@ -6,19 +6,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-
-from api.app import create_app
-from infra.settings import Settings
-from tests.polling import eventually_blocking
 
 
 def _chromium() -> str:
@@ -29,30 +21,6 @@ def _chromium() -> str:
             pytest.fail("chromium is required here: apt-get install chromium")
         pytest.skip("chromium not installed (Debian package chromium); CI installs it")
     return found
-
-
-@pytest.fixture(scope="module")
-def api_url(settings: Settings) -> Iterator[str]:
-    """The API on a real port, in a thread of its own."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="error")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        try:
-            return httpx.get(f"{url}/livez", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    eventually_blocking(answers)
-    yield url
-    server.should_exit = True
-    thread.join(timeout=30)
 
 
 def rendered(page: str, profile: Path) -> str:

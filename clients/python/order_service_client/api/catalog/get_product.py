@@ -1,0 +1,192 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...models.product_out import ProductOut
+from ...types import Response
+
+
+def _get_kwargs(
+    sku: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/products/{sku}".format(
+            sku=quote(str(sku), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | ProductOut | None:
+    if response.status_code == 200:
+        response_200 = ProductOut.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Problem | ProductOut]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    sku: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[Problem | ProductOut]:
+    """Get a product
+
+     Inactive products stay readable; they only cannot be ordered.
+
+    Args:
+        sku (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | ProductOut]
+    """
+
+    kwargs = _get_kwargs(
+        sku=sku,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    sku: str,
+    *,
+    client: AuthenticatedClient,
+) -> Problem | ProductOut | None:
+    """Get a product
+
+     Inactive products stay readable; they only cannot be ordered.
+
+    Args:
+        sku (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | ProductOut
+    """
+
+    return sync_detailed(
+        sku=sku,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    sku: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[Problem | ProductOut]:
+    """Get a product
+
+     Inactive products stay readable; they only cannot be ordered.
+
+    Args:
+        sku (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | ProductOut]
+    """
+
+    kwargs = _get_kwargs(
+        sku=sku,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    sku: str,
+    *,
+    client: AuthenticatedClient,
+) -> Problem | ProductOut | None:
+    """Get a product
+
+     Inactive products stay readable; they only cannot be ordered.
+
+    Args:
+        sku (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | ProductOut
+    """
+
+    return (
+        await asyncio_detailed(
+            sku=sku,
+            client=client,
+        )
+    ).parsed

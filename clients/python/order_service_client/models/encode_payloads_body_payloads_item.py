@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.encode_payloads_body_payloads_item_metadata import EncodePayloadsBodyPayloadsItemMetadata
+
+
+T = TypeVar("T", bound="EncodePayloadsBodyPayloadsItem")
+
+
+@_attrs_define
+class EncodePayloadsBodyPayloadsItem:
+    """
+    Attributes:
+        data (str | Unset):
+        metadata (EncodePayloadsBodyPayloadsItemMetadata | Unset):
+    """
+
+    data: str | Unset = UNSET
+    metadata: EncodePayloadsBodyPayloadsItemMetadata | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.data
+
+        metadata: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.metadata, Unset):
+            metadata = self.metadata.to_dict()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if data is not UNSET:
+            field_dict["data"] = data
+        if metadata is not UNSET:
+            field_dict["metadata"] = metadata
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.encode_payloads_body_payloads_item_metadata import EncodePayloadsBodyPayloadsItemMetadata  # noqa: PLC0415
+
+        d = dict(src_dict)
+        data = d.pop("data", UNSET)
+
+        _metadata = d.pop("metadata", UNSET)
+        metadata: EncodePayloadsBodyPayloadsItemMetadata | Unset
+        if isinstance(_metadata, Unset):
+            metadata = UNSET
+        else:
+            metadata = EncodePayloadsBodyPayloadsItemMetadata.from_dict(_metadata)
+
+        encode_payloads_body_payloads_item = cls(
+            data=data,
+            metadata=metadata,
+        )
+
+        encode_payloads_body_payloads_item.additional_properties = d
+        return encode_payloads_body_payloads_item
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

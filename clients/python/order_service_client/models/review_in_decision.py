@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class ReviewInDecision(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+    def __str__(self) -> str:
+        return str(self.value)
