@@ -48,6 +48,8 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(20))
     tier: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # A disabled user's keys are refused; the user and their orders stay.
+    disabled_at: Mapped[datetime | None]
 
 
 class ApiKeyRow(Base):

@@ -19,11 +19,15 @@ class UserRepository:
         return await self._session.scalar(select(UserRow).where(UserRow.email == email.lower()))
 
     async def by_key_hash(self, key_hash: str) -> UserRow | None:
-        """The user holding this key, unless the key was revoked."""
+        """The user holding this key, unless the key was revoked or the user disabled."""
         return await self._session.scalar(
             select(UserRow)
             .join(ApiKeyRow, ApiKeyRow.user_id == UserRow.id)
-            .where(ApiKeyRow.key_hash == key_hash, ApiKeyRow.revoked_at.is_(None))
+            .where(
+                ApiKeyRow.key_hash == key_hash,
+                ApiKeyRow.revoked_at.is_(None),
+                UserRow.disabled_at.is_(None),
+            )
         )
 
     async def key_exists(self, key_hash: str) -> bool:
@@ -75,5 +79,14 @@ class UserRepository:
             update(ApiKeyRow)
             .where(ApiKeyRow.id == key_id, ApiKeyRow.revoked_at.is_(None))
             .values(revoked_at=datetime.now(UTC))
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def disable(self, user_id: str) -> bool:
+        """Refuses every key of the user from now on; False if already disabled."""
+        result = await self._session.execute(
+            update(UserRow)
+            .where(UserRow.id == user_id, UserRow.disabled_at.is_(None))
+            .values(disabled_at=datetime.now(UTC))
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 from devstack import embedded
 from devstack.seed import DemoKeys, load_or_create_keys, seed
+from infra import local_stack
 from infra.settings import Settings
 
 COLOURS = ["36", "35", "33", "32", "34", "31", "96", "95", "93"]
@@ -144,6 +145,7 @@ def main(argv: list[str] | None = None) -> None:
         env.setdefault("ORDERS_WORKER_HTTP_PORT", str(args.worker_port))
         env.setdefault("ORDERS_WORKER_SDK_METRICS_ADDRESS", f"127.0.0.1:{args.worker_sdk_port}")
         os.environ.update(env)
+        local_stack.write(state, env)  # for orders-admin run in this checkout
         settings = Settings()  # as the children will see it
         env.setdefault(
             "CARRIER_WEBHOOK_URL", f"http://127.0.0.1:{args.api_port}/v1/webhooks/carrier"

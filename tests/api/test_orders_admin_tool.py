@@ -1,0 +1,143 @@
+"""`orders-admin` as an operator uses it: orders, users and keys, through the same
+database and Temporal as the API; plain one-line errors; the make dev stack found by
+itself in a checkout."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from infra.settings import Settings
+from tests.api.conftest import Caller, order_body, wait_for_status
+from tests.api.test_accounts_api import printed
+from tests.factories import add_product
+from tests.stack import PEPPER
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def admin_async(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    return await asyncio.to_thread(admin, settings, *args)
+
+
+def admin(
+    settings: Settings, *args: str, cwd: Path = ROOT, database: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Runs the tool as an operator would. From async tests, call `admin_async`: the
+    session's worker shares their event loop and must go on while the tool waits."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env |= {"ORDERS_API_KEY_PEPPER": PEPPER, "TEMPORAL_ADDRESS": settings.temporal_address}
+    env["PYTHONPATH"] = str(ROOT)
+    if database:
+        env["DATABASE_URL"] = settings.database_url
+    return subprocess.run(
+        [sys.executable, "-m", "cli.orders_admin", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+async def test_an_operator_manages_a_user_and_keys(
+    http: httpx.AsyncClient, settings: Settings
+) -> None:
+    email = f"olga-{uuid.uuid4().hex[:6]}@example.com"
+    created = await admin_async(
+        settings, "users", "create", "--email", email, "--name", "Olga", "--role", "ops"
+    )
+    user_id, first = printed(created.stdout, "user_id"), printed(created.stdout, "api_key")
+    issued = await admin_async(settings, "keys", "issue", user_id)
+    second = printed(issued.stdout, "api_key")
+    first_key_id = (await admin_async(settings, "keys", "list", user_id)).stdout.split()[0]
+
+    revoked = await admin_async(settings, "keys", "revoke", first_key_id)
+    first_answer = await http.get("/v1/users/me", headers={"Authorization": f"Bearer {first}"})
+    second_answer = await http.get("/v1/users/me", headers={"Authorization": f"Bearer {second}"})
+    disabled = await admin_async(settings, "users", "disable", user_id)
+    after_disable = await http.get("/v1/users/me", headers={"Authorization": f"Bearer {second}"})
+    listing = await admin_async(settings, "users", "list", "--limit", "100")
+    keys = (await admin_async(settings, "keys", "list", user_id)).stdout
+
+    assert created.returncode == issued.returncode == revoked.returncode == 0, created.stderr
+    assert (first_answer.status_code, second_answer.status_code) == (401, 200)
+    assert disabled.returncode == 0 and "disabled" in disabled.stdout
+    assert after_disable.status_code == 401
+    assert keys.count("revoked") == 1 and keys.count("active") == 1
+    assert any(email in line and "disabled" in line for line in listing.stdout.splitlines())
+
+
+async def test_an_operator_lists_shows_approves_and_cancels_orders(
+    http: httpx.AsyncClient, customer: Caller, session_uow: Any, settings: Settings
+) -> None:
+    sku = await add_product(session_uow, price=60_000, on_hand=5)  # held for review
+    held = (
+        await http.post("/v1/orders", json=order_body((sku, 1)), headers=customer.placing())
+    ).json()
+    other = (
+        await http.post("/v1/orders", json=order_body((sku, 1)), headers=customer.placing())
+    ).json()
+    await wait_for_status(http, customer, held["id"], "awaiting_review")
+    await wait_for_status(http, customer, other["id"], "awaiting_review")
+
+    listed = await admin_async(
+        settings, "orders", "list", "--status", "awaiting_review", "--customer", customer.id
+    )
+    shown = await admin_async(settings, "orders", "show", held["id"])
+    approved = await admin_async(
+        settings, "orders", "approve", held["id"], "--note", "known customer"
+    )
+    cancelled = await admin_async(settings, "orders", "cancel", other["id"], "--reason", "fraud")
+    assert approved.returncode == 0, approved.stderr
+    delivered = await wait_for_status(http, customer, held["id"], "delivered")
+    ended = await wait_for_status(http, customer, other["id"], "cancelled")
+
+    assert {held["id"], other["id"]} <= {line.split()[0] for line in listed.stdout.splitlines()}
+    assert "review.requested" in shown.stdout and f"1 x {sku}" in shown.stdout
+    assert approved.returncode == 0 and approved.stdout.startswith("approve: taken")
+    assert cancelled.returncode == 0 and cancelled.stdout.startswith("cancel: taken")
+    assert delivered["status"] == "delivered" and ended["status"] == "cancelled"
+    timeline = (await http.get(f"/v1/orders/{held['id']}/events", headers=customer.auth)).json()
+    approval = next(e for e in timeline if e["type"] == "review.approved")
+    assert approval["data"]["note"] == "known customer"
+
+
+def test_bad_input_and_missing_things_get_one_line(settings: Settings) -> None:
+    not_an_email = admin(settings, "users", "create", "--email", "not-an-email", "--name", "x")
+    no_order = admin(settings, "orders", "show", "ord_doesnotexist1")
+    not_an_id = admin(settings, "orders", "approve", "123")
+    no_database = admin(
+        settings, "--database-url", "postgresql+asyncpg://u@127.0.0.1:9/x", "users", "list"
+    )
+
+    assert not_an_email.returncode == 2 and "not an email address" in not_an_email.stderr
+    assert no_order.returncode == 1
+    assert no_order.stderr.strip() == "orders-admin: there is no order ord_doesnotexist1"
+    assert not_an_id.returncode == 2 and "ord_... id" in not_an_id.stderr
+    assert no_database.returncode == 1 and "cannot reach the database" in no_database.stderr
+    for answer in (no_order, no_database):
+        assert len(answer.stderr.strip().splitlines()) == 1, answer.stderr
+        assert "Traceback" not in answer.stderr
+
+
+def test_in_a_checkout_it_finds_the_make_dev_stack_by_itself(
+    settings: Settings, tmp_path: Path
+) -> None:
+    (tmp_path / ".local").mkdir()
+    (tmp_path / ".local" / "stack.env").write_text(f"DATABASE_URL={settings.database_url}\n")
+
+    found = admin(settings, "users", "list", cwd=tmp_path, database=False)
+    elsewhere = admin(settings, "users", "list", cwd=tmp_path / ".local", database=False)
+
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip()
+    assert elsewhere.returncode == 1 and "make dev" in elsewhere.stderr
