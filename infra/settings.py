@@ -149,7 +149,10 @@ class Settings(BaseSettings):
     # HTTP edge.
     max_body_bytes: int = 64 * 1024
     placement_timeout: timedelta = timedelta(seconds=15)
-    update_wait: timedelta = timedelta(seconds=10)
+    # How long review and cancel wait for the workflow to finish what the decision
+    # started before answering with `in_background: true`; the decision itself is
+    # taken (durably accepted by the workflow) before any answer.
+    update_wait: timedelta = timedelta(seconds=3)
     dependency_timeout: timedelta = timedelta(seconds=2)
 
     @property
