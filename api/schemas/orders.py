@@ -69,7 +69,51 @@ class ShipmentOut(BaseModel):
     tracking_number: str | None = None
 
 
+_ORDER_EXAMPLE: dict[str, Any] = {
+    "id": "ord_6f1c2a9e4b7d8c0a1e2f",
+    "customer_id": "usr_2b8e4f6a1c3d5e7f9a0b",
+    "status": "shipped",
+    "items": [
+        {
+            "sku": "MUG-RED",
+            "quantity": 2,
+            "unit_price": {"amount": 1450, "currency": "USD"},
+            "line_total": {"amount": 2900, "currency": "USD"},
+        }
+    ],
+    "total": {"amount": 2900, "currency": "USD"},
+    "shipping_address": {
+        "name": "Grace",
+        "line1": "1 Main St",
+        "city": "Arlington",
+        "postal_code": "22201",
+        "country": "US",
+    },
+    "payment": {"status": "captured", "authorization_id": "auth_51c0e7"},
+    "shipment": {
+        "status": "in_transit",
+        "carrier": "sim-express",
+        "tracking_number": "SIM1Z999AA10123456",
+    },
+    "failure_reason": None,
+    "failed_compensations": [],
+    "created_at": "2026-11-29T21:30:00Z",
+    "updated_at": "2026-11-29T21:30:04Z",
+}
+
+
+_DECISION_EXAMPLE: dict[str, Any] = {
+    **_ORDER_EXAMPLE,
+    "status": "cancelled",
+    "decision": {"action": "cancel", "by": _ORDER_EXAMPLE["customer_id"], "note": None},
+    "in_background": False,
+    "next": "Cancelled: the stock is released and any payment voided.",
+}
+
+
 class OrderOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_ORDER_EXAMPLE]})
+
     id: str
     customer_id: str
     status: OrderStatus = Field(
@@ -138,6 +182,8 @@ class DecisionOut(BaseModel):
 class OrderDecisionOut(OrderOut):
     """The answer to a review or a cancel: the decision taken, the order as it stands
     now, and what still happens after this answer."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_DECISION_EXAMPLE]})
 
     decision: DecisionOut
     in_background: bool = Field(
