@@ -315,16 +315,21 @@ class Admin:
             print(f"key_id: {row.id}\napi_key: {key.secret}")
 
     async def check(self, args: argparse.Namespace) -> int:
-        temporal = None if args.no_temporal else await connect_temporal(self.settings)
-        violations = await check(
-            self.settings,
-            order_ids=args.orders,
-            grace=timedelta(seconds=args.grace),
-            temporal=temporal,
-        )
-        scope = f"{len(args.orders)} order(s)" if args.orders else "every order"
-        print(report(violations, scope))
-        return 1 if violations else 0
+        return await run_check(args, self.settings)
+
+
+async def run_check(args: argparse.Namespace, settings: Settings) -> int:
+    """`check`: every violation of the books on one line each; 1 if there is one."""
+    temporal = None if args.no_temporal else await connect_temporal(settings)
+    violations = await check(
+        settings,
+        order_ids=args.orders,
+        grace=timedelta(seconds=args.grace),
+        temporal=temporal,
+    )
+    scope = f"{len(args.orders)} order(s)" if args.orders else "every order"
+    print(report(violations, scope))
+    return 1 if violations else 0
 
 
 def _operator() -> str:
