@@ -33,8 +33,9 @@ from activities.stock import StockActivities
 from db.engine import make_engine, make_session_factory
 from db.order_reads import OrderReads
 from db.unit_of_work import UnitOfWork
+from events.amqp import AmqpPublisher
 from events.customer_email import CustomerEmails
-from events.relay import OutboxRelay
+from events.relay import OutboxRelay, Sink
 from infra import tracing
 from infra.log_config import configure_logging
 from infra.namespace_setup import ensure_schedules, ensure_search_attributes
@@ -149,8 +150,13 @@ async def running_relay(settings: Settings) -> AsyncIterator[OutboxRelay | None]
     sessions = make_session_factory(engine)
     timeout = settings.provider_timeout.total_seconds()
     async with httpx.AsyncClient(base_url=settings.email_url, timeout=timeout) as http:
-        emails = CustomerEmails(OrderReads(sessions), EmailClient(http))
-        relay = OutboxRelay(engine, [emails])
+        sinks: list[Sink] = [CustomerEmails(OrderReads(sessions), EmailClient(http))]
+        broker = (
+            AmqpPublisher(settings.amqp_url, settings.events_source) if settings.amqp_url else None
+        )
+        if broker is not None:
+            sinks.append(broker)
+        relay = OutboxRelay(engine, sinks)
         stop = asyncio.Event()
         delivering = asyncio.create_task(relay.run(stop))
         try:
@@ -158,6 +164,8 @@ async def running_relay(settings: Settings) -> AsyncIterator[OutboxRelay | None]
         finally:
             stop.set()
             await delivering
+            if broker is not None:
+                await broker.close()
             await engine.dispose()
 
 

@@ -41,7 +41,8 @@ class InFlightMiddleware:
         self.in_flight = in_flight
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        # A live event stream stays open for as long as its order runs: it is not load.
+        if scope["type"] != "http" or scope["path"].endswith("/events/stream"):
             await self.app(scope, receive, send)
             return
         self.in_flight.count += 1

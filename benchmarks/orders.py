@@ -63,6 +63,7 @@ BENCH_SETTINGS = {
     "CARRIER_DELIVERED_AFTER": "0",
 }
 SCHEDULE_TO_START = "temporal_workflow_task_schedule_to_start_latency_seconds"
+OUTBOX_LAG = "orders_outbox_lag_seconds"
 
 
 @dataclass
@@ -81,6 +82,10 @@ class Phase:
     workflow_task_timeouts: int = 0
     workflow_task_wait_p99: float = math.nan  # from the histories
     sdk_schedule_to_start_p99: float = math.nan  # from the worker's SDK metrics
+    # From a timeline entry's commit to its delivery by the outbox relay (email, and
+    # the broker when ORDERS_AMQP_URL is set); bucket bounds, so upper bounds.
+    outbox_lag_p50: float = math.nan
+    outbox_lag_p99: float = math.nan
     cpu: dict[str, float] = field(default_factory=dict)  # seconds per order
 
     @property
@@ -106,6 +111,8 @@ class Phase:
             "workflow_task_timeouts": self.workflow_task_timeouts,
             "workflow_task_wait_p99": self.workflow_task_wait_p99,
             "sdk_schedule_to_start_p99": self.sdk_schedule_to_start_p99,
+            "outbox_lag_p50": self.outbox_lag_p50,
+            "outbox_lag_p99": self.outbox_lag_p99,
             "cpu_seconds_per_order": self.cpu,
         }
 
@@ -257,13 +264,15 @@ class LocalBench:
         ]
 
     async def sdk_buckets(self) -> dict[float, float]:
+        return await self.worker_histogram(SCHEDULE_TO_START, 'task_queue="orders"')
+
+    async def worker_histogram(self, name: str, label: str = "") -> dict[float, float]:
+        """One histogram's cumulative buckets, summed over every worker's /metrics."""
         total: dict[float, float] = {}
         async with httpx.AsyncClient(timeout=10) as http:
             for port in self.stack.worker_ports.values():
                 metrics = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
-                for bound, count in histogram_buckets(
-                    metrics, SCHEDULE_TO_START, 'task_queue="orders"'
-                ).items():
+                for bound, count in histogram_buckets(metrics, name, label).items():
                     total[bound] = total.get(bound, 0.0) + count
         return total
 
@@ -306,6 +315,7 @@ class LocalBench:
     async def orders(self, phase: Phase, place: Callable[[], Awaitable[list[str]]]) -> Phase:
         before_cpu = cpu_snapshot(self.groups())
         before_sdk = await self.sdk_buckets()
+        before_lag = await self.worker_histogram(OUTBOX_LAG)
         wall_start = time.time()
         ids = await place()
         await self.wait_finished(ids)
@@ -323,6 +333,9 @@ class LocalBench:
         phase.sdk_schedule_to_start_p99 = histogram_percentile(
             before_sdk, await self.sdk_buckets(), 0.99
         )
+        after_lag = await self.worker_histogram(OUTBOX_LAG)
+        phase.outbox_lag_p50 = histogram_percentile(before_lag, after_lag, 0.5)
+        phase.outbox_lag_p99 = histogram_percentile(before_lag, after_lag, 0.99)
         await self.history_figures(phase, [workflow_id_for(i) for i in ids])
         return phase
 
@@ -385,6 +398,8 @@ def table(phases: list[Phase], bare: Phase | None) -> str:
         ("workflow task timeouts", "workflow_task_timeouts", "{:d}", False),
         ("WFT schedule→start p99, history (s)", "workflow_task_wait_p99", "{:.3f}", False),
         ("WFT schedule→start p99, SDK (s)", "sdk_schedule_to_start_p99", "{:.3f}", False),
+        ("outbox commit→delivered p50 (s)", "outbox_lag_p50", "{:.3f}", False),
+        ("outbox commit→delivered p99 (s)", "outbox_lag_p99", "{:.3f}", False),
         ("not delivered / refused / retried", None, "", False),
     ]
     columns = ([bare] if bare else []) + phases

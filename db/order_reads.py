@@ -129,11 +129,11 @@ class OrderReads:
         async with self._sessions() as session:
             return [_record(row) for row in await session.scalars(query)]
 
-    async def timeline(self, order_id: str) -> list[TimelineEntry]:
-        """Everything that happened to the order, oldest first."""
+    async def timeline(self, order_id: str, after: int = 0) -> list[TimelineEntry]:
+        """Everything that happened to the order (after entry `after`), oldest first."""
         query = (
             select(OrderEventRow)
-            .where(OrderEventRow.order_id == order_id)
+            .where(OrderEventRow.order_id == order_id, OrderEventRow.id > after)
             .order_by(OrderEventRow.id)
         )
         async with self._sessions() as session:

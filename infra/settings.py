@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     # Every worker process runs the outbox relay (events/relay.py); one of them delivers
     # at a time, the others stand by. Off for workers that should only run workflows.
     outbox_relay: bool = True
+    # Order events for downstream systems (docs/events.md): set to publish every
+    # timeline entry to RabbitMQ, e.g. amqp://guest:guest@127.0.0.1:5672/.
+    amqp_url: str | None = None
+    # The CloudEvents `source` of those events.
+    events_source: str = "/order-service"
     # Per-activity overrides of the step table in workflows/steps.py, e.g.
     # {"authorize_payment": {"start_to_close_seconds": 20, "maximum_attempts": 8}}
     activity_policies: dict[str, dict[str, float]] = {}
@@ -154,6 +159,10 @@ class Settings(BaseSettings):
     # taken (durably accepted by the workflow) before any answer.
     update_wait: timedelta = timedelta(seconds=3)
     dependency_timeout: timedelta = timedelta(seconds=2)
+    # GET /v1/orders/{id}/events/stream: how often it looks for new entries, and how
+    # long it stays silent before a heartbeat keeps proxies from closing it.
+    event_stream_poll: timedelta = timedelta(seconds=1)
+    event_stream_heartbeat: timedelta = timedelta(seconds=15)
 
     @property
     def provider_task_queues(self) -> dict[str, str]:

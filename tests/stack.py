@@ -24,6 +24,8 @@ from infra.settings import Settings
 # A database of its own per test session, so two suites on one machine never meet.
 SYSTEM_DATABASE_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/orders_test_{os.getpid()}"
 SYSTEM_REDIS_URL = "redis://127.0.0.1:6379/15"
+# The machine's RabbitMQ: when it runs, the session's relay publishes order events there.
+AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 WEBHOOK_SECRET = "test-webhook-secret"
 PEPPER = "test-pepper"
 # The API process and the in-process worker of the session share this queue.
@@ -78,6 +80,9 @@ class Stack:
             "tracking_poll_interval": timedelta(seconds=2),
             "placement_timeout": timedelta(seconds=20),
             "update_wait": timedelta(seconds=20),
+            "amqp_url": AMQP_URL if reachable(5672) else None,
+            "event_stream_poll": timedelta(seconds=0.2),
+            "event_stream_heartbeat": timedelta(seconds=1),
             # Tests poll hard; the rate-limit tests set their own small quotas.
             "rate_limits": {"customer": 100_000, "ops": 100_000, "admin": 100_000},
         }

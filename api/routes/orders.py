@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
+from fastapi.responses import StreamingResponse
 
 from api.auth import CurrentCaller, OpsCaller
+from api.event_stream import order_events
 from api.pagination import CursorParam, Limit, Page, decode_time_cursor, time_cursor
 from api.problems import PROBLEM_RESPONSE, Problem
 from api.resources import Resources, ResourcesDep
@@ -142,6 +144,50 @@ async def list_order_events(
     """Everything that happened to the order, oldest first."""
     await _visible(resources, caller, order_id)
     return [OrderEventOut.of(entry) for entry in await resources.order_reads.timeline(order_id)]
+
+
+@router.get(
+    "/{order_id}/events/stream",
+    summary="Follow an order's timeline live (Server-Sent Events)",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "`text/event-stream`: the timeline so far, then each new entry "
+            "(`id:` the entry's id, `event:` its type, `data:` the entry as JSON); comment "
+            "lines as heartbeats; the stream ends when the order is terminal.",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        404: {"description": "No such order (or not yours)", **PROBLEM_RESPONSE},
+    },
+)
+async def stream_order_events(
+    order_id: str,
+    caller: CurrentCaller,
+    resources: ResourcesDep,
+    last_event_id: Annotated[
+        int | None,
+        Header(
+            alias="Last-Event-ID",
+            ge=0,
+            description="Resume after this entry: what a browser's EventSource sends.",
+        ),
+    ] = None,
+) -> StreamingResponse:
+    """Same access rules as the order. Reconnect with `Last-Event-ID` to resume."""
+    await _visible(resources, caller, order_id)
+    settings = resources.settings
+    frames = order_events(
+        resources.order_reads,
+        order_id,
+        after=last_event_id or 0,
+        poll_seconds=settings.event_stream_poll.total_seconds(),
+        heartbeat_seconds=settings.event_stream_heartbeat.total_seconds(),
+    )
+    return StreamingResponse(
+        frames,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
 @router.post(

@@ -33,6 +33,7 @@ CONTRACT_OPERATIONS = {
     ("get", "/v1/orders/{order_id}"),
     ("get", "/v1/orders"),
     ("get", "/v1/orders/{order_id}/events"),
+    ("get", "/v1/orders/{order_id}/events/stream"),
     ("post", "/v1/orders/{order_id}/cancel"),
     ("post", "/v1/orders/{order_id}/review"),
     ("post", "/v1/webhooks/carrier"),

@@ -1,0 +1,46 @@
+"""Server-Sent Events of one order's timeline: what `GET /v1/orders/{id}/events/stream`
+sends. The timeline so far (after `Last-Event-ID`), then each new entry as it is
+committed, a comment line as heartbeat, and the end once the order is terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+
+from db.order_reads import OrderReads, TimelineEntry
+from domain.order import OrderStatus
+
+
+def frame(entry: TimelineEntry) -> str:
+    data = {"id": entry.id, "type": entry.type, "at": entry.at.isoformat(), "data": entry.data}
+    return f"id: {entry.id}\nevent: {entry.type}\ndata: {json.dumps(data)}\n\n"
+
+
+async def order_events(
+    reads: OrderReads,
+    order_id: str,
+    *,
+    after: int,
+    poll_seconds: float,
+    heartbeat_seconds: float,
+) -> AsyncIterator[str]:
+    """The frames of the stream. Entries and the terminal status commit together, so
+    once the order reads terminal every entry it will ever have is there to send."""
+    last_sent = after
+    quiet_since = time.monotonic()
+    yield f"retry: {int(poll_seconds * 1000)}\n\n"
+    while True:
+        order = await reads.find(order_id)
+        finished = order is None or OrderStatus(order.status).is_terminal
+        for entry in await reads.timeline(order_id, after=last_sent):
+            yield frame(entry)
+            last_sent = entry.id
+            quiet_since = time.monotonic()
+        if finished:
+            return
+        if time.monotonic() - quiet_since >= heartbeat_seconds:
+            yield ": still here\n\n"
+            quiet_since = time.monotonic()
+        await asyncio.sleep(poll_seconds)
