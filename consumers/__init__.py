@@ -1,0 +1,1 @@
+"""Examples of systems downstream of the order events (docs/events.md)."""
