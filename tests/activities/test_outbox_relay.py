@@ -1,0 +1,140 @@
+"""The outbox relay on a database of its own: a relay killed in the middle of a batch
+and a new one started lose nothing, and what goes out twice carries the same id (once
+in effect for a consumer that dedupes). One relay delivers at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db import outbox
+from db.engine import make_engine, make_session_factory
+from db.migrate import upgrade
+from db.outbox import PendingEntry
+from db.unit_of_work import UnitOfWork
+from domain.money import Money
+from domain.order import Address, Order, OrderLine
+from events.relay import OutboxRelay
+from tests.factories import add_product, add_user
+from tests.polling import eventually
+
+ORDERS = 6
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A fresh, migrated database on the same server: no other relay holds its lock."""
+    server = make_engine(database_url)
+    name = f"relay_{uuid.uuid4().hex[:8]}"
+    async with server.connect() as admin:
+        await admin.execution_options(isolation_level="AUTOCOMMIT")
+        await admin.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    await asyncio.to_thread(upgrade, url)
+    engine = make_engine(url)
+    yield engine
+    await engine.dispose()
+    async with server.connect() as admin:
+        await admin.execution_options(isolation_level="AUTOCOMMIT")
+        await admin.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    await server.dispose()
+
+
+async def place_orders(engine: AsyncEngine) -> list[int]:
+    """Orders written as the reservation writes them; the ids of their timeline entries."""
+    sessions = make_session_factory(engine)
+
+    def uow() -> UnitOfWork:
+        return UnitOfWork(sessions)
+
+    customer, _ = await add_user(uow)
+    sku = await add_product(uow)
+    for _ in range(ORDERS):
+        order = Order.place(
+            f"ord_{uuid.uuid4().hex[:20]}",
+            customer,
+            [OrderLine(sku, 1, Money(1_000, "USD"))],
+            Address("Ada", "1 Main St", "Springfield", "12345", "US"),
+            "USD",
+        )
+        order.reserve()
+        async with uow() as unit:
+            await unit.orders.add(order, idempotency_key=uuid.uuid4().hex, fingerprint="f")
+            await unit.commit()
+    async with engine.connect() as connection:
+        return list(await connection.scalars(text("SELECT event_id FROM order_outbox ORDER BY 1")))
+
+
+class Recorder:
+    """A sink that records every delivery; it can stall on the n-th, as a process
+    would that is killed while delivering."""
+
+    def __init__(self, stall_at: int | None = None) -> None:
+        self.delivered: list[int] = []
+        self.stall_at = stall_at
+        self.stalled = asyncio.Event()
+
+    async def deliver(self, entry: PendingEntry) -> None:
+        if self.stall_at is not None and len(self.delivered) == self.stall_at:
+            self.stalled.set()
+            await asyncio.Event().wait()  # never returns: the relay is killed here
+        self.delivered.append(entry.id)
+
+
+async def test_a_relay_killed_mid_batch_loses_nothing_and_repeats_only_ids(
+    database: AsyncEngine,
+) -> None:
+    entries = await place_orders(database)
+    dying = Recorder(stall_at=len(entries) // 2)
+    first = OutboxRelay(database, [dying], batch_size=len(entries), linger_seconds=0)
+    stop = asyncio.Event()
+    running = asyncio.create_task(first.run(stop))
+    await asyncio.wait_for(dying.stalled.wait(), timeout=60)
+    running.cancel()  # killed: nothing after this point runs, the batch is not settled
+    with pytest.raises(asyncio.CancelledError):
+        await running
+
+    survivor = Recorder()
+    second = OutboxRelay(database, [survivor], linger_seconds=0)
+    restarted = asyncio.create_task(second.run(stop))
+
+    async def drained() -> bool:
+        async with database.connect() as connection:
+            return await outbox.pending(connection) == 0
+
+    await eventually(drained, timeout=60)
+    stop.set()
+    await restarted
+
+    assert set(dying.delivered) | set(survivor.delivered) == set(entries)
+    assert set(survivor.delivered) >= set(entries) - set(dying.delivered)
+    # Repeats are whole entries with their own ids, in order per order: a consumer
+    # that dedupes on the id sees each entry once.
+    assert len(set(survivor.delivered)) == len(survivor.delivered)
+    assert survivor.delivered == sorted(survivor.delivered)
+
+
+async def test_only_one_of_two_relays_delivers(database: AsyncEngine) -> None:
+    entries = await place_orders(database)
+    sinks = [Recorder(), Recorder()]
+    relays = [OutboxRelay(database, [sink], linger_seconds=0) for sink in sinks]
+    stop = asyncio.Event()
+    running = [asyncio.create_task(relay.run(stop)) for relay in relays]
+
+    async def one_active() -> Any:
+        return [relay.active for relay in relays].count(True) == 1 and sum(
+            len(sink.delivered) for sink in sinks
+        ) == len(entries)
+
+    await eventually(one_active, timeout=60)
+    stop.set()
+    await asyncio.gather(*running)
+
+    assert sorted(sinks[0].delivered + sinks[1].delivered) == entries
+    assert [] in (sinks[0].delivered, sinks[1].delivered)
