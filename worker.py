@@ -35,7 +35,8 @@ from db.order_reads import OrderReads
 from db.unit_of_work import UnitOfWork
 from events.amqp import AmqpPublisher
 from events.customer_email import CustomerEmails
-from events.relay import OutboxRelay, Sink
+from events.kafka import KafkaPublisher
+from events.relay import OutboxRelay
 from infra import tracing
 from infra.log_config import configure_logging
 from infra.namespace_setup import ensure_schedules, ensure_search_attributes
@@ -139,6 +140,18 @@ async def running_workers(client: Client, settings: Settings) -> AsyncIterator[l
         yield workers
 
 
+def event_publishers(settings: Settings) -> list[AmqpPublisher | KafkaPublisher]:
+    """The brokers the settings name; order events go to each (docs/events.md)."""
+    publishers: list[AmqpPublisher | KafkaPublisher] = []
+    if settings.amqp_url:
+        publishers.append(AmqpPublisher(settings.amqp_url, settings.events_source))
+    if settings.kafka_bootstrap:
+        publishers.append(
+            KafkaPublisher(settings.kafka_bootstrap, settings.kafka_topic, settings.events_source)
+        )
+    return publishers
+
+
 @asynccontextmanager
 async def running_relay(settings: Settings) -> AsyncIterator[OutboxRelay | None]:
     """The outbox relay of this process, delivering (or standing by) until the block
@@ -150,13 +163,9 @@ async def running_relay(settings: Settings) -> AsyncIterator[OutboxRelay | None]
     sessions = make_session_factory(engine)
     timeout = settings.provider_timeout.total_seconds()
     async with httpx.AsyncClient(base_url=settings.email_url, timeout=timeout) as http:
-        sinks: list[Sink] = [CustomerEmails(OrderReads(sessions), EmailClient(http))]
-        broker = (
-            AmqpPublisher(settings.amqp_url, settings.events_source) if settings.amqp_url else None
-        )
-        if broker is not None:
-            sinks.append(broker)
-        relay = OutboxRelay(engine, sinks)
+        brokers = event_publishers(settings)
+        emails = CustomerEmails(OrderReads(sessions), EmailClient(http))
+        relay = OutboxRelay(engine, [emails, *brokers])
         stop = asyncio.Event()
         delivering = asyncio.create_task(relay.run(stop))
         try:
@@ -164,7 +173,7 @@ async def running_relay(settings: Settings) -> AsyncIterator[OutboxRelay | None]
         finally:
             stop.set()
             await delivering
-            if broker is not None:
+            for broker in brokers:
                 await broker.close()
             await engine.dispose()
 

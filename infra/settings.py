@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     # Order events for downstream systems (docs/events.md): set to publish every
     # timeline entry to RabbitMQ, e.g. amqp://guest:guest@127.0.0.1:5672/.
     amqp_url: str | None = None
+    # ... and/or to Kafka (host:port[,host:port]), on this topic.
+    kafka_bootstrap: str | None = None
+    kafka_topic: str = "orders.events"
     # The CloudEvents `source` of those events.
     events_source: str = "/order-service"
     # Per-activity overrides of the step table in workflows/steps.py, e.g.
