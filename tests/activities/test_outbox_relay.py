@@ -5,10 +5,13 @@ in effect for a consumer that dedupes). One relay delivers at a time."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aio_pika
 import pytest
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,9 +23,11 @@ from db.outbox import PendingEntry
 from db.unit_of_work import UnitOfWork
 from domain.money import Money
 from domain.order import Address, Order, OrderLine
+from events.amqp import AmqpPublisher
 from events.relay import OutboxRelay
 from tests.factories import add_product, add_user
 from tests.polling import eventually
+from tests.stack import AMQP_URL, reachable
 
 ORDERS = 6
 
@@ -138,3 +143,70 @@ async def test_only_one_of_two_relays_delivers(database: AsyncEngine) -> None:
 
     assert sorted(sinks[0].delivered + sinks[1].delivered) == entries
     assert [] in (sinks[0].delivered, sinks[1].delivered)
+
+
+class Stalling:
+    """Hands entries to a real sink until the n-th, then stalls there (killed)."""
+
+    def __init__(self, inner: Any, stall_at: int) -> None:
+        self.inner = inner
+        self.stall_at = stall_at
+        self.handed = 0
+        self.stalled = asyncio.Event()
+
+    async def deliver(self, entry: PendingEntry) -> None:
+        if self.handed == self.stall_at:
+            self.stalled.set()
+            await asyncio.Event().wait()
+        await self.inner.deliver(entry)
+        self.handed += 1
+
+
+@pytest.mark.skipif(
+    not reachable(5672) and os.environ.get("ORDERS_REQUIRE_RABBITMQ") != "1",
+    reason="no RabbitMQ on 127.0.0.1:5672 (CI requires it)",
+)
+async def test_killed_mid_batch_on_rabbitmq_a_deduping_consumer_sees_each_entry_once(
+    database: AsyncEngine,
+) -> None:
+    entries = await place_orders(database)
+    async with database.connect() as connection:
+        orders = set(await connection.scalars(text("SELECT DISTINCT order_id FROM order_outbox")))
+    connection = await aio_pika.connect_robust(AMQP_URL)
+    async with connection:
+        channel = await connection.channel()
+        exchange = await channel.declare_exchange(
+            "orders.events", aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        queue = await channel.declare_queue(exclusive=True)
+        await queue.bind(exchange, "order.#")
+
+        first = AmqpPublisher(AMQP_URL, "/test")
+        dying = Stalling(first, stall_at=len(entries) // 2)
+        stop = asyncio.Event()
+        running = asyncio.create_task(
+            OutboxRelay(database, [dying], batch_size=len(entries), linger_seconds=0).run(stop)
+        )
+        await asyncio.wait_for(dying.stalled.wait(), timeout=60)
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        await first.close()
+        second = AmqpPublisher(AMQP_URL, "/test")
+        restarted = asyncio.create_task(OutboxRelay(database, [second], linger_seconds=0).run(stop))
+        received: list[str] = []
+
+        async def all_received() -> bool:
+            while (message := await queue.get(no_ack=True, fail=False)) is not None:
+                event = json.loads(message.body)
+                if event["subject"] in orders:
+                    received.append(event["id"])
+            return set(received) == {str(entry) for entry in entries}
+
+        await eventually(all_received, timeout=60)
+        stop.set()
+        await restarted
+        await second.close()
+
+    assert len(received) > len(entries)  # the killed batch went out twice on the wire ...
+    assert len(set(received)) == len(entries)  # ... and once per id: once in effect
