@@ -18,6 +18,7 @@ def fresh_values() -> dict[str, str]:
     return {
         "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
         "GRAFANA_ADMIN_PASSWORD": secrets.token_urlsafe(16),
+        "RABBITMQ_PASSWORD": secrets.token_urlsafe(24),
         "ORDERS_WEBHOOK_SECRET": secrets.token_urlsafe(32),
         "ORDERS_API_KEY_PEPPER": secrets.token_urlsafe(32),
         "ORDERS_PAYLOAD_KEYS": json.dumps(

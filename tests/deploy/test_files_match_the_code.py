@@ -77,7 +77,7 @@ def test_every_variable_the_files_set_is_read_by_the_code() -> None:
     set_by_files = set(manifest_environment()) | set(env_example())
     for environment in compose_environment().values():
         set_by_files |= set(environment)
-    compose_only = {"POSTGRES_PASSWORD", "GRAFANA_ADMIN_PASSWORD"}  # compose's own
+    compose_only = {"POSTGRES_PASSWORD", "GRAFANA_ADMIN_PASSWORD", "RABBITMQ_PASSWORD"}
 
     unknown = set_by_files - known - set(READ_ELSEWHERE) - compose_only
 
