@@ -6,28 +6,27 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aio_pika
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db import outbox
 from db.engine import make_engine, make_session_factory
-from db.migrate import upgrade
 from db.outbox import PendingEntry
 from db.unit_of_work import UnitOfWork
 from domain.money import Money
 from domain.order import Address, Order, OrderLine
 from events.amqp import AmqpPublisher
 from events.relay import OutboxRelay
+from tests.amqp import AMQP_URL, every_event, needs_rabbitmq
 from tests.factories import add_product, add_user
 from tests.polling import eventually
-from tests.stack import AMQP_URL, reachable
+from tests.scratch_database import scratch_database
 
 ORDERS = 6
 
@@ -35,20 +34,10 @@ ORDERS = 6
 @pytest.fixture
 async def database(database_url: str) -> AsyncIterator[AsyncEngine]:
     """A fresh, migrated database on the same server: no other relay holds its lock."""
-    server = make_engine(database_url)
-    name = f"relay_{uuid.uuid4().hex[:8]}"
-    async with server.connect() as admin:
-        await admin.execution_options(isolation_level="AUTOCOMMIT")
-        await admin.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    await asyncio.to_thread(upgrade, url)
-    engine = make_engine(url)
-    yield engine
-    await engine.dispose()
-    async with server.connect() as admin:
-        await admin.execution_options(isolation_level="AUTOCOMMIT")
-        await admin.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    await server.dispose()
+    async with scratch_database(database_url, migrated=True) as url:
+        engine = make_engine(url)
+        yield engine
+        await engine.dispose()
 
 
 async def place_orders(engine: AsyncEngine) -> list[int]:
@@ -162,10 +151,7 @@ class Stalling:
         self.handed += 1
 
 
-@pytest.mark.skipif(
-    not reachable(5672) and os.environ.get("ORDERS_REQUIRE_RABBITMQ") != "1",
-    reason="no RabbitMQ on 127.0.0.1:5672 (CI requires it)",
-)
+@needs_rabbitmq
 async def test_killed_mid_batch_on_rabbitmq_a_deduping_consumer_sees_each_entry_once(
     database: AsyncEngine,
 ) -> None:
@@ -174,12 +160,7 @@ async def test_killed_mid_batch_on_rabbitmq_a_deduping_consumer_sees_each_entry_
         orders = set(await connection.scalars(text("SELECT DISTINCT order_id FROM order_outbox")))
     connection = await aio_pika.connect_robust(AMQP_URL)
     async with connection:
-        channel = await connection.channel()
-        exchange = await channel.declare_exchange(
-            "orders.events", aio_pika.ExchangeType.TOPIC, durable=True
-        )
-        queue = await channel.declare_queue(exclusive=True)
-        await queue.bind(exchange, "order.#")
+        queue = await every_event(await connection.channel())
 
         first = AmqpPublisher(AMQP_URL, "/test")
         dying = Stalling(first, stall_at=len(entries) // 2)

@@ -3,11 +3,10 @@ the order they happened, after an email outage too, and none for a refused order
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 
 from db import outbox
 from db.engine import make_engine
@@ -15,6 +14,7 @@ from infra.settings import Settings
 from tests.api.conftest import Caller, order_body, wait_for_status
 from tests.factories import add_product
 from tests.polling import eventually
+from tests.scratch_database import scratch_database
 
 
 async def subjects_sent(email: httpx.AsyncClient, order_id: str) -> list[str]:
@@ -115,24 +115,15 @@ async def test_one_relay_delivers_at_a_time_and_another_takes_over_when_it_goes(
     settings: Settings,
 ) -> None:
     # A database of its own: the session's relay holds the lock of the shared one.
-    server = make_engine(settings.database_url)
-    name = f"relay_lock_{uuid.uuid4().hex[:8]}"
-    async with server.connect() as admin:
-        await admin.execution_options(isolation_level="AUTOCOMMIT")
-        await admin.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(settings.database_url).set(database=name)
-    engine = make_engine(url.render_as_string(hide_password=False))
-    try:
-        async with engine.connect() as first, engine.connect() as second:
-            assert await outbox.take_relay_lock(first)
-            assert not await outbox.take_relay_lock(second)
-            await first.invalidate()  # the holder's session ends, as when its process dies
+    async with scratch_database(settings.database_url) as url:
+        engine = make_engine(url)
+        try:
+            async with engine.connect() as first, engine.connect() as second:
+                assert await outbox.take_relay_lock(first)
+                assert not await outbox.take_relay_lock(second)
+                await first.invalidate()  # the holder's session ends, as when its process dies
 
-            assert await eventually(lambda: outbox.take_relay_lock(second))
-            await second.invalidate()
-    finally:
-        await engine.dispose()
-        async with server.connect() as admin:
-            await admin.execution_options(isolation_level="AUTOCOMMIT")
-            await admin.execute(text(f'DROP DATABASE "{name}"'))
-        await server.dispose()
+                assert await eventually(lambda: outbox.take_relay_lock(second))
+                await second.invalidate()
+        finally:
+            await engine.dispose()

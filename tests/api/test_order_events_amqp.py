@@ -4,21 +4,18 @@ arrives once per id, as a CloudEvent, in timeline order."""
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 import aio_pika
 import httpx
-import pytest
 from sqlalchemy import text
 
+from tests.amqp import AMQP_URL, every_event, needs_rabbitmq
 from tests.api.conftest import Caller, order_body, wait_for_status
 from tests.factories import add_product
 from tests.polling import eventually
-from tests.stack import AMQP_URL, reachable
 
-if not reachable(5672) and os.environ.get("ORDERS_REQUIRE_RABBITMQ") != "1":
-    pytest.skip("no RabbitMQ on 127.0.0.1:5672 (CI requires it)", allow_module_level=True)
+pytestmark = needs_rabbitmq
 
 
 async def test_every_timeline_entry_arrives_once_as_a_cloud_event(
@@ -27,12 +24,7 @@ async def test_every_timeline_entry_arrives_once_as_a_cloud_event(
     connection = await aio_pika.connect_robust(AMQP_URL)
     received: list[dict[str, Any]] = []
     async with connection:
-        channel = await connection.channel()
-        exchange = await channel.declare_exchange(
-            "orders.events", aio_pika.ExchangeType.TOPIC, durable=True
-        )
-        queue = await channel.declare_queue(exclusive=True)
-        await queue.bind(exchange, "order.#")
+        queue = await every_event(await connection.channel())
 
         sku = await add_product(session_uow, on_hand=3)
         placed = await http.post(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,37 +13,27 @@ from typing import Any
 import aio_pika
 import httpx
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from consumers.pick_list import PickList, declare, replay_dead_letters
-from db.engine import make_engine
 from infra.settings import Settings
+from tests.amqp import AMQP_URL, needs_rabbitmq
 from tests.api.conftest import Caller, order_body, wait_for_status
 from tests.factories import add_product
 from tests.polling import eventually
-from tests.stack import AMQP_URL, reachable
+from tests.scratch_database import scratch_database
 
-if not reachable(5672) and os.environ.get("ORDERS_REQUIRE_RABBITMQ") != "1":
-    pytest.skip("no RabbitMQ on 127.0.0.1:5672 (CI requires it)", allow_module_level=True)
+pytestmark = needs_rabbitmq
 
 
 @pytest.fixture
 async def warehouse(settings: Settings) -> AsyncIterator[AsyncEngine]:
     """A database of the warehouse's own on the same server."""
-    server = make_engine(settings.database_url)
-    name = f"warehouse_{uuid.uuid4().hex[:8]}"
-    async with server.connect() as admin:
-        await admin.execution_options(isolation_level="AUTOCOMMIT")
-        await admin.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(settings.database_url).set(database=name)
-    engine = create_async_engine(url.render_as_string(hide_password=False))
-    yield engine
-    await engine.dispose()
-    async with server.connect() as admin:
-        await admin.execution_options(isolation_level="AUTOCOMMIT")
-        await admin.execute(text(f'DROP DATABASE "{name}"'))
-    await server.dispose()
+    async with scratch_database(settings.database_url) as url:
+        engine = create_async_engine(url)
+        yield engine
+        await engine.dispose()
 
 
 async def rows(engine: AsyncEngine, order_id: str) -> list[tuple[str, int, bool]]:
