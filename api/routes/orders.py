@@ -155,7 +155,19 @@ async def list_order_events(
             "description": "`text/event-stream`: the timeline so far, then each new entry "
             "(`id:` the entry's id, `event:` its type, `data:` the entry as JSON); comment "
             "lines as heartbeats; the stream ends when the order is terminal.",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {
+                "text/event-stream": {
+                    "schema": {
+                        "description": "One event of the stream.",
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "string", "description": "The entry's id."},
+                            "event": {"type": "string", "description": "The entry's type."},
+                            "data": {"type": "string", "description": "The entry as JSON."},
+                        },
+                    }
+                }
+            },
         },
         404: {"description": "No such order (or not yours)", **PROBLEM_RESPONSE},
     },

@@ -53,6 +53,7 @@ from .review_in import ReviewIn
 from .review_in_decision import ReviewInDecision
 from .role import Role
 from .shipment_out import ShipmentOut
+from .stream_order_events_response_200 import StreamOrderEventsResponse200
 from .tier import Tier
 from .user_created import UserCreated
 from .user_in import UserIn
@@ -112,6 +113,7 @@ __all__ = (
     "ReviewInDecision",
     "Role",
     "ShipmentOut",
+    "StreamOrderEventsResponse200",
     "Tier",
     "UserCreated",
     "UserIn",

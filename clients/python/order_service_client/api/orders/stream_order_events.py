@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
+from ...models.stream_order_events_response_200 import StreamOrderEventsResponse200
 from ...types import UNSET, Response, Unset
 
 
@@ -30,9 +31,12 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | str | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Problem | StreamOrderEventsResponse200 | None:
     if response.status_code == 200:
-        response_200 = response.text
+        response_200 = StreamOrderEventsResponse200.from_dict(response.text)
+
         return response_200
 
     if response.status_code == 401:
@@ -71,7 +75,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Problem | str]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Problem | StreamOrderEventsResponse200]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -85,7 +91,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     last_event_id: int | None | Unset = UNSET,
-) -> Response[Problem | str]:
+) -> Response[Problem | StreamOrderEventsResponse200]:
     """Follow an order's timeline live (Server-Sent Events)
 
      Same access rules as the order. Reconnect with `Last-Event-ID` to resume.
@@ -100,7 +106,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | str]
+        Response[Problem | StreamOrderEventsResponse200]
     """
 
     kwargs = _get_kwargs(
@@ -120,7 +126,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     last_event_id: int | None | Unset = UNSET,
-) -> Problem | str | None:
+) -> Problem | StreamOrderEventsResponse200 | None:
     """Follow an order's timeline live (Server-Sent Events)
 
      Same access rules as the order. Reconnect with `Last-Event-ID` to resume.
@@ -135,7 +141,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | str
+        Problem | StreamOrderEventsResponse200
     """
 
     return sync_detailed(
@@ -150,7 +156,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     last_event_id: int | None | Unset = UNSET,
-) -> Response[Problem | str]:
+) -> Response[Problem | StreamOrderEventsResponse200]:
     """Follow an order's timeline live (Server-Sent Events)
 
      Same access rules as the order. Reconnect with `Last-Event-ID` to resume.
@@ -165,7 +171,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | str]
+        Response[Problem | StreamOrderEventsResponse200]
     """
 
     kwargs = _get_kwargs(
@@ -183,7 +189,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     last_event_id: int | None | Unset = UNSET,
-) -> Problem | str | None:
+) -> Problem | StreamOrderEventsResponse200 | None:
     """Follow an order's timeline live (Server-Sent Events)
 
      Same access rules as the order. Reconnect with `Last-Event-ID` to resume.
@@ -198,7 +204,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | str
+        Problem | StreamOrderEventsResponse200
     """
 
     return (
