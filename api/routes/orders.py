@@ -181,6 +181,7 @@ async def stream_order_events(
         Header(
             alias="Last-Event-ID",
             ge=0,
+            le=2**63 - 1,  # entry ids are PostgreSQL bigints
             description="Resume after this entry: what a browser's EventSource sends.",
         ),
     ] = None,

@@ -167,3 +167,21 @@ async def test_another_customers_order_cannot_be_read_cancelled_or_reviewed(
     assert [r.status_code for r in (read, events, cancel)] == [404, 404, 404]
     assert review.status_code == 403
     assert order_id not in json.dumps(sneaky.json())
+
+
+async def test_a_last_event_id_past_any_entry_id_is_refused_before_the_stream_starts(
+    http: httpx.AsyncClient, customer: Caller, session_uow: Any
+) -> None:
+    """Found by fuzzing: 2**63 passed validation and broke the stream mid-way."""
+    sku = await add_product(session_uow, on_hand=2)
+    order = (
+        await http.post("/v1/orders", json=order_body((sku, 1)), headers=customer.placing())
+    ).json()
+
+    answer = await http.get(
+        f"/v1/orders/{order['id']}/events/stream",
+        headers={**customer.auth, "Last-Event-ID": str(2**63)},
+    )
+
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["parameter"] == "Last-Event-ID"
