@@ -21,6 +21,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.attempts import CountRetries
 from activities.housekeeping import HousekeepingActivities
 from activities.notify import NotificationActivities
 from activities.order_status import OrderStatusActivities
@@ -44,7 +45,7 @@ from infra.settings import Settings, get_settings
 from infra.temporal_client import connect_temporal
 from infra.worker_ops_app import create_worker_app
 from workflows.housekeeping import PurgeIdempotencyKeysWorkflow
-from workflows.order_workflow import OrderWorkflow
+from workflows.order import OrderWorkflow
 from workflows.steps import Handler, Queue, served_by_queue
 
 log = logging.getLogger("orders.worker")
@@ -98,6 +99,7 @@ def build_workers(
     common: dict[str, Any] = {
         "max_concurrent_activities": settings.max_concurrent_activities,
         "graceful_shutdown_timeout": settings.worker_shutdown_grace,
+        "interceptors": [CountRetries()],
     }
     limits = settings.provider_rate_limits
     wanted = set(settings.worker_queues)

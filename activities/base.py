@@ -1,16 +1,27 @@
-"""What every activity handler shares: its unit of work, and how refusals cross into Temporal."""
+"""What every activity handler shares: its unit of work, how refusals cross into
+Temporal, and how one attempt of a provider call is bounded."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 
+from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.providers.http import ProviderUnavailable, calls_until
 from db.unit_of_work import UnitOfWork
 from domain.errors import DomainError, OrderNotFound
 from domain.order import Order
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+# How often a provider step tells Temporal it is alive while its call runs; the
+# step's heartbeat timeout (workflows/steps.py) is a few of these.
+HEARTBEAT_EVERY = 2.0
 
 
 def refusal(error: DomainError) -> ApplicationError:
@@ -22,6 +33,16 @@ def order_not_found(order_id: str) -> ApplicationError:
     return refusal(OrderNotFound(order_id))
 
 
+def not_yet(message: str, retry_after: float | None = None) -> ApplicationError:
+    """A retryable failure: the same attempt may succeed later, after `retry_after`
+    seconds when somebody said how long (Temporal's own backoff otherwise)."""
+    return ApplicationError(
+        message,
+        type=ProviderUnavailable.__name__,
+        next_retry_delay=timedelta(seconds=retry_after) if retry_after is not None else None,
+    )
+
+
 async def read_order(uow: UnitOfWorkFactory, order_id: str) -> Order:
     """The order as committed, without holding a lock (for use before a provider call)."""
     async with uow() as unit:
@@ -29,3 +50,39 @@ async def read_order(uow: UnitOfWorkFactory, order_id: str) -> Order:
     if order is None:
         raise order_not_found(order_id)
     return order
+
+
+@asynccontextmanager
+async def provider_attempt() -> AsyncIterator[None]:
+    """One attempt of a provider step: heartbeats while it runs, so a cancel reaches the
+    call in flight; ends every HTTP call by the attempt's own deadline, so no call of a
+    given-up attempt lands after the retry or the undo has looked; and turns what the
+    provider answered into a refusal (final) or a wait (retried after `Retry-After`)."""
+    beating = asyncio.create_task(_heartbeat())
+    try:
+        with calls_until(_attempt_deadline()):
+            yield
+    except DomainError as error:
+        raise refusal(error) from error
+    except ProviderUnavailable as busy:
+        raise not_yet(str(busy), busy.retry_after) from busy
+    finally:
+        beating.cancel()
+
+
+def _attempt_deadline() -> float | None:
+    """When this attempt's start-to-close timeout runs out, on the monotonic clock."""
+    info = activity.info()
+    if info.start_to_close_timeout is None or info.started_time is None:
+        return None
+    started = info.started_time
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=UTC)
+    left = (started + info.start_to_close_timeout - datetime.now(UTC)).total_seconds()
+    return time.monotonic() + left
+
+
+async def _heartbeat() -> None:
+    while True:
+        activity.heartbeat()
+        await asyncio.sleep(HEARTBEAT_EVERY)

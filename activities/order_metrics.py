@@ -39,6 +39,11 @@ SHIPMENT_EXCEPTIONS = Counter(
     "orders_shipment_exceptions_total",
     "Carrier reports that a parcel ran into trouble (damaged, undeliverable, ...).",
 )
+ORDERS_FLAGGED = Counter(
+    "orders_flagged_total",
+    "Orders flagged for an operator, by reason (domain.order.Attention).",
+    ["reason"],
+)
 MILESTONE_SECONDS = Histogram(
     "orders_milestone_seconds",
     "Time from placing an order to each milestone.",

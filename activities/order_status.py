@@ -8,8 +8,8 @@ from temporalio import activity
 
 from activities import order_metrics as metrics
 from activities.base import UnitOfWorkFactory, order_not_found
-from domain.commands import CloseOrder, RecordReview, RequestReview
-from domain.order import FailureReason, Order
+from domain.commands import CloseOrder, FlagOrder, RecordReview, RequestReview
+from domain.order import Attention, FailureReason, Order
 
 
 class OrderStatusActivities:
@@ -42,7 +42,7 @@ class OrderStatusActivities:
                 if order.flag_failed_compensation(step)
             )
             if command.cancelled:
-                closed = order.cancel(command.cancel_reason)
+                closed = order.cancel(command.cancel_reason, command.cancelled_by)
             else:
                 assert command.failure_reason is not None, "a failed order names its reason"
                 closed = order.fail(FailureReason(command.failure_reason))
@@ -58,6 +58,19 @@ class OrderStatusActivities:
             )
         if order is not None and order.status.is_terminal:
             metrics.order_completed(order)
+
+    @activity.defn
+    async def flag_order(self, command: FlagOrder) -> None:
+        """Puts the reason an order needs a person on its timeline (once per reason)."""
+        attention = Attention(command.attention)
+
+        def flag(order: Order) -> bool:
+            order.flag(attention, command.detail)
+            return True
+
+        await self._change(command.order_id, flag)
+        metrics.ORDERS_FLAGGED.labels(attention.value).inc()
+        activity.logger.warning("order %s needs an operator: %s", command.order_id, command.detail)
 
     async def _change(self, order_id: str, change: Callable[[Order], bool]) -> Order | None:
         """Applies the change; returns the order if it changed, None if it already had."""

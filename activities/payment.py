@@ -5,10 +5,15 @@ from __future__ import annotations
 from temporalio import activity
 
 from activities import order_metrics as metrics
-from activities.base import UnitOfWorkFactory, order_not_found, read_order, refusal
+from activities.base import (
+    UnitOfWorkFactory,
+    not_yet,
+    order_not_found,
+    provider_attempt,
+    read_order,
+)
 from activities.providers.payment import PaymentClient
 from domain.commands import AuthorizePayment, CapturePayment, PaymentAuthorized, VoidPayment
-from domain.errors import DomainError
 
 
 class PaymentActivities:
@@ -19,7 +24,7 @@ class PaymentActivities:
     @activity.defn
     async def authorize_payment(self, command: AuthorizePayment) -> PaymentAuthorized:
         order = await read_order(self._uow, command.order_id)
-        try:
+        async with provider_attempt():
             authorization_id = await self._payments.authorize(
                 order_id=order.id,
                 amount=order.total.amount,
@@ -27,8 +32,6 @@ class PaymentActivities:
                 token=command.payment_token,
                 idempotency_key=f"{order.id}:authorize",
             )
-        except DomainError as error:
-            raise refusal(error) from error
         async with self._uow() as uow:
             locked = await uow.orders.get(order.id)
             assert locked is not None
@@ -44,10 +47,8 @@ class PaymentActivities:
         order = await read_order(self._uow, command.order_id)
         if order.authorization_id is None:
             raise order_not_found(command.order_id)
-        try:
+        async with provider_attempt():
             await self._payments.capture(order.authorization_id, f"{order.id}:capture")
-        except DomainError as error:
-            raise refusal(error) from error
         async with self._uow() as uow:
             locked = await uow.orders.get(order.id)
             assert locked is not None
@@ -59,21 +60,32 @@ class PaymentActivities:
     async def void_payment(self, command: VoidPayment) -> None:
         """Voids every authorization made for the order, or refunds it once captured.
 
-        The provider is asked by our reference rather than trusting our own record,
-        so an authorization whose reply was lost is undone too.
+        The provider is asked by our reference as well as by the id we stored, so an
+        authorization whose reply was lost is undone too; one we stored that the
+        provider does not list (yet) is asked about again, never taken as undone.
         """
-        found = await self._payments.authorizations_for(command.order_id)
+        async with self._uow() as unit:
+            recorded = await unit.orders.get(command.order_id, lock=False)
+        stored_id = recorded.authorization_id if recorded else None
         undone: list[tuple[str, str]] = []
-        for authorization in found:
-            auth_id, status = authorization["id"], authorization["status"]
-            if status == "authorized":
-                await self._payments.void(auth_id, f"{command.order_id}:void:{auth_id}")
-                undone.append(("voided", auth_id))
-            elif status == "captured":
-                await self._payments.refund(auth_id, f"{command.order_id}:refund:{auth_id}")
-                undone.append(("refunded", auth_id))
-            elif status in ("voided", "refunded"):
-                undone.append((status, auth_id))
+        async with provider_attempt():
+            found = await self._payments.authorizations_for(command.order_id)
+            listed = {authorization["id"] for authorization in found}
+            if stored_id and stored_id not in listed:
+                raise not_yet(
+                    f"authorization {stored_id} is recorded on the order "
+                    "but the provider does not list it"
+                )
+            for authorization in found:
+                auth_id, status = authorization["id"], authorization["status"]
+                if status == "authorized":
+                    await self._payments.void(auth_id, f"{command.order_id}:void:{auth_id}")
+                    undone.append(("voided", auth_id))
+                elif status == "captured":
+                    await self._payments.refund(auth_id, f"{command.order_id}:refund:{auth_id}")
+                    undone.append(("refunded", auth_id))
+                elif status in ("voided", "refunded"):
+                    undone.append((status, auth_id))
         if not undone:
             return
         async with self._uow() as uow:

@@ -7,7 +7,14 @@ from datetime import UTC, datetime
 from temporalio import activity
 
 from activities import order_metrics as metrics
-from activities.base import UnitOfWorkFactory, order_not_found, read_order, refusal
+from activities.base import (
+    UnitOfWorkFactory,
+    not_yet,
+    order_not_found,
+    provider_attempt,
+    read_order,
+    refusal,
+)
 from activities.providers.carrier import CarrierClient
 from domain.commands import (
     CancelShipment,
@@ -18,7 +25,7 @@ from domain.commands import (
     TrackingEvent,
     TrackShipment,
 )
-from domain.errors import DomainError, ShipmentDelivered
+from domain.errors import ShipmentDelivered
 
 
 class ShippingActivities:
@@ -31,10 +38,8 @@ class ShippingActivities:
         """Books the parcel with the carrier, then in one transaction marks the order
         shipped and turns its held stock into stock that has left."""
         order = await read_order(self._uow, command.order_id)
-        try:
+        async with provider_attempt():
             shipment = await self._carrier.create_shipment(order, f"{order.id}:ship")
-        except DomainError as error:
-            raise refusal(error) from error
         async with self._uow() as uow:
             locked = await uow.orders.get(order.id)
             if locked is None:
@@ -54,9 +59,11 @@ class ShippingActivities:
     async def track_shipment(self, command: TrackShipment) -> ShipmentTracking:
         """Asks the carrier what happened to the parcel: the fallback for webhooks that
         never arrived (the carrier gave up, or called before our record existed)."""
+        async with provider_attempt():
+            shipments = await self._carrier.shipments_for(command.order_id)
         events = [
             TrackingEvent(event["event"], _utc(event["occurred_at"]))
-            for shipment in await self._carrier.shipments_for(command.order_id)
+            for shipment in shipments
             if shipment["status"] != "cancelled"
             for event in shipment.get("events", [])
         ]
@@ -79,21 +86,38 @@ class ShippingActivities:
 
     @activity.defn
     async def cancel_shipment(self, command: CancelShipment) -> None:
-        """Cancels every shipment booked for the order, found by our reference at the carrier.
+        """Cancels every shipment booked for the order, found by our reference at the
+        carrier and by the id we stored; one we stored that the carrier does not list
+        (yet) is asked about again, never taken as called off.
 
         A parcel already delivered cannot be called back: that is refused without retry,
-        so the saga flags the order for an operator instead of pretending it was undone.
+        so the saga keeps its units committed and its payment, instead of pretending
+        it was undone.
         """
+        async with self._uow() as unit:
+            recorded = await unit.orders.get(command.order_id, lock=False)
+        stored_id = recorded.shipment_id if recorded else None
         cancelled: list[str] = []
         delivered: list[str] = []
-        for shipment in await self._carrier.shipments_for(command.order_id):
-            if shipment["status"] == "delivered":
-                delivered.append(shipment["id"])
-                continue
-            if shipment["status"] != "cancelled":
-                await self._carrier.cancel_shipment(shipment["id"])
-            cancelled.append(shipment["id"])
-        if cancelled:
+        async with provider_attempt():
+            found = await self._carrier.shipments_for(command.order_id)
+            if stored_id and stored_id not in {shipment["id"] for shipment in found}:
+                raise not_yet(
+                    f"shipment {stored_id} is recorded on the order but the carrier "
+                    "does not list it"
+                )
+            for shipment in found:
+                if shipment["status"] == "delivered":
+                    delivered.append(shipment["id"])
+                    continue
+                if shipment["status"] != "cancelled":
+                    try:
+                        await self._carrier.cancel_shipment(shipment["id"])
+                    except ShipmentDelivered:  # it arrived while we were asking
+                        delivered.append(shipment["id"])
+                        continue
+                cancelled.append(shipment["id"])
+        if cancelled and (stored_id is None or stored_id in cancelled):
             async with self._uow() as uow:
                 order = await uow.orders.get(command.order_id)
                 if order is not None and order.cancel_shipment(cancelled[0]):

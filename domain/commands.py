@@ -126,8 +126,18 @@ class CloseOrder:
     cancelled: bool
     failure_reason: str | None = None
     cancel_reason: str | None = None
+    cancelled_by: str | None = None  # the user, or "temporal" for a cancel from its UI
     # Undo steps that gave up past their retry bound; flagged on the order.
     failed_compensations: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FlagOrder:
+    """Marks the order for an operator (domain.order.Attention says why)."""
+
+    order_id: str
+    attention: str
+    detail: str
 
 
 @dataclass(frozen=True)

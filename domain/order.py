@@ -49,6 +49,24 @@ class FailureReason(StrEnum):
     CAPTURE_FAILED = "capture_failed"
     REVIEW_REJECTED = "review_rejected"
     REVIEW_TIMED_OUT = "review_timed_out"
+    # Our own books refused a step the saga had to take (a defect, or a hand edit):
+    # everything is undone, and the order is flagged for an operator.
+    INTERNAL_ERROR = "internal_error"
+
+
+class Attention(StrEnum):
+    """Why an order waits for a person. The saga flags it (timeline `order.flagged`,
+    search attribute `NeedsOperator`) and goes on as far as it safely can."""
+
+    # The parcel could not be called back and the payment could not be taken: the
+    # authorization is kept, nothing is voided, the goods are with the customer.
+    CAPTURE_FAILED = "capture_failed"
+    # Not delivered within the delivery window: tracking goes on, slower.
+    DELIVERY_OVERDUE = "delivery_overdue"
+    # The carrier reported an exception (lost, damaged, returned to sender).
+    CARRIER_EXCEPTION = "carrier_exception"
+    # A bookkeeping step was refused by our own rules after the parcel was booked.
+    STEP_REFUSED = "step_refused"
 
 
 class PaymentStatus(StrEnum):
@@ -65,6 +83,14 @@ class ShipmentStatus(StrEnum):
     DELIVERED = "delivered"
     EXCEPTION = "exception"
     CANCELLED = "cancelled"
+
+
+class CarrierEvent(StrEnum):
+    """What a carrier reports about a parcel, by webhook or when asked."""
+
+    IN_TRANSIT = "in_transit"
+    DELIVERED = "delivered"
+    EXCEPTION = "exception"
 
 
 class StockStatus(StrEnum):
@@ -250,14 +276,14 @@ class Order:
         if self.status is not OrderStatus.SHIPPED:
             return False
         key = f"carrier:{event}:{occurred_at}"
-        if event == "delivered":
+        if event == CarrierEvent.DELIVERED:
             self.status = OrderStatus.DELIVERED
             self.shipment_status = ShipmentStatus.DELIVERED
             self._record(events.SHIPMENT_DELIVERED, key=key, occurred_at=occurred_at)
-        elif event == "in_transit":
+        elif event == CarrierEvent.IN_TRANSIT:
             self.shipment_status = ShipmentStatus.IN_TRANSIT
             self._record(events.SHIPMENT_IN_TRANSIT, key=key, occurred_at=occurred_at)
-        elif event == "exception":
+        elif event == CarrierEvent.EXCEPTION:
             self.shipment_status = ShipmentStatus.EXCEPTION
             self._record(events.SHIPMENT_EXCEPTION, key=key, occurred_at=occurred_at)
         else:
@@ -267,16 +293,21 @@ class Order:
     # -- compensation -----------------------------------------------------------
 
     def release_stock(self) -> str | None:
-        """Puts the order's units back: reserved ones freed, shipped ones restocked.
+        """Puts the order's units back: reserved ones freed, and shipped ones restocked
+        only once the carrier has called their parcel off. Units that left with a
+        parcel nobody called back are not on the shelf, so they stay committed.
 
-        Returns what was done ("released" / "restocked"), or None when nothing was
-        held, so the caller adjusts inventory exactly once.
+        Returns what was done ("released" / "restocked"), or None when nothing goes
+        back, so the caller adjusts inventory exactly once.
         """
         if self.stock_status is StockStatus.HELD:
             self.stock_status = StockStatus.RELEASED
             self._record(events.STOCK_RELEASED)
             return "released"
-        if self.stock_status is StockStatus.COMMITTED:
+        if (
+            self.stock_status is StockStatus.COMMITTED
+            and self.shipment_status is ShipmentStatus.CANCELLED
+        ):
             self.stock_status = StockStatus.RESTOCKED
             self._record(events.STOCK_RESTOCKED)
             return "restocked"
@@ -311,9 +342,19 @@ class Order:
         self._record(events.COMPENSATION_FAILED, key=f"compensation_failed:{step}", step=step)
         return True
 
+    def flag(self, attention: Attention, detail: str) -> None:
+        """The order needs a person for this. Keyed by the kind of attention, so the
+        timeline holds it once however often it is recorded."""
+        self._record(
+            events.ORDER_FLAGGED,
+            key=f"flagged:{attention.value}",
+            reason=attention.value,
+            detail=detail,
+        )
+
     # -- endings ----------------------------------------------------------------
 
-    def cancel(self, reason: str | None) -> bool:
+    def cancel(self, reason: str | None, by: str | None = None) -> bool:
         called_off = self.shipment_status is ShipmentStatus.CANCELLED
         if self.status is OrderStatus.SHIPPED and (
             called_off or "cancel_shipment" in self.failed_compensations
@@ -321,11 +362,11 @@ class Order:
             # A cancel taken while the parcel was being booked: the saga has called the
             # booking off at the carrier (or failed to, and an operator is told).
             self.status = OrderStatus.CANCELLED
-            self._record(events.ORDER_CANCELLED, reason=reason)
+            self._record(events.ORDER_CANCELLED, reason=reason, by=by)
             return True
         if not self._move(OrderStatus.CANCELLED):
             return False
-        self._record(events.ORDER_CANCELLED, reason=reason)
+        self._record(events.ORDER_CANCELLED, reason=reason, by=by)
         return True
 
     def fail(self, reason: FailureReason) -> bool:

@@ -128,8 +128,14 @@ class Settings(BaseSettings):
     shipping_retry_bound: timedelta = timedelta(minutes=10)
     capture_retry_bound: timedelta = timedelta(hours=24)
     compensation_retry_bound: timedelta = timedelta(days=7)
-    # No tracking webhook for this long: the saga asks the carrier itself.
+    # No tracking webhook for this long: the saga asks the carrier itself, and waits
+    # twice as long after each silent answer, up to the longest interval.
     tracking_poll_interval: timedelta = timedelta(minutes=5)
+    tracking_poll_max_interval: timedelta = timedelta(hours=6)
+    # A parcel not delivered this long after booking is flagged for an operator.
+    delivery_window: timedelta = timedelta(days=30)
+    # How long a capture is retried once its parcel cannot be called back.
+    authorization_hold: timedelta = timedelta(days=5)
 
     # Rate limits: a token bucket per caller, `quota` requests per `window`, refilled
     # continuously. Keys are "role:tier" (customers) or "role".

@@ -50,7 +50,7 @@ from workflows.contracts import (
     ReviewDecision,
     SagaPolicy,
 )
-from workflows.order_workflow import OrderWorkflow
+from workflows.order import OrderWorkflow
 from workflows.steps import resolve_steps
 
 MessageT = TypeVar("MessageT")
@@ -78,6 +78,9 @@ def saga_policy(settings: Settings) -> SagaPolicy:
         compensation_bound_seconds=settings.compensation_retry_bound.total_seconds(),
         steps=resolve_steps(settings.activity_policies),
         tracking_poll_seconds=settings.tracking_poll_interval.total_seconds(),
+        tracking_poll_max_seconds=settings.tracking_poll_max_interval.total_seconds(),
+        delivery_window_seconds=settings.delivery_window.total_seconds(),
+        authorization_hold_seconds=settings.authorization_hold.total_seconds(),
         provider_queues=settings.provider_task_queues,
     )
 

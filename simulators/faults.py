@@ -20,14 +20,48 @@ from simulators.store import Store
 
 
 class Faults(BaseModel):
-    error_rate: float = Field(0.0, ge=0.0, le=1.0, description="Share of calls answered 503.")
+    error_rate: float = Field(
+        0.0, ge=0.0, le=1.0, description="Share of calls answered with `error_status`."
+    )
     latency_ms: int = Field(0, ge=0, le=60_000, description="Delay added to every call.")
-    down: bool = Field(False, description="Answer every call with 503.")
+    down: bool = Field(False, description="Answer every call with `error_status`.")
+    fail_next: int = Field(
+        0, ge=0, description="Answer the next N calls with `error_status`, then serve again."
+    )
+    error_status: int = Field(
+        503,
+        ge=400,
+        le=599,
+        description="What `down`, `error_rate` and `fail_next` answer: 503 for an outage, "
+        "429 for throttling, 409 for a request with the same idempotency key still in "
+        'progress, 408 or 425 for the other "ask again later" answers.',
+    )
+    retry_after_s: int | None = Field(
+        None, ge=0, le=86_400, description="Sent as `Retry-After` with those answers when set."
+    )
     lose_replies: int = Field(
         0,
         ge=0,
         description="Carry out the next N calls, then answer 503 as if the reply was lost.",
     )
+
+
+# The `error` of each injected answer, as a real provider words it.
+_ERRORS = {
+    408: "request_timeout",
+    409: "request_in_progress",
+    425: "too_early",
+    429: "rate_limited",
+    503: "service_unavailable",
+}
+
+
+def injected_error(faults: Faults) -> JSONResponse:
+    headers = {}
+    if faults.retry_after_s is not None:
+        headers["Retry-After"] = str(faults.retry_after_s)
+    error = _ERRORS.get(faults.error_status, "injected_error")
+    return JSONResponse({"error": error}, status_code=faults.error_status, headers=headers)
 
 
 class SimulatorState:
@@ -37,6 +71,7 @@ class SimulatorState:
         self.faults = Faults()
         self.store = store
         self.calls = 0
+        self.in_flight: set[str] = set()
 
     def reset(self) -> None:
         self.faults = Faults()
@@ -105,11 +140,24 @@ def install(
             return await call_next(request)
         state.calls += 1
         faults = state.faults
-        if faults.latency_ms:
-            await asyncio.sleep(faults.latency_ms / 1000)
+        # A call whose idempotency key is still being served (a retry that overlapped
+        # the first attempt) is told so, as real providers do, instead of run twice.
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and key in state.in_flight:
+            return JSONResponse({"error": "request_in_progress"}, status_code=409)
+        if faults.fail_next > 0:
+            faults.fail_next -= 1
+            return injected_error(faults)
         if faults.down or random.random() < faults.error_rate:
-            return JSONResponse({"error": "service_unavailable"}, status_code=503)
-        response = await call_next(request)
+            return injected_error(faults)
+        if key is not None:
+            state.in_flight.add(key)
+        try:
+            if faults.latency_ms:
+                await asyncio.sleep(faults.latency_ms / 1000)
+            response = await call_next(request)
+        finally:
+            state.in_flight.discard(key or "")
         if faults.lose_replies > 0:
             faults.lose_replies -= 1
             return JSONResponse({"error": "reply_lost"}, status_code=503)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from domain.commands import LineRequest
+from domain.commands import LineRequest, ShipmentCreated
 from domain.order import Address
 
 
@@ -35,8 +35,36 @@ class SagaPolicy:
     # Added later: histories that predate them decode with the defaults.
     steps: dict[str, StepPolicy] = field(default_factory=dict)
     provider_queues: dict[str, str] = field(default_factory=dict)
-    # How long to wait for a carrier webhook before asking the carrier (0: never ask).
+    # How long to wait for a carrier webhook before asking the carrier (0: never ask);
+    # each silent poll doubles the wait, up to the longest.
     tracking_poll_seconds: float = 0.0
+    tracking_poll_max_seconds: float = 6 * 3600.0
+    # A parcel not delivered this long after booking is flagged for an operator.
+    delivery_window_seconds: float = 30 * 86400.0
+    # How long a capture is retried once the parcel can no longer be called back
+    # (an authorization holds for days), before the order goes to an operator.
+    authorization_hold_seconds: float = 5 * 86400.0
+
+
+@dataclass(frozen=True)
+class CarrierEvent:
+    event: str
+    occurred_at: str
+
+
+@dataclass(frozen=True)
+class TrackingState:
+    """What tracking carries into the next run when a long wait continues as new."""
+
+    total: int
+    shipment: ShipmentCreated
+    shipped_at: str  # ISO 8601, the start of the delivery window
+    poll_seconds: float  # the current wait before asking the carrier
+    seen_events: list[CarrierEvent]
+    pending_events: list[CarrierEvent]
+    flags: list[str]
+    first_placement_id: str | None = None
+    last_event: str = "none yet"
 
 
 @dataclass(frozen=True)
@@ -51,6 +79,8 @@ class OrderWorkflowInput:
     idempotency_key: str
     fingerprint: str
     policy: SagaPolicy
+    # Set when a run in tracking continued as new: the order is shipped, it tracks on.
+    tracking: TrackingState | None = None
 
 
 @dataclass(frozen=True)
@@ -80,12 +110,6 @@ class ReviewDecision:
 class CancelRequest:
     reason: str | None = None
     requested_by: str | None = None
-
-
-@dataclass(frozen=True)
-class CarrierEvent:
-    event: str
-    occurred_at: str
 
 
 @dataclass(frozen=True)

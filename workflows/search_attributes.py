@@ -15,6 +15,9 @@ CUSTOMER_TIER = SearchAttributeKey.for_keyword("CustomerTier")
 ORDER_TOTAL = SearchAttributeKey.for_int("OrderTotal")
 # Undo steps that gave up: `FailedCompensations IS NOT NULL` lists orders for an operator.
 FAILED_COMPENSATIONS = SearchAttributeKey.for_keyword_list("FailedCompensations")
+# Why the saga handed the order to a person (domain.order.Attention):
+# `NeedsOperator = "delivery_overdue"`, or `NeedsOperator IS NOT NULL` for all of them.
+NEEDS_OPERATOR = SearchAttributeKey.for_keyword_list("NeedsOperator")
 
 # Name -> type, as `temporal server start-dev --search-attribute` wants them.
 REGISTERED = {
@@ -23,4 +26,5 @@ REGISTERED = {
     CUSTOMER_TIER.name: "Keyword",
     ORDER_TOTAL.name: "Int",
     FAILED_COMPENSATIONS.name: "KeywordList",
+    NEEDS_OPERATOR.name: "KeywordList",
 }

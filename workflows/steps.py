@@ -5,9 +5,13 @@ The workflows call a step through its handler (`StockActivities.reserve_stock`),
 rename is a type error; they take the queue and policy from here. The worker serves
 each handler on the queue named here. Temporal retries with exponential backoff and
 jitter until a step's schedule-to-close bound; business refusals (the domain errors
-below) stop the retries at once. Settings can override any step's policy
-(`ORDERS_ACTIVITY_POLICIES`); the resolved table travels in the workflow input, so an
-order keeps the policy it started with.
+below) stop the retries at once. Database steps have no overall bound: they are
+idempotent, and all they need is the database back (the `StepRetrying` alert tells
+when one keeps going round). Provider steps heartbeat, so a cancel reaches a call in
+flight and a worker that died is noticed within the heartbeat timeout.
+
+Settings can override any step's policy (`ORDERS_ACTIVITY_POLICIES`); the resolved
+table travels in the workflow input, so an order keeps the policy it started with.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from temporalio.common import RetryPolicy
+from temporalio.common import Priority, RetryPolicy
 from temporalio.workflow import ActivityCancellationType
 
 from activities.housekeeping import HousekeepingActivities
@@ -68,13 +72,25 @@ class Queue(StrEnum):
 Handler = Callable[..., Awaitable[Any]]
 
 
+# A provider step that has not heartbeaten for this long has lost its worker.
+PROVIDER_HEARTBEAT_TIMEOUT = timedelta(seconds=10)
+# Tracking polls yield to every other call on the carrier's queue: a backlog of
+# parcels in transit must not hold up new bookings (lower runs first; orders use 1-3).
+TRACKING_PRIORITY = Priority(priority_key=5)
+
+
+def _until_done(_: SagaPolicy) -> float | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Step:
     handler: Handler  # the activity definition: a method of its activities class
     queue: Queue
     policy: StepPolicy
-    # How long the step may take in all, retries included, from the order's policy.
-    bound: Callable[[SagaPolicy], float] = lambda _: 600.0
+    # How long the step may take in all, retries included, from the order's policy;
+    # None: retried until it succeeds or is refused.
+    bound: Callable[[SagaPolicy], float | None] = lambda _: 600.0
 
     @property
     def name(self) -> str:
@@ -85,10 +101,13 @@ def _compensation(policy: SagaPolicy) -> float:
     return policy.compensation_bound_seconds
 
 
+# A database step: short attempts, backing off to a minute between them.
+_DATABASE = StepPolicy(10, maximum_interval_seconds=60)
+
 STEPS: tuple[Step, ...] = (
-    Step(StockActivities.reserve_stock, Queue.ORDERS, StepPolicy(10)),
-    Step(OrderStatusActivities.request_review, Queue.ORDERS, StepPolicy(10)),
-    Step(OrderStatusActivities.record_review, Queue.ORDERS, StepPolicy(10)),
+    Step(StockActivities.reserve_stock, Queue.ORDERS, _DATABASE, _until_done),
+    Step(OrderStatusActivities.request_review, Queue.ORDERS, _DATABASE, _until_done),
+    Step(OrderStatusActivities.record_review, Queue.ORDERS, _DATABASE, _until_done),
     Step(
         PaymentActivities.authorize_payment,
         Queue.PAYMENT,
@@ -107,7 +126,7 @@ STEPS: tuple[Step, ...] = (
         StepPolicy(15),
         lambda policy: policy.capture_bound_seconds,
     ),
-    Step(ShippingActivities.record_carrier_event, Queue.ORDERS, StepPolicy(10)),
+    Step(ShippingActivities.record_carrier_event, Queue.ORDERS, _DATABASE, _until_done),
     Step(ShippingActivities.track_shipment, Queue.CARRIER, StepPolicy(15)),
     Step(
         PaymentActivities.void_payment,
@@ -121,13 +140,9 @@ STEPS: tuple[Step, ...] = (
         StepPolicy(15, maximum_interval_seconds=300),
         _compensation,
     ),
-    Step(
-        StockActivities.release_stock,
-        Queue.ORDERS,
-        StepPolicy(10, maximum_interval_seconds=300),
-        _compensation,
-    ),
-    Step(OrderStatusActivities.close_order, Queue.ORDERS, StepPolicy(10)),
+    Step(StockActivities.release_stock, Queue.ORDERS, _DATABASE, _until_done),
+    Step(OrderStatusActivities.flag_order, Queue.ORDERS, _DATABASE, _until_done),
+    Step(OrderStatusActivities.close_order, Queue.ORDERS, _DATABASE, _until_done),
     # Orders started before the outbox relay still email from the saga.
     Step(
         NotificationActivities.send_notification,
@@ -161,13 +176,15 @@ def resolve_steps(overrides: dict[str, dict[str, float]]) -> dict[str, StepPolic
     }
 
 
-def options(step: Step, policy: SagaPolicy | None, task_queue: str | None) -> dict[str, Any]:
+def options(
+    step: Step, policy: SagaPolicy | None, task_queue: str | None, priority: Priority | None = None
+) -> dict[str, Any]:
     """Keyword arguments for `workflow.execute_activity_method` of this step."""
     chosen = (policy.steps.get(step.name) if policy else None) or step.policy
     bound = step.bound(policy) if policy else chosen.start_to_close_seconds * 10
     options: dict[str, Any] = {
         "start_to_close_timeout": timedelta(seconds=chosen.start_to_close_seconds),
-        "schedule_to_close_timeout": timedelta(seconds=bound),
+        "schedule_to_close_timeout": timedelta(seconds=bound) if bound is not None else None,
         "retry_policy": RetryPolicy(
             initial_interval=timedelta(seconds=chosen.initial_interval_seconds),
             backoff_coefficient=chosen.backoff_coefficient,
@@ -181,6 +198,10 @@ def options(step: Step, policy: SagaPolicy | None, task_queue: str | None) -> di
     }
     if task_queue:
         options["task_queue"] = task_queue
+    if step.queue is not Queue.ORDERS:
+        options["heartbeat_timeout"] = PROVIDER_HEARTBEAT_TIMEOUT
+    if priority is not None:
+        options["priority"] = priority
     return options
 
 

@@ -6,9 +6,9 @@ from typing import Any
 import httpx
 
 from activities.order_metrics import provider_call
-from activities.providers.http import raise_for_status
+from activities.providers.http import call_timeout, raise_for_status
 from domain.commands import ShipmentCreated
-from domain.errors import DestinationUnsupported
+from domain.errors import DestinationUnsupported, ShipmentDelivered
 from domain.order import Order
 
 
@@ -20,6 +20,7 @@ class CarrierClient:
         async with provider_call("carrier", "create_shipment"):
             response = await self._http.post(
                 "/shipments",
+                timeout=call_timeout(self._http),
                 json={
                     "reference": order.id,
                     "destination": asdict(order.shipping_address),
@@ -37,12 +38,18 @@ class CarrierClient:
 
     async def cancel_shipment(self, shipment_id: str) -> None:
         async with provider_call("carrier", "cancel_shipment"):
-            response = await self._http.post(f"/shipments/{shipment_id}/cancel")
+            response = await self._http.post(
+                f"/shipments/{shipment_id}/cancel", timeout=call_timeout(self._http)
+            )
+            if response.status_code == 409 and "already_delivered" in response.text:
+                raise ShipmentDelivered(f"shipment {shipment_id} was delivered already")
             raise_for_status(response)
 
     async def shipments_for(self, order_id: str) -> list[dict[str, Any]]:
         async with provider_call("carrier", "find"):
-            response = await self._http.get("/shipments", params={"reference": order_id})
+            response = await self._http.get(
+                "/shipments", timeout=call_timeout(self._http), params={"reference": order_id}
+            )
             raise_for_status(response)
         result: list[dict[str, Any]] = response.json()
         return result

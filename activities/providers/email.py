@@ -3,7 +3,7 @@ from __future__ import annotations
 import httpx
 
 from activities.order_metrics import provider_call
-from activities.providers.http import raise_for_status
+from activities.providers.http import call_timeout, raise_for_status
 
 
 class EmailClient:
@@ -14,6 +14,7 @@ class EmailClient:
         async with provider_call("email", "send"):
             response = await self._http.post(
                 "/messages",
+                timeout=call_timeout(self._http),
                 json={"to": to, "subject": subject, "body": body},
                 headers={"Idempotency-Key": idempotency_key},
             )

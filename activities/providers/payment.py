@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 
 from activities.order_metrics import provider_call
-from activities.providers.http import raise_for_status
+from activities.providers.http import call_timeout, raise_for_status
 from domain.errors import PaymentDeclined
 
 
@@ -19,6 +19,7 @@ class PaymentClient:
         async with provider_call("payment", "authorize"):
             response = await self._http.post(
                 "/authorizations",
+                timeout=call_timeout(self._http),
                 json={
                     "amount": amount,
                     "currency": currency,
@@ -45,12 +46,16 @@ class PaymentClient:
         """Every authorization made for the order, found by our reference: even one whose
         reply was lost on the way back to us."""
         async with provider_call("payment", "find"):
-            response = await self._http.get("/authorizations", params={"reference": order_id})
+            response = await self._http.get(
+                "/authorizations", timeout=call_timeout(self._http), params={"reference": order_id}
+            )
             raise_for_status(response)
         result: list[dict[str, Any]] = response.json()
         return result
 
     async def _post(self, operation: str, path: str, idempotency_key: str) -> None:
         async with provider_call("payment", operation):
-            response = await self._http.post(path, headers={"Idempotency-Key": idempotency_key})
+            response = await self._http.post(
+                path, timeout=call_timeout(self._http), headers={"Idempotency-Key": idempotency_key}
+            )
             raise_for_status(response)

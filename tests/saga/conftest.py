@@ -8,10 +8,11 @@ runs in a moment. What the saga did is read from the calls the stubs recorded.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -20,7 +21,13 @@ from typing import Any
 import pytest
 from temporalio import activity
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import (
+    Client,
+    WorkflowExecutionDescription,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateStage,
+)
 from temporalio.exceptions import ApplicationError
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
@@ -36,8 +43,14 @@ from domain.commands import (
 from domain.errors import DomainError
 from domain.order import Address
 from infra.namespace_setup import search_attribute_types
-from workflows.contracts import OrderView, OrderWorkflowInput, SagaPolicy
-from workflows.order_workflow import OrderWorkflow
+from workflows.contracts import (
+    CarrierEvent,
+    OrderView,
+    OrderWorkflowInput,
+    ReviewDecision,
+    SagaPolicy,
+)
+from workflows.order import OrderWorkflow
 from workflows.steps import STEPS, Queue, resolve_steps
 
 # Bounds as production has them, so the skipped time is real time in the order's life.
@@ -115,8 +128,8 @@ class Stubs:
         return stub
 
 
-@pytest.fixture(scope="session")
-async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+@asynccontextmanager
+async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
     server = Path(sys.executable).parent / "temporal-test-server"
     # The test server lacks capabilities the SDK warns about on every worker; only
     # errors are worth printing here.
@@ -138,6 +151,12 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
         yield env
     finally:
         await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    async with time_skipping_server() as env:
+        yield env
 
 
 @dataclass
@@ -174,15 +193,88 @@ class Saga:
     async def run(self, order: OrderWorkflowInput) -> OrderView:
         """The order's outcome. Skipped time makes hours take moments; the real-time
         deadline only turns a run that stopped moving into a failure, not a hang."""
-        handle = await self.start(order)
+        return await self.result_of(await self.start(order))
+
+    async def result_of(self, handle: WorkflowHandle[Any, OrderView]) -> OrderView:
+        """Waits for the order's outcome on skipped time (across continued runs)."""
         try:
             return await asyncio.wait_for(handle.result(), timeout=120)
         except TimeoutError:
             pending = (await handle.describe()).raw_description.pending_activities
             stuck = [(p.activity_type.name, p.attempt) for p in pending]
-            raise AssertionError(
-                f"order {order.order_id} did not finish; pending: {stuck}"
-            ) from None
+            raise AssertionError(f"{handle.id} did not finish; pending: {stuck}") from None
+
+    async def describe(self, order: OrderWorkflowInput) -> WorkflowExecutionDescription:
+        return await self.client.get_workflow_handle(f"order-{order.order_id}").describe()
+
+    async def wait_until(self, condition: Callable[[], bool], timeout: float = 60) -> None:
+        """Real time, for things the workers do while time is not being skipped."""
+        async with asyncio.timeout(timeout):
+            while not condition():
+                await asyncio.sleep(0.05)
+
+    async def approve_when_open(self, handle: WorkflowHandle[Any, OrderView]) -> None:
+        """Sends the ops approval as soon as the order takes one (without waiting for it
+        to be recorded, which may take skipped time)."""
+        async with asyncio.timeout(60):
+            while True:
+                try:
+                    await handle.start_update(
+                        "review",
+                        ReviewDecision(True, "usr_ops"),
+                        wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+                    )
+                    return
+                except WorkflowUpdateFailedError:
+                    await asyncio.sleep(0.05)
+
+    @staticmethod
+    def event(name: str) -> CarrierEvent:
+        return CarrierEvent(name, "2026-02-01T00:00:00Z")
+
+    async def _events(self, order: OrderWorkflowInput, run_id: str | None = None) -> list[Any]:
+        handle = self.client.get_workflow_handle(f"order-{order.order_id}", run_id=run_id)
+        return [event async for event in handle.fetch_history_events()]
+
+    async def runs_of(self, order: OrderWorkflowInput) -> list[int]:
+        """The number of history events of each run of the order, first run first."""
+        sizes: list[int] = []
+        run_id: str | None = await self._first_run_id(order)
+        while run_id:
+            events = await self._events(order, run_id)
+            sizes.append(len(events))
+            last = events[-1]
+            continued = last.workflow_execution_continued_as_new_event_attributes
+            run_id = (
+                continued.new_execution_run_id
+                if last.HasField("workflow_execution_continued_as_new_event_attributes")
+                else None
+            )
+        return sizes
+
+    async def _first_run_id(self, order: OrderWorkflowInput) -> str:
+        description = await self.describe(order)
+        return description.raw_description.workflow_execution_info.first_run_id
+
+    async def gaps_between(self, order: OrderWorkflowInput, step: str) -> list[timedelta]:
+        """Workflow time between consecutive schedulings of a step, in the first run."""
+        times = [
+            event.event_time.ToDatetime()
+            for event in await self._events(order, await self._first_run_id(order))
+            if event.HasField("activity_task_scheduled_event_attributes")
+            and event.activity_task_scheduled_event_attributes.activity_type.name == step
+        ]
+        return [later - earlier for earlier, later in itertools.pairwise(times)]
+
+    async def priorities(self, order: OrderWorkflowInput) -> dict[str, int]:
+        """The priority key each step was scheduled with (0: the workflow's own)."""
+        return {
+            event.activity_task_scheduled_event_attributes.activity_type.name: (
+                event.activity_task_scheduled_event_attributes.priority.priority_key
+            )
+            for event in await self._events(order, await self._first_run_id(order))
+            if event.HasField("activity_task_scheduled_event_attributes")
+        }
 
     async def step_span(self, order: OrderWorkflowInput, step: str) -> timedelta:
         """Workflow time from scheduling the step to its final failure, all retries in
@@ -214,6 +306,20 @@ class Saga:
 
 @pytest.fixture
 async def saga(time_skipping: WorkflowEnvironment) -> AsyncIterator[Saga]:
+    async with saga_on(time_skipping) as saga:
+        yield saga
+
+
+@pytest.fixture
+async def saga_alone() -> AsyncIterator[Saga]:
+    """A saga on a test server of its own: for tests that skip days or weeks, whose
+    clock no other test's workflows share."""
+    async with time_skipping_server() as env, saga_on(env) as saga:
+        yield saga
+
+
+@asynccontextmanager
+async def saga_on(time_skipping: WorkflowEnvironment) -> AsyncIterator[Saga]:
     """Workers for this test only: the workflow on its queue, and every step's stub on
     the queue the step table names (a stub on the wrong queue would never run)."""
     stubs = Stubs()

@@ -124,12 +124,29 @@ def test_releasing_stock_frees_held_units_once() -> None:
     assert order.stock_status is StockStatus.RELEASED
 
 
-def test_releasing_stock_after_shipping_restocks_it() -> None:
+def test_releasing_stock_after_shipping_restocks_it_once_the_parcel_is_called_off() -> None:
     order = placed_order()
     order.reserve()
     order.authorize("auth_1")
     order.ship("shp_1", "simcarrier", "TRK1")
+    order.cancel_shipment("shp_1")
     assert order.release_stock() == "restocked"
+    assert order.stock_status is StockStatus.RESTOCKED
+
+
+@pytest.mark.parametrize("carrier_says", [None, "in_transit", "delivered"])
+def test_units_that_left_with_a_parcel_nobody_called_back_stay_committed(
+    carrier_says: str | None,
+) -> None:
+    order = placed_order()
+    order.reserve()
+    order.authorize("auth_1")
+    order.ship("shp_1", "simcarrier", "TRK1")
+    if carrier_says:
+        order.record_carrier_event(carrier_says, "2026-01-01T00:00:00Z")
+    assert order.release_stock() is None
+    assert order.stock_status is StockStatus.COMMITTED
+    assert events.STOCK_RESTOCKED not in event_types(order)
 
 
 def test_a_review_can_approve_and_the_order_goes_on() -> None:

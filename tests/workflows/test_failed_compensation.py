@@ -25,8 +25,8 @@ from tests.polling import eventually
 from tests.workflows.conftest import saga_with
 from tests.workflows.test_order_saga import ANTARCTICA
 from workflows.contracts import StepPolicy
-from workflows.order_workflow import OrderWorkflow
-from workflows.search_attributes import FAILED_COMPENSATIONS
+from workflows.order import OrderWorkflow
+from workflows.search_attributes import FAILED_COMPENSATIONS, NEEDS_OPERATOR
 from workflows.steps import resolve_steps
 
 
@@ -85,9 +85,12 @@ async def test_a_void_that_gives_up_is_flagged_for_an_operator(
     assert replayed.replay_failure is None
 
 
-async def test_a_parcel_delivered_before_it_could_be_cancelled_is_flagged(
+async def test_a_capture_refused_after_delivery_keeps_the_units_and_the_authorization(
     client: Client, settings: Settings, session_uow: Any, simulators: dict[str, httpx.AsyncClient]
 ) -> None:
+    """The goods are with the customer: nothing goes back on the shelf, nothing is
+    voided, and a person is told to settle the payment."""
+
     def refuse_once_delivered(real: Any) -> Any:
         @activity.defn(name="capture_payment")
         async def capture_payment(command: CapturePayment) -> None:
@@ -99,20 +102,39 @@ async def test_a_parcel_delivered_before_it_could_be_cancelled_is_flagged(
                 )
 
             await eventually(delivered, timeout=60)
-            raise ApplicationError("injected: capture refused", type="ProviderRejected")
+            raise ApplicationError(
+                "injected: capture refused", type="ProviderRejected", non_retryable=True
+            )
 
         return capture_payment
 
     async with saga_with(
         client, settings, session_uow, simulators, {"capture_payment": refuse_once_delivered}
     ) as saga:
-        sku = await saga.product(on_hand=3)
-        order = saga.order((sku, 1))
+        sku = await saga.product(on_hand=5)
+        order = saga.order((sku, 2))
         await saga.place(order)
         outcome = await saga.outcome(order)
+        description = await saga.handle(order).describe()
+        violations = await check(
+            saga.settings, order_ids=[order.order_id], grace=timedelta(0), temporal=client
+        )
 
-    assert (outcome.status, outcome.failure_reason) == ("failed", "capture_failed")
+    assert (outcome.status, outcome.failure_reason) == ("delivered", None)
     async with session_uow() as uow:
         stored = await uow.orders.get(order.order_id, lock=False)
-    assert stored is not None and stored.failed_compensations == ["cancel_shipment"]
-    assert stored.payment_status.value == "voided"
+        undone = [
+            await uow.orders.event_data(order.order_id, entry)
+            for entry in (events.STOCK_RESTOCKED, events.PAYMENT_VOIDED, events.COMPENSATION_FAILED)
+        ]
+        flagged = await uow.orders.event_data(order.order_id, events.ORDER_FLAGGED)
+    assert stored is not None
+    assert stored.payment_status.value == "authorized"
+    assert stored.stock_status.value == "committed"
+    stock = await stock_of(session_uow, sku)
+    assert (stock.on_hand, stock.reserved) == (3, 0)  # two units left with the parcel
+    assert undone == [None, None, None]
+    assert flagged is not None and flagged["reason"] == "capture_failed"
+    assert description.typed_search_attributes.get(NEEDS_OPERATOR) == ["capture_failed"]
+    # The books say what the operator must settle: goods delivered, nothing captured.
+    assert {(v.rule, v.subject) for v in violations} == {("money", order.order_id)}

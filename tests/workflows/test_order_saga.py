@@ -19,7 +19,7 @@ from tests.factories import stock_of
 from tests.polling import eventually
 from tests.workflows.conftest import Saga
 from workflows.contracts import CancelRequest, OrderWorkflowInput, ReviewDecision
-from workflows.order_workflow import OrderWorkflow
+from workflows.order import OrderWorkflow
 from workflows.search_attributes import ORDER_TOTAL
 from workflows.steps import resolve_steps
 

@@ -20,7 +20,7 @@ from tests.stack import Stack
 from tests.workflows.conftest import Saga
 from worker import running_workers
 from workflows.contracts import OrderWorkflowInput
-from workflows.order_workflow import OrderWorkflow
+from workflows.order import OrderWorkflow
 
 
 def one_at_a_time(stack: Stack) -> Settings:

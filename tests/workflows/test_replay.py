@@ -17,7 +17,7 @@ from infra.settings import Settings
 from infra.temporal_client import data_converter
 from tests.workflows.conftest import Saga
 from worker import SANDBOX
-from workflows.order_workflow import OrderWorkflow
+from workflows.order import OrderWorkflow
 
 HISTORIES = Path(__file__).with_name("histories")
 

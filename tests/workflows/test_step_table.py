@@ -11,7 +11,8 @@ from temporalio.client import Client
 
 from infra.settings import Settings
 from worker import activity_objects, build_workers
-from workflows import housekeeping, order_workflow
+from workflows import housekeeping
+from workflows.order import compensation, forward, saga, tracking
 from workflows.steps import BY_NAME, STEPS, Queue, served_by_queue
 
 
@@ -27,7 +28,8 @@ def called_steps(module: object) -> set[str]:
 
 
 def test_every_activity_the_workflows_call_has_a_row_and_every_row_is_called() -> None:
-    called = called_steps(order_workflow) | called_steps(housekeeping)
+    stories = (saga, forward, compensation, tracking, housekeeping)
+    called = set().union(*(called_steps(story) for story in stories))
 
     assert called == set(BY_NAME)
 

@@ -18,7 +18,7 @@ from infra.settings import Settings
 from tests.factories import stock_of
 from tests.workflows.conftest import carrier_updates_off, saga_with
 from workflows.contracts import CancelRequest, ReviewDecision
-from workflows.order_workflow import OrderWorkflow
+from workflows.order import OrderWorkflow
 
 
 async def test_a_review_sent_right_after_the_hold_is_recorded_is_accepted(

@@ -1,0 +1,195 @@
+"""The forward path: reserve, (review), authorize, ship, capture.
+
+Each step registers its undo before it runs (compensation.py), so a step that
+half-happened is undone too. A step that fails past its bound ends the forward path
+with `OrderFailed` and the reason the customer is told; database steps have no
+bound, so only a refusal by our own rules stops them (`internal_error`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.order_status import OrderStatusActivities
+    from activities.payment import PaymentActivities
+    from activities.shipping import ShippingActivities
+    from activities.stock import StockActivities
+    from domain.commands import (
+        AuthorizePayment,
+        CapturePayment,
+        CreateShipment,
+        RecordReview,
+        RequestReview,
+        ReserveStock,
+    )
+    from domain.errors import DestinationUnsupported, PaymentDeclined
+    from domain.order import Attention, FailureReason, OrderStatus
+
+from workflows.order.compensation import Compensation
+from workflows.order.saga import OrderFailed, OrderRefused, StepFailed
+
+
+class ForwardPath(Compensation):
+    async def _reserve(self) -> None:
+        self._compensations.append(self._release_stock)
+        order = self._order
+        self._waiting_for(f"reserving {self._items()}")
+        try:
+            self._reservation = await self._step(
+                StockActivities.reserve_stock,
+                ReserveStock(
+                    order.order_id,
+                    order.customer_id,
+                    order.lines,
+                    order.shipping_address,
+                    order.currency,
+                    order.idempotency_key,
+                    order.fingerprint,
+                ),
+                f"reserve {self._items()} for {self._whose()}",
+            )
+        except StepFailed as error:
+            raise OrderFailed(FailureReason.INTERNAL_ERROR) from error
+        if not self._reservation.reserved:
+            self._set_status(OrderStatus.FAILED)
+            self._failure_reason = (
+                FailureReason.PRODUCT_UNAVAILABLE
+                if self._reservation.unavailable_skus
+                else FailureReason.OUT_OF_STOCK
+            )
+            raise OrderRefused()
+        self._set_status(OrderStatus.RESERVED)
+        workflow.logger.info("order reserved, total %d", self._reservation.total)
+        self._notify("placed")
+
+    async def _wait_for_review(self) -> None:
+        self._review_open = True
+        await self._bookkeeping(
+            OrderStatusActivities.request_review,
+            RequestReview(self._order.order_id),
+            f"hold {self._whose()} ({self._amount()}) for an ops review",
+        )
+        self._set_status(OrderStatus.AWAITING_REVIEW)
+        timeout = timedelta(seconds=self._order.policy.review_timeout_seconds)
+        deadline = (workflow.now() + timeout).strftime("%Y-%m-%d %H:%M UTC")
+        self._waiting_for(
+            f"an ops review of {self._amount()} until {deadline}: approve or reject with "
+            f"POST /v1/orders/{self._order.order_id}/review; rejected when the time is up"
+        )
+        try:
+            await workflow.wait_condition(
+                lambda: self._review is not None,
+                timeout=timeout,
+                timeout_summary=f"ops review of {self._whose()} ({self._amount()})",
+            )
+        except TimeoutError:
+            self._review_open = False
+            await self._bookkeeping(
+                OrderStatusActivities.record_review,
+                RecordReview(self._order.order_id, approved=False, timed_out=True),
+                f"record that nobody reviewed {self._whose()} in time",
+            )
+            raise OrderFailed(FailureReason.REVIEW_TIMED_OUT) from None
+        decision = self._review
+        assert decision is not None
+        await self._bookkeeping(
+            OrderStatusActivities.record_review,
+            RecordReview(
+                self._order.order_id, decision.approve, decision.reviewer_id, decision.note
+            ),
+            f"record that {decision.reviewer_id} "
+            f"{'approved' if decision.approve else 'rejected'} {self._whose()}",
+        )
+        if not decision.approve:
+            raise OrderFailed(FailureReason.REVIEW_REJECTED)
+        self._set_status(OrderStatus.RESERVED)
+        self._review_recorded = True
+
+    async def _bookkeeping(self, activity: object, command: object, summary: str) -> None:
+        """A database step of the forward path: retried until it lands, so only a
+        refusal by our own rules ends here, and the order fails with everything undone."""
+        try:
+            await self._step(activity, command, summary)  # type: ignore[arg-type]
+        except StepFailed as error:
+            raise OrderFailed(FailureReason.INTERNAL_ERROR) from error
+
+    async def _authorize(self) -> None:
+        self._compensations.append(self._void_payment)
+        self._waiting_for(f"the payment provider to authorize {self._amount()}")
+        try:
+            await self._step(
+                PaymentActivities.authorize_payment,
+                AuthorizePayment(self._order.order_id, self._order.payment_token),
+                f"authorize {self._amount()} for {self._whose()}",
+            )
+        except StepFailed as error:
+            declined = error.refused_with(PaymentDeclined)
+            raise OrderFailed(
+                FailureReason.PAYMENT_DECLINED if declined else FailureReason.PAYMENT_UNAVAILABLE
+            ) from error
+        self._set_status(OrderStatus.AUTHORIZED)
+
+    async def _ship(self) -> None:
+        # A cancel that arrives while the parcel is being booked is still taken: the
+        # booking finishes first (steps wait for their activity on cancellation), then
+        # the shipment is cancelled at the carrier with everything else.
+        self._compensations.append(self._cancel_shipment)
+        self._waiting_for(f"the carrier to book a parcel to {self._destination()}")
+        try:
+            self._shipment = await self._step(
+                ShippingActivities.create_shipment,
+                CreateShipment(self._order.order_id),
+                f"book a parcel of {self._items()} to {self._destination()} for {self._whose()}",
+            )
+        except StepFailed as error:
+            refused = error.refused_with(DestinationUnsupported)
+            raise OrderFailed(
+                FailureReason.SHIPPING_REFUSED if refused else FailureReason.SHIPPING_UNAVAILABLE
+            ) from error
+        self._shipped_at = workflow.now()
+        self._set_status(OrderStatus.SHIPPED)
+        self._notify("shipped")
+
+    async def _capture(self) -> None:
+        self._waiting_for(f"the payment provider to capture {self._amount()}")
+        try:
+            await self._capture_once()
+            return
+        except StepFailed as error:
+            if not self._bounded():
+                raise OrderFailed(FailureReason.CAPTURE_FAILED) from error
+            failure = error
+        # The payment could not be taken. A parcel that can still be called off is
+        # undone like any other failure; one that has reached the customer keeps its
+        # units committed and its authorization, and the capture is tried for as
+        # long as an authorization holds before a person takes over.
+        if await self._called_off():
+            raise OrderFailed(FailureReason.CAPTURE_FAILED) from failure
+        if not failure.refused:
+            hold = timedelta(seconds=self._order.policy.authorization_hold_seconds)
+            self._waiting_for(
+                f"the payment provider to capture {self._amount()}: the parcel has "
+                "left, so the authorization is kept and the capture retried"
+            )
+            try:
+                await self._capture_once(bound=hold)
+                return
+            except StepFailed as error:
+                failure = error
+        await self._flag(
+            Attention.CAPTURE_FAILED,
+            f"{self._amount()} could not be captured ({failure.cause}) and "
+            f"{self._parcel()} could not be called back: the authorization is kept, "
+            "nothing was voided; capture by hand or settle with the customer",
+        )
+
+    async def _capture_once(self, bound: timedelta | None = None) -> None:
+        await self._step(
+            PaymentActivities.capture_payment,
+            CapturePayment(self._order.order_id),
+            f"capture {self._amount()} for {self._whose()}",
+            bound=bound,
+        )

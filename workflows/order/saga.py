@@ -1,0 +1,305 @@
+"""What every story of the order's saga shares: its state, how a step is run, which
+version of the saga this run follows, how the order is flagged for a person, and
+what the Temporal UI shows.
+
+The stories themselves live beside this module: the forward path (forward.py), the
+undo steps (compensation.py), tracking to delivery (tracking.py); workflow.py ties
+them together and holds the messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.common import Priority, SearchAttributeUpdate
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.notify import NotificationActivities
+    from activities.order_status import OrderStatusActivities
+    from domain.commands import FlagOrder, SendNotification, ShipmentCreated, StockReservation
+    from domain.errors import DomainError
+    from domain.order import Attention, FailureReason, OrderStatus
+    from workflows import search_attributes, steps
+    from workflows.contracts import (
+        CancelRequest,
+        CarrierEvent,
+        OrderView,
+        OrderWorkflowInput,
+        ReviewDecision,
+    )
+
+ParamT = TypeVar("ParamT")
+ResultT = TypeVar("ResultT")
+
+# Orders take every change of a release at once, under one patch marker: each marker
+# costs a history event and a `TemporalChangeVersion` upsert. Orders started before a
+# release replay through the marker (or, before 2026-12, the individual patches) they
+# recorded. The newest version comes first.
+BOUNDED_VERSION = "order-saga-2026-12-bounded"  # every failure ends in a chosen state
+OUTBOX_VERSION = "order-saga-2026-12"  # one marker; emails from the outbox
+EARLIER_PATCHES = frozenset(
+    {
+        "provider-task-queues",
+        "search-attributes",
+        "flag-failed-compensations",
+        "poll-carrier",
+        "local-database-steps",
+    }
+)
+# Saga versions, oldest first: 0 takes the individual patches above.
+INDIVIDUAL_PATCHES, OUTBOX, BOUNDED = 0, 1, 2
+
+
+class OrderFailed(Exception):
+    """The forward path cannot go on; compensate, then close the order as failed."""
+
+    def __init__(self, reason: FailureReason) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+
+
+class OrderRefused(Exception):
+    """Stock was refused at placement: nothing is held, the order is already closed."""
+
+
+class StepFailed(Exception):
+    """A step failed for good: refused by a rule, or given up past its bound.
+
+    An ordinary activity's failure arrives as an ActivityError wrapping what the
+    activity raised; a local activity's arrives unwrapped. This is both, one way.
+    """
+
+    def __init__(self, step: str, failure: FailureError) -> None:
+        super().__init__(f"{step}: {failure}")
+        self.step = step
+        self.failure = failure
+
+    @property
+    def cause(self) -> BaseException | None:
+        """What the activity raised (or the timeout that ended it)."""
+        if isinstance(self.failure, ActivityError):
+            return self.failure.cause
+        return self.failure
+
+    @property
+    def refused(self) -> bool:
+        """Whether a rule refused it, rather than retries running out."""
+        cause = self.cause
+        return isinstance(cause, ApplicationError) and cause.non_retryable
+
+    def refused_with(self, refusal: type[DomainError]) -> bool:
+        """Whether the activity failed with this business refusal (not an outage)."""
+        cause = self.cause
+        return isinstance(cause, ApplicationError) and cause.type == refusal.__name__
+
+
+class OrderSaga:
+    """The state of one order's saga, and the means every story uses."""
+
+    def __init__(self, order: OrderWorkflowInput) -> None:
+        self._order = order
+        self._status = OrderStatus.PENDING
+        self._failure_reason: FailureReason | None = None
+        self._reservation: StockReservation | None = None
+        self._first_placement_id: str | None = None
+        self._review: ReviewDecision | None = None
+        # Open from the moment the hold is asked for, so a decision that follows the
+        # read model's `awaiting_review` is never refused for arriving too early.
+        self._review_open = False
+        self._review_recorded = False
+        self._cancel: CancelRequest | None = None
+        self._carrier_events: list[CarrierEvent] = []
+        self._seen_carrier_events: set[tuple[str, str]] = set()
+        self._forward: asyncio.Task[None] | None = None
+        self._compensations: list[Callable[[], Awaitable[None]]] = []
+        self._failed_compensations: list[str] = []
+        self._flags: list[str] = []
+        self._notifications: list[asyncio.Task[None]] = []
+        self._saga_version: int | None = None
+        self._shipment: ShipmentCreated | None = None
+        self._shipped_at: datetime | None = None
+        # Tracking: the current wait before asking the carrier, and what it last said.
+        self._poll_seconds = order.policy.tracking_poll_seconds
+        self._last_event = "none yet"
+        self._polls_this_run = 0
+
+    # -- running a step -----------------------------------------------------------
+
+    async def _step(
+        self,
+        activity: Callable[[Any, ParamT], Awaitable[ResultT]],
+        command: ParamT,
+        summary: str,
+        *,
+        bound: timedelta | None = None,
+        priority: Priority | None = None,
+    ) -> ResultT:
+        """Runs one activity with the queue and policy of its step (`bound` replaces
+        the step's overall bound). In the forward task, a cancel that came in meanwhile
+        wins over the step's own outcome. `summary` is what the Temporal UI shows for
+        it: what, how much, for whom."""
+        step = steps.step_of(activity)
+        options = steps.options(step, self._order.policy, self._task_queue_of(step), priority)
+        if bound is not None:
+            options["schedule_to_close_timeout"] = bound
+        try:
+            if self._runs_locally(step):
+                result: ResultT = await workflow.execute_local_activity_method(
+                    activity, command, summary=summary, **options
+                )
+            else:
+                result = await workflow.execute_activity_method(
+                    activity, command, summary=summary, **options
+                )
+        except FailureError as error:
+            if self._cancelling():
+                raise asyncio.CancelledError() from error
+            raise StepFailed(step.name, error) from error
+        if self._cancelling():
+            raise asyncio.CancelledError()
+        return result
+
+    def _runs_locally(self, step: steps.Step) -> bool:
+        """Database steps run as local activities, in the worker running the workflow:
+        no task queue round trip, no activity events, and the reservation answers the
+        placing request from the workflow's first task. Orders started before keep
+        their database steps as ordinary activities."""
+        return step.queue is steps.Queue.ORDERS and self._patched("local-database-steps")
+
+    def _task_queue_of(self, step: steps.Step) -> str | None:
+        """A provider's own queue for provider calls; the workflow's queue otherwise.
+
+        Orders started before provider queues existed keep all work on one queue.
+        """
+        if step.queue is steps.Queue.ORDERS or not self._patched("provider-task-queues"):
+            return None
+        return self._order.policy.provider_queues.get(step.queue.value)
+
+    def _cancelling(self) -> bool:
+        return self._cancel is not None and asyncio.current_task() is self._forward
+
+    # -- which version of the saga this run follows --------------------------------
+
+    def _version(self) -> int:
+        """Decided once, at the start of the run: a new order records only the newest
+        marker; a replayed one finds the marker its history holds."""
+        if self._saga_version is None:
+            if workflow.patched(BOUNDED_VERSION):
+                self._saga_version = BOUNDED
+            elif workflow.patched(OUTBOX_VERSION):
+                self._saga_version = OUTBOX
+            else:
+                self._saga_version = INDIVIDUAL_PATCHES
+        return self._saga_version
+
+    def _bounded(self) -> bool:
+        """Whether this run ends every failure in a chosen state: bounded tracking, the
+        capture kept once the parcel has left, one rule for every cancel."""
+        return self._version() >= BOUNDED
+
+    def _patched(self, change: str) -> bool:
+        """Whether this run takes one of the changes made before the 2026-12 marker:
+        all of them for newer orders, else whatever its history recorded for it."""
+        assert change in EARLIER_PATCHES, change
+        return self._version() >= OUTBOX or workflow.patched(change)
+
+    def _notify(self, milestone: str) -> None:
+        """Emails the customer without holding up the saga; a failure is only logged.
+
+        Only for orders started before the outbox: newer orders' emails go out from
+        the outbox, with the timeline entry of the milestone."""
+        if self._version() >= OUTBOX:
+            return
+
+        async def send() -> None:
+            try:
+                await self._step(
+                    NotificationActivities.send_notification,
+                    SendNotification(self._order.order_id, milestone),
+                    f"email the {milestone} notice of {self._whose()}",
+                )
+            except StepFailed:
+                workflow.logger.warning(
+                    "could not email %s notice of order %s", milestone, self._order.order_id
+                )
+
+        self._notifications.append(asyncio.create_task(send()))
+
+    # -- status, flags and what the Temporal UI shows --------------------------------
+
+    def _set_status(self, status: OrderStatus) -> None:
+        """The saga's status, mirrored to the OrderStatus search attribute for the UI."""
+        self._status = status
+        if self._patched("search-attributes"):
+            updates: list[SearchAttributeUpdate[Any]] = [
+                search_attributes.ORDER_STATUS.value_set(status.value)
+            ]
+            if self._reservation is not None:
+                updates.append(search_attributes.ORDER_TOTAL.value_set(self._reservation.total))
+            workflow.upsert_search_attributes(updates)
+
+    async def _flag(self, attention: Attention, detail: str) -> None:
+        """Hands the order to a person for this (once per kind): the `NeedsOperator`
+        search attribute, the UI's current details, and `order.flagged` on the timeline.
+        The saga goes on as far as it safely can."""
+        if attention.value in self._flags:
+            return
+        self._flags.append(attention.value)
+        workflow.upsert_search_attributes(
+            [search_attributes.NEEDS_OPERATOR.value_set(list(self._flags))]
+        )
+        workflow.set_current_details(f"NEEDS AN OPERATOR ({attention.value}): {detail}")
+        workflow.metric_meter().create_counter(
+            "orders_flagged_for_operator", "Orders the saga handed to a person, by reason."
+        ).add(1, {"reason": attention.value})
+        try:
+            await self._step(
+                OrderStatusActivities.flag_order,
+                FlagOrder(self._order.order_id, attention.value, detail),
+                f"flag {self._whose()} for an operator: {attention.value}",
+            )
+        except StepFailed:
+            workflow.logger.exception("could not record the flag on the order's timeline")
+
+    def _waiting_for(self, what: str) -> None:
+        """The order's "current details" in the UI: what it waits for now."""
+        if not self._failed_compensations and not self._flags:  # calls to action stay on top
+            workflow.set_current_details(f"Waiting for {what}.")
+
+    def _whose(self) -> str:
+        return f"order {self._order.order_id} of {self._order.customer_id}"
+
+    def _items(self) -> str:
+        lines = [f"{line.quantity} x {line.sku}" for line in self._order.lines]
+        shown = ", ".join(lines[:3])
+        return shown if len(lines) <= 3 else f"{shown} and {len(lines) - 3} more lines"
+
+    def _amount(self) -> str:
+        total = self._reservation.total if self._reservation else 0
+        return f"{total / 100:,.2f} {self._order.currency}"
+
+    def _destination(self) -> str:
+        address = self._order.shipping_address
+        return f"{address.city}, {address.country}"
+
+    def _parcel(self) -> str:
+        if self._shipment is None:
+            return f"the parcel to {self._destination()}"
+        return f"parcel {self._shipment.tracking_number} ({self._shipment.carrier})"
+
+    def _view(self) -> OrderView:
+        return OrderView(
+            self._order.order_id,
+            self._status.value,
+            self._failure_reason.value if self._failure_reason else None,
+        )
+
+
+def rejection(error: DomainError) -> ApplicationError:
+    """An update refused by a business rule; the caller gets the rule's name as type."""
+    return ApplicationError(str(error), type=type(error).__name__)
