@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import uvicorn
 import uvloop
+from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
@@ -64,7 +65,7 @@ SANDBOX = SandboxedWorkflowRunner(
 async def activity_objects(settings: Settings) -> AsyncIterator[list[object]]:
     """Every activities class, bound to one engine and one HTTP client per provider."""
     async with AsyncExitStack() as stack:
-        engine = make_engine(settings.database_url, pre_ping=False)
+        engine = activity_engine(settings)
         tracing.instrument_database()
         tracing.instrument_http_clients()
         stack.push_async_callback(engine.dispose)
@@ -90,6 +91,18 @@ async def activity_objects(settings: Settings) -> AsyncIterator[list[object]]:
         ]
 
 
+def activity_engine(settings: Settings) -> AsyncEngine:
+    """The pool the worker's steps share, as large as the database steps it runs at
+    once (`build_workers` gives it as many local-activity slots)."""
+    return make_engine(
+        settings.database_url,
+        pre_ping=False,
+        pool_size=settings.worker_database_connections,
+        max_overflow=settings.worker_database_overflow,
+        pool_timeout=settings.database_pool_timeout.total_seconds(),
+    )
+
+
 def build_workers(
     client: Client, settings: Settings, served: dict[Queue, list[Handler]]
 ) -> list[Worker]:
@@ -113,6 +126,8 @@ def build_workers(
                 workflow_runner=SANDBOX,
                 activities=served[Queue.ORDERS],
                 max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
+                # Database steps run locally: no more at once than the pool has connections.
+                max_concurrent_local_activities=settings.worker_database_connections,
                 sticky_queue_schedule_to_start_timeout=settings.sticky_queue_timeout,
                 **common,
             )

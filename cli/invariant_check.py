@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from temporalio.client import Client
 
-from db.audit import read_books
+from db.audit import read_books, read_stock_ledger
 from db.engine import make_engine, make_session_factory
 from domain.identity import workflow_id_for
 from domain.invariants import Authorization, Facts, Shipment, Violation, find_violations
@@ -37,6 +37,8 @@ async def check(
     try:
         async with make_session_factory(engine)() as session:
             orders, stock, held = await read_books(session, order_ids, grace)
+            skus = None if order_ids is None else [item.sku for item in stock]
+            adjusted, shipped = await read_stock_ledger(session, skus)
     finally:
         await engine.dispose()
 
@@ -57,7 +59,16 @@ async def check(
         running = await running_orders(temporal)
         orders = [replace(o, workflow_running=o.id in running) for o in orders]
 
-    facts = Facts(orders, stock, authorizations, shipments, held, complete=order_ids is None)
+    facts = Facts(
+        orders,
+        stock,
+        authorizations,
+        shipments,
+        held,
+        complete=order_ids is None,
+        adjusted_by_sku=adjusted,
+        shipped_by_sku=shipped,
+    )
     return find_violations(facts)
 
 

@@ -250,8 +250,7 @@ class Admin:
             return
         client = await connect_temporal(self.settings)
         if args.command == "cancel":
-            reason = args.reason or "cancelled with orders-admin"
-            request = CancelRequest(reason=reason, requested_by=args.reason and _operator())
+            request = CancelRequest(reason=args.reason, requested_by=_operator())
             view = await order_workflow.cancel(client, self.settings, order.id, request)
         else:
             decision = ReviewDecision(args.command == "approve", args.by or _operator(), args.note)

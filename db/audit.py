@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.tables import OrderEventRow, OrderLineRow, OrderRow, StockRow
+from db.tables import OrderEventRow, OrderLineRow, OrderRow, StockAdjustmentRow, StockRow
 from domain.invariants import OrderFacts, StockFacts
 from domain.order import OrderStatus, StockStatus
 
@@ -73,3 +73,25 @@ async def read_books(
     ]
     held = {sku: int(units) for sku, units in await session.execute(held_query)}
     return orders, stock, held
+
+
+async def read_stock_ledger(
+    session: AsyncSession, skus: Collection[str] | None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Per sku: the sum of every adjustment, and the units that left with parcels and
+    stayed gone (orders whose stock is committed), over all orders of those skus."""
+    adjusted_query = select(StockAdjustmentRow.sku, func.sum(StockAdjustmentRow.delta)).group_by(
+        StockAdjustmentRow.sku
+    )
+    shipped_query = (
+        select(OrderLineRow.sku, func.sum(OrderLineRow.quantity))
+        .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
+        .where(OrderRow.stock_status == StockStatus.COMMITTED.value)
+        .group_by(OrderLineRow.sku)
+    )
+    if skus is not None:
+        adjusted_query = adjusted_query.where(StockAdjustmentRow.sku.in_(list(skus)))
+        shipped_query = shipped_query.where(OrderLineRow.sku.in_(list(skus)))
+    adjusted = {sku: int(units) for sku, units in await session.execute(adjusted_query)}
+    shipped = {sku: int(units) for sku, units in await session.execute(shipped_query)}
+    return adjusted, shipped

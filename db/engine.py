@@ -9,16 +9,24 @@ from sqlalchemy.ext.asyncio import (
 
 
 def make_engine(
-    database_url: str, *, connect_timeout: float = 5.0, pre_ping: bool = True
+    database_url: str,
+    *,
+    connect_timeout: float = 5.0,
+    pre_ping: bool = True,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    pool_timeout: float = 30.0,
 ) -> AsyncEngine:
     """A pooled engine. `pre_ping` tests each connection as it leaves the pool (two
     round trips): the API wants it, so a restarted database costs no request an
     error; the worker does without, since Temporal retries an activity that met a
-    dead connection, and the ping was a fifth of its database work."""
+    dead connection, and the ping was a fifth of its database work. `pool_timeout` is
+    how long a checkout waits for a free connection before it fails."""
     return create_async_engine(
         database_url,
-        pool_size=10,
-        max_overflow=10,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
         pool_pre_ping=pre_ping,
         connect_args={"timeout": connect_timeout},
     )

@@ -10,6 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.tables import StockAdjustmentRow, StockRow
 from domain.inventory import StockItem
 
+# The reason of the adjustment that a new stock row starts with.
+OPENING_STOCK = "opening stock"
+
 
 class StockRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -38,9 +41,13 @@ class StockRepository:
         await self._session.flush()
 
     def add(self, item: StockItem) -> None:
+        """A new stock row; what it starts with is its first adjustment, so on_hand is
+        always the sum of adjustments less what left with parcels."""
         row = StockRow(sku=item.sku, on_hand=item.on_hand, reserved=item.reserved)
         self._session.add(row)
         self._rows[item.sku] = row
+        if item.on_hand:
+            self.record_adjustment(item, item.on_hand, OPENING_STOCK, None)
 
     async def get(self, sku: str) -> StockItem | None:
         row = await self._session.get(StockRow, sku)

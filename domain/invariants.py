@@ -32,6 +32,8 @@ STOCK_AT_THE_END = {
     OrderStatus.CANCELLED: {StockStatus.NONE, StockStatus.RELEASED, StockStatus.RESTOCKED},
     OrderStatus.FAILED: {StockStatus.NONE, StockStatus.RELEASED, StockStatus.RESTOCKED},
 }
+# ... except that units which left with a parcel nobody could call back stay committed.
+GONE_WITH_THE_PARCEL = {"delivered", "in_transit", "exception"}
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,10 @@ class Facts:
     held_by_sku: dict[str, int] = field(default_factory=dict)
     # Whether every order is in `orders`, so a provider record with no order is one.
     complete: bool = True
+    # Per sku, every adjustment summed (opening stock included), and the units of every
+    # order whose stock left with a parcel and stayed gone. None: not gathered.
+    adjusted_by_sku: dict[str, int] | None = None
+    shipped_by_sku: dict[str, int] = field(default_factory=dict)
 
 
 def find_violations(facts: Facts) -> list[Violation]:
@@ -112,12 +118,31 @@ def stock_violations(facts: Facts) -> Iterable[Violation]:
             yield Violation(
                 "stock", item.sku, f"{item.reserved} reserved but orders hold {held} units"
             )
+        if facts.adjusted_by_sku is not None:
+            # on_hand moves only by adjustments, by units leaving with a parcel, and by
+            # units coming back from a parcel that was called off.
+            expected = facts.adjusted_by_sku.get(item.sku, 0) - facts.shipped_by_sku.get(
+                item.sku, 0
+            )
+            if item.on_hand != expected:
+                yield Violation(
+                    "stock",
+                    item.sku,
+                    f"{item.on_hand} on hand, but adjustments less units shipped make {expected}",
+                )
+    parcels: dict[str, set[str]] = defaultdict(set)
+    for shipment in facts.shipments:
+        parcels[shipment.reference].add(shipment.status)
     for order in facts.orders:
         allowed = STOCK_AT_THE_END.get(order.status)
-        if allowed is not None and order.stock_status not in allowed:
-            yield Violation(
-                "stock", order.id, f"{order.status.value} order has stock {order.stock_status}"
-            )
+        gone = bool(parcels.get(order.id, set()) & GONE_WITH_THE_PARCEL)
+        if order.stock_status is StockStatus.RESTOCKED and gone:
+            yield Violation("stock", order.id, "restocked units that left with a parcel")
+        elif allowed is not None and order.stock_status not in allowed:
+            if not (order.stock_status is StockStatus.COMMITTED and gone):
+                yield Violation(
+                    "stock", order.id, f"{order.status.value} order has stock {order.stock_status}"
+                )
 
 
 def money_violations(facts: Facts) -> Iterable[Violation]:

@@ -74,6 +74,13 @@ class Settings(BaseSettings):
         "email",
     ]
     max_concurrent_activities: int = 100
+    # A worker's database connections: one per database step it runs at once (its
+    # local-activity slots), plus a few that provider steps take around their call.
+    # A step waits at most `database_pool_timeout` for one: under the 10 s attempt of a
+    # database step, so a busy pool costs a retry, not a timed-out attempt.
+    worker_database_connections: int = 20
+    worker_database_overflow: int = 10
+    database_pool_timeout: timedelta = timedelta(seconds=5)
     # Workflow tasks one worker process works on at once. Few: a CPU-bound worker that
     # takes more than it can finish in time lets them time out and start over, while
     # tasks left on the server wait at no cost for the next free slot.

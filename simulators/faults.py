@@ -119,7 +119,7 @@ def install(
 
     @admin.get("/ledger")
     async def get_ledger() -> dict[str, Any]:
-        return {"calls": state.calls, **ledger()}
+        return {"calls": state.calls, "in_flight": sorted(state.in_flight), **ledger()}
 
     @admin.post("/reset", status_code=204)
     async def reset_all() -> None:

@@ -96,7 +96,7 @@ async def test_an_operator_lists_shows_approves_and_cancels_orders(
     approved = await admin_async(
         settings, "orders", "approve", held["id"], "--note", "known customer"
     )
-    cancelled = await admin_async(settings, "orders", "cancel", other["id"], "--reason", "fraud")
+    cancelled = await admin_async(settings, "orders", "cancel", other["id"])  # no --reason
     assert approved.returncode == 0, approved.stderr
     delivered = await wait_for_status(http, customer, held["id"], "delivered")
     ended = await wait_for_status(http, customer, other["id"], "cancelled")
@@ -109,6 +109,13 @@ async def test_an_operator_lists_shows_approves_and_cancels_orders(
     timeline = (await http.get(f"/v1/orders/{held['id']}/events", headers=customer.auth)).json()
     approval = next(e for e in timeline if e["type"] == "review.approved")
     assert approval["data"]["note"] == "known customer"
+    # Who cancelled is on the timeline, with or without a reason, and shown by the tool.
+    timeline = (await http.get(f"/v1/orders/{other['id']}/events", headers=customer.auth)).json()
+    cancellation = next(e for e in timeline if e["type"] == "order.cancelled")
+    assert cancellation["data"]["by"].startswith("orders-admin:")
+    assert cancellation["data"]["reason"] is None
+    shown = await admin_async(settings, "orders", "show", other["id"])
+    assert "order.cancelled" in shown.stdout and "orders-admin:" in shown.stdout
 
 
 def test_bad_input_and_missing_things_get_one_line(settings: Settings) -> None:

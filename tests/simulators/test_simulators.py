@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import httpx
+
+from tests.polling import eventually
 
 
 def reference() -> str:
@@ -98,3 +101,50 @@ async def test_the_carrier_refuses_antarctica(simulators: dict[str, httpx.AsyncC
 
     assert refused.status_code == 422
     assert refused.json()["error"] == "destination_unsupported"
+
+
+async def test_faults_can_throttle_with_a_retry_after_then_serve_again(
+    simulators: dict[str, httpx.AsyncClient],
+) -> None:
+    payment, ref = simulators["payment"], reference()
+    throttled = {"fail_next": 2, "error_status": 429, "retry_after_s": 3}
+    (await payment.put("/admin/faults", json=throttled)).raise_for_status()
+
+    answers = [await authorize(payment, ref) for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [429, 429, 201]
+    assert answers[0].headers["Retry-After"] == "3"
+    assert answers[0].json() == {"error": "rate_limited"}
+
+
+async def test_down_answers_the_chosen_status(simulators: dict[str, httpx.AsyncClient]) -> None:
+    carrier = simulators["carrier"]
+    (
+        await carrier.put("/admin/faults", json={"down": True, "error_status": 408})
+    ).raise_for_status()
+
+    answer = await carrier.get("/shipments", params={"reference": reference()})
+
+    assert answer.status_code == 408
+    assert "Retry-After" not in answer.headers
+
+
+async def test_a_retry_that_overlaps_its_first_call_is_told_it_is_in_progress(
+    simulators: dict[str, httpx.AsyncClient],
+) -> None:
+    payment, ref = simulators["payment"], reference()
+    (await payment.put("/admin/faults", json={"latency_ms": 5000})).raise_for_status()
+    key = "overlap-" + ref
+
+    first = asyncio.create_task(authorize(payment, ref, key=key))
+
+    async def in_flight() -> bool:
+        """The first call has arrived, and is still being served."""
+        return key in (await payment.get("/admin/ledger")).json()["in_flight"]
+
+    await eventually(in_flight, timeout=30)
+    second = await authorize(payment, ref, key=key)
+
+    assert second.status_code == 409
+    assert second.json() == {"error": "request_in_progress"}
+    assert (await first).status_code == 201

@@ -166,3 +166,38 @@ def test_provider_records_of_unknown_orders_are_found_when_all_orders_are_checke
     )
     assert rules_broken(strays) == [("money", "ord_9"), ("shipping", "ord_9")]
     assert rules_broken(replace(strays, complete=False)) == []
+
+
+def test_on_hand_is_the_adjustments_less_what_left_with_parcels() -> None:
+    # 10 counted in, 2 left with ord_1's parcel: 8 on hand.
+    ledger = {"adjusted_by_sku": {"MUG": 10}, "shipped_by_sku": {"MUG": 2}}
+    assert rules_broken(books(**ledger)) == []
+    # Two units put back on the shelf by nobody's adjustment.
+    invented = books(stock=[StockFacts("MUG", on_hand=10, reserved=0)], **ledger)
+    assert rules_broken(invented) == [("stock", "MUG")]
+
+
+def test_units_restocked_from_a_parcel_that_was_delivered_are_found() -> None:
+    failed = replace(
+        delivered(),
+        status=OrderStatus.FAILED,
+        stock_status=StockStatus.RESTOCKED,
+        timeline=[*DELIVERED_TIMELINE[:-1], events.ORDER_FAILED],
+    )
+    facts = books(
+        orders=[failed],
+        authorizations=[Authorization("auth_1", "ord_1", 2_000, "voided")],
+    )
+    assert ("stock", "ord_1") in rules_broken(facts)
+
+
+def test_units_that_left_with_a_delivered_parcel_stay_committed_on_a_failed_order() -> None:
+    failed = replace(
+        delivered(),
+        status=OrderStatus.FAILED,
+        timeline=[*DELIVERED_TIMELINE[:-1], events.ORDER_FAILED],
+    )
+    facts = books(orders=[failed], authorizations=[])
+    # Money and the live parcel are for an operator; the stock is where it should be.
+    assert ("stock", "ord_1") not in rules_broken(facts)
+    assert ("stock", "ord_1") in rules_broken(replace(facts, shipments=[]))

@@ -254,9 +254,6 @@ class OrderSaga:
             [search_attributes.NEEDS_OPERATOR.value_set(list(self._flags))]
         )
         workflow.set_current_details(f"NEEDS AN OPERATOR ({attention.value}): {detail}")
-        workflow.metric_meter().create_counter(
-            "orders_flagged_for_operator", "Orders the saga handed to a person, by reason."
-        ).add(1, {"reason": attention.value})
         try:
             await self._step(
                 OrderStatusActivities.flag_order,
