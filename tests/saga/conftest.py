@@ -31,7 +31,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 
 from domain.commands import (
     LineRequest,
@@ -251,6 +251,26 @@ class Saga:
                 else None
             )
         return sizes
+
+    async def replay_failures(self, order: OrderWorkflowInput) -> list[str]:
+        """Every run of the order replayed on the current code: what failed, if anything."""
+        replayer = Replayer(workflows=[OrderWorkflow])
+        failures: list[str] = []
+        run_id: str | None = await self._first_run_id(order)
+        while run_id:
+            handle = self.client.get_workflow_handle(f"order-{order.order_id}", run_id=run_id)
+            history = await handle.fetch_history()
+            result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+            if result.replay_failure is not None:
+                failures.append(f"{run_id}: {result.replay_failure}")
+            last = history.events[-1]
+            continued = last.workflow_execution_continued_as_new_event_attributes
+            run_id = (
+                continued.new_execution_run_id
+                if last.HasField("workflow_execution_continued_as_new_event_attributes")
+                else None
+            )
+        return failures
 
     async def _first_run_id(self, order: OrderWorkflowInput) -> str:
         description = await self.describe(order)
