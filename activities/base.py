@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -66,6 +67,8 @@ async def provider_attempt() -> AsyncIterator[None]:
         raise refusal(error) from error
     except ProviderUnavailable as busy:
         raise not_yet(str(busy), busy.retry_after) from busy
+    except httpx.TransportError as lost:  # refused, reset, or cut at the deadline
+        raise not_yet(f"the provider could not be reached or did not answer: {lost!r}") from lost
     finally:
         beating.cancel()
 

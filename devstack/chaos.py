@@ -11,7 +11,10 @@ each can be killed on its own. Faults, in order, while clients keep placing orde
 - the Temporal server stopped for several seconds and restarted (the API must answer
   503 problems meanwhile, never a 500 and never hang);
 - the whole stack SIGKILLed, PostgreSQL included, and started again;
-- the payment provider failing 30% of calls, then down for longer than the retry bound;
+- the payment provider failing 30% of calls, then throttling half of them (429 with a
+  Retry-After), then down for longer than the retry bound;
+- the carrier's tracking down (every lookup failing, every webhook lost) for longer
+  than a poll's retry bound: parcels are found by polling once it is back;
 - the API SIGKILLed and restarted while clients retry with the same Idempotency-Key.
 
 Clients retry every failed or unanswered placement with the same key, as the API
@@ -46,14 +49,17 @@ SKU = "POSTER-A2"
 TERMINAL = {"delivered", "failed", "cancelled"}
 # Short bounds, so an outage longer than the payment bound fits in a short run.
 PAYMENT_BOUND_SECONDS = 8
-FAST_COMPENSATIONS = {
+FAST_COMPENSATIONS: dict[str, dict[str, float]] = {
     name: {"maximum_interval_seconds": 2.0}
     for name in ("void_payment", "cancel_shipment", "release_stock")
 }
+# A poll gives up after two short attempts, so a tracking outage outlasts many polls.
+SHORT_POLLS = {"track_shipment": {"start_to_close_seconds": 2.0, "maximum_attempts": 2}}
 CHAOS_SETTINGS = {
     "ORDERS_PAYMENT_RETRY_BOUND": f"PT{PAYMENT_BOUND_SECONDS}S",
     "ORDERS_TRACKING_POLL_INTERVAL": "PT10S",
-    "ORDERS_ACTIVITY_POLICIES": json.dumps(FAST_COMPENSATIONS),
+    "ORDERS_TRACKING_POLL_MAX_INTERVAL": "PT40S",
+    "ORDERS_ACTIVITY_POLICIES": json.dumps(FAST_COMPENSATIONS | SHORT_POLLS),
     # Slow enough that a cancel taken during the booking can still call the parcel
     # back, even when a killed worker holds the undo up for a while.
     "CARRIER_IN_TRANSIT_AFTER": "3",
@@ -74,12 +80,15 @@ class Report:
     temporal_down_slowest: float = 0.0
     unsettled: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
+    failed_executions: list[str] = field(default_factory=list)
     settle_seconds: float = 0.0
     run_seconds: float = 0.0
 
     @property
     def passed(self) -> bool:
-        return not (self.server_errors or self.unsettled or self.violations)
+        return not (
+            self.server_errors or self.unsettled or self.violations or self.failed_executions
+        )
 
     def lines(self) -> list[str]:
         return [
@@ -95,6 +104,7 @@ class Report:
             f"not settled            {len(self.unsettled)} {self.unsettled[:5]}",
             f"invariant violations   {len(self.violations)}",
             *[f"  {violation}" for violation in self.violations[:20]],
+            f"executions Failed      {len(self.failed_executions)} {self.failed_executions[:5]}",
             f"time to settle         {self.settle_seconds:.1f} s after the last fault",
             f"whole run              {self.run_seconds:.1f} s",
         ]
@@ -181,6 +191,7 @@ async def run(
     pause: float = 0.0,
     temporal_down: float = 6.0,
     outage: float = 12.0,
+    tracking_outage: float = 20.0,
     fault_gap: float = 1.5,
     seed_value: int = 7,
 ) -> Report:
@@ -206,7 +217,9 @@ async def run(
                 await asyncio.sleep(pause)
 
         streaming = asyncio.gather(*(client() for _ in range(concurrency)))
-        await _inject_faults(stack, clients, report, temporal_down, outage, fault_gap)
+        await _inject_faults(
+            stack, clients, report, temporal_down, outage, tracking_outage, fault_gap
+        )
         await streaming
         last_fault = time.monotonic()
         report.unsettled = await _settle(clients, report)
@@ -216,6 +229,8 @@ async def run(
             settings, order_ids=clients.order_ids, grace=timedelta(0), temporal=temporal
         )
         report.violations = [str(v) for v in violations]
+        query = "WorkflowType = 'OrderWorkflow' AND ExecutionStatus = 'Failed'"
+        report.failed_executions = [e.id async for e in temporal.list_workflows(query)]
         await clients.http.aclose()
     finally:
         stack.stop()
@@ -239,9 +254,11 @@ async def _inject_faults(
     report: Report,
     temporal_down: float,
     outage: float,
+    tracking_outage: float,
     fault_gap: float,
 ) -> None:
     payment = httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.ports['payment']}")
+    carrier = httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.ports['carrier']}")
 
     async def fault(name: str, action: Callable[[], Awaitable[None]]) -> None:
         await asyncio.sleep(fault_gap)  # orders flow between faults
@@ -275,6 +292,20 @@ async def _inject_faults(
         await asyncio.sleep(4)
         await payment.put("/admin/faults", json={})
 
+    async def payment_throttled() -> None:
+        throttled = {"error_rate": 0.5, "error_status": 429, "retry_after_s": 1}
+        await payment.put("/admin/faults", json=throttled)
+        await asyncio.sleep(5)
+        await payment.put("/admin/faults", json={})
+
+    async def carrier_tracking_down() -> None:
+        config = (await carrier.get("/admin/config")).json()
+        await carrier.put("/admin/config", json={**config, "lose_webhooks": True})
+        await carrier.put("/admin/faults", json={"down": True, "only_methods": ["GET"]})
+        await asyncio.sleep(tracking_outage)
+        await carrier.put("/admin/faults", json={})
+        await carrier.put("/admin/config", json=config)
+
     async def payment_outage() -> None:
         await payment.put("/admin/faults", json={"down": True})
         await asyncio.sleep(outage)
@@ -291,11 +322,14 @@ async def _inject_faults(
         (f"Temporal stopped for {temporal_down:.0f} s", stop_temporal),
         ("whole stack SIGKILLed and restarted", kill_the_whole_stack),
         ("payment failing 30% of calls", payment_flaky),
+        ("payment throttling half of its calls (429, Retry-After: 1)", payment_throttled),
+        (f"carrier tracking down {tracking_outage:.0f} s, webhooks lost", carrier_tracking_down),
         (f"payment down {outage:.0f} s, past its {PAYMENT_BOUND_SECONDS} s bound", payment_outage),
         ("API SIGKILLed and restarted", restart_the_api),
     ):
         await fault(name, action)
     await payment.aclose()
+    await carrier.aclose()
 
 
 async def _probe_while_down(clients: Clients, seconds: float) -> Counter[str]:
@@ -349,6 +383,12 @@ def main(argv: list[str] | None = None) -> None:
         "--outage", type=float, default=12, help="seconds the payment provider is down"
     )
     parser.add_argument(
+        "--tracking-outage",
+        type=float,
+        default=20,
+        help="seconds the carrier's tracking is down and its webhooks lost",
+    )
+    parser.add_argument(
         "--fault-gap", type=float, default=1.5, help="seconds of plain traffic before each fault"
     )
     parser.add_argument(
@@ -364,6 +404,7 @@ def main(argv: list[str] | None = None) -> None:
             pause=args.pause,
             temporal_down=args.temporal_down,
             outage=args.outage,
+            tracking_outage=args.tracking_outage,
             fault_gap=args.fault_gap,
         )
     )

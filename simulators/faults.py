@@ -39,6 +39,11 @@ class Faults(BaseModel):
     retry_after_s: int | None = Field(
         None, ge=0, le=86_400, description="Sent as `Retry-After` with those answers when set."
     )
+    only_methods: list[str] = Field(
+        default_factory=list,
+        description="Limit `down`, `error_rate` and `fail_next` to these HTTP methods "
+        '(e.g. ["GET"]: lookups fail while bookings go through). Empty: every call.',
+    )
     lose_replies: int = Field(
         0,
         ge=0,
@@ -145,10 +150,11 @@ def install(
         key = request.headers.get("Idempotency-Key")
         if key is not None and key in state.in_flight:
             return JSONResponse({"error": "request_in_progress"}, status_code=409)
-        if faults.fail_next > 0:
+        applies = not faults.only_methods or request.method in faults.only_methods
+        if applies and faults.fail_next > 0:
             faults.fail_next -= 1
             return injected_error(faults)
-        if faults.down or random.random() < faults.error_rate:
+        if applies and (faults.down or random.random() < faults.error_rate):
             return injected_error(faults)
         if key is not None:
             state.in_flight.add(key)

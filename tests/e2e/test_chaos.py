@@ -16,10 +16,11 @@ async def test_orders_survive_every_fault_and_the_books_stay_straight(tmp_path: 
     report = await run(tmp_path / "chaos", orders=30, concurrency=3, pause=2.0)
 
     print("\n".join(report.lines()))
-    assert len(report.faults) == 7
+    assert len(report.faults) == 9
     assert report.placed == 30
     assert report.server_errors == []
     assert report.unsettled == []
     assert report.violations == []
+    assert report.failed_executions == []
     assert sum(report.outcomes.values()) == 30
     assert report.temporal_down_answers and set(report.temporal_down_answers) <= {"503"}

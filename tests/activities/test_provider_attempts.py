@@ -1,0 +1,92 @@
+"""Provider steps against the real simulators: an undo never takes "found nothing" for
+done when we stored an id, a slow call heartbeats, and a call never outlives its
+attempt."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.payment import PaymentActivities
+from activities.providers.payment import PaymentClient
+from activities.stock import StockActivities
+from domain.commands import AuthorizePayment, LineRequest, ReserveStock, VoidPayment
+from domain.identity import new_id
+from domain.order import Address
+from infra.settings import Settings
+from tests.factories import add_product, add_user
+
+ADDRESS = Address("Ada", "1 Main St", "London", "N1", "GB")
+
+
+async def reserved_order(uow: Any) -> str:
+    sku = await add_product(uow, price=1_500, on_hand=5)
+    customer, _ = await add_user(uow)
+    order_id = new_id("ord")
+    command = ReserveStock(
+        order_id, customer, [LineRequest(sku, 1)], ADDRESS, "USD", f"k-{order_id}", "f" * 64
+    )
+    await ActivityEnvironment().run(StockActivities(uow).reserve_stock, command)
+    return order_id
+
+
+def attempt_of(seconds: float) -> ActivityEnvironment:
+    """An attempt with `seconds` of start-to-close left, as Temporal would give it."""
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(
+        env.info,
+        started_time=datetime.now(UTC),
+        start_to_close_timeout=timedelta(seconds=seconds),
+    )
+    return env
+
+
+async def test_a_void_never_takes_an_authorization_it_cannot_find_for_undone(
+    session_uow: Any, settings: Settings
+) -> None:
+    order_id = await reserved_order(session_uow)
+    async with session_uow() as uow:  # the reply of a late authorization was recorded
+        order = await uow.orders.get(order_id)
+        order.authorize("auth_the_provider_does_not_list")
+        await uow.orders.save(order)
+        await uow.commit()
+
+    async with httpx.AsyncClient(base_url=settings.payment_url, timeout=5) as http:
+        payments = PaymentActivities(session_uow, PaymentClient(http))
+        with pytest.raises(ApplicationError) as raised:
+            await attempt_of(10).run(payments.void_payment, VoidPayment(order_id))
+
+    assert not raised.value.non_retryable  # asked about again, not taken as undone
+    async with session_uow() as uow:
+        order = await uow.orders.get(order_id, lock=False)
+    assert order is not None and order.payment_status.value == "authorized"
+
+
+async def test_a_slow_provider_call_heartbeats_and_a_call_never_outlives_its_attempt(
+    session_uow: Any, settings: Settings, simulators: dict[str, httpx.AsyncClient]
+) -> None:
+    order_id = await reserved_order(session_uow)
+    await simulators["payment"].put("/admin/faults", json={"latency_ms": 5_000})
+    async with httpx.AsyncClient(base_url=settings.payment_url, timeout=30) as http:
+        payments = PaymentActivities(session_uow, PaymentClient(http))
+
+        # Plenty of time: the call waits for the provider and heartbeats meanwhile.
+        env = attempt_of(60)
+        beats: list[Any] = []
+        env.on_heartbeat = lambda *details: beats.append(details)
+        authorized = await env.run(payments.authorize_payment, AuthorizePayment(order_id, "tok_ok"))
+        assert authorized.authorization_id
+        assert len(beats) >= 2
+
+        # One second left: the call is cut there and reported as "try again", even
+        # though the client's own timeout (30 s) would have waited for the answer.
+        other = await reserved_order(session_uow)
+        with pytest.raises(ApplicationError) as cut:
+            await attempt_of(1).run(payments.authorize_payment, AuthorizePayment(other, "tok_ok"))
+    assert not cut.value.non_retryable
