@@ -133,7 +133,8 @@ async def test_a_retry_that_overlaps_its_first_call_is_told_it_is_in_progress(
     simulators: dict[str, httpx.AsyncClient],
 ) -> None:
     payment, ref = simulators["payment"], reference()
-    (await payment.put("/admin/faults", json={"latency_ms": 5000})).raise_for_status()
+    # Long enough for the second call to overlap, within the client's 5 s timeout.
+    (await payment.put("/admin/faults", json={"latency_ms": 3000})).raise_for_status()
     key = "overlap-" + ref
 
     first = asyncio.create_task(authorize(payment, ref, key=key))

@@ -3,6 +3,7 @@ from enum import StrEnum
 
 class FailureReason(StrEnum):
     CAPTURE_FAILED = "capture_failed"
+    INTERNAL_ERROR = "internal_error"
     OUT_OF_STOCK = "out_of_stock"
     PAYMENT_DECLINED = "payment_declined"
     PAYMENT_UNAVAILABLE = "payment_unavailable"
