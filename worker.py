@@ -27,24 +27,24 @@ from activities.housekeeping import HousekeepingActivities
 from activities.notify import NotificationActivities
 from activities.order_status import OrderStatusActivities
 from activities.payment import PaymentActivities
-from activities.providers.carrier import CarrierClient
-from activities.providers.email import EmailClient
-from activities.providers.payment import PaymentClient
 from activities.shipping import ShippingActivities
 from activities.stock import StockActivities
 from db.engine import make_engine, make_session_factory
 from db.order_reads import OrderReads
 from db.unit_of_work import UnitOfWork
-from events.amqp import AmqpPublisher
-from events.customer_email import CustomerEmails
-from events.kafka import KafkaPublisher
-from events.relay import OutboxRelay
 from infra import tracing
 from infra.log_config import configure_logging
 from infra.namespace_setup import ensure_schedules, ensure_search_attributes
 from infra.settings import Settings, get_settings
 from infra.temporal_client import connect_temporal
 from infra.worker_ops_app import create_worker_app
+from outbox.amqp import AmqpPublisher
+from outbox.customer_email import CustomerEmails
+from outbox.kafka import KafkaPublisher
+from outbox.relay import OutboxRelay
+from providers.carrier import CarrierClient
+from providers.email import EmailClient
+from providers.payment import PaymentClient
 from workflows.housekeeping import PurgeIdempotencyKeysWorkflow
 from workflows.order import OrderWorkflow
 from workflows.steps import Handler, Queue, served_by_queue
@@ -56,7 +56,7 @@ log = logging.getLogger("orders.worker")
 # The sandbox still refuses clocks, randomness and I/O when workflow code runs.
 SANDBOX = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(
-        "domain", "workflows", "activities", "db", "events", "infra"
+        "domain", "workflows", "activities", "db", "outbox", "providers", "infra"
     )
 )
 

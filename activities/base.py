@@ -13,10 +13,10 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.providers.http import ProviderUnavailable, calls_until
 from db.unit_of_work import UnitOfWork
 from domain.errors import DomainError, OrderNotFound
 from domain.order import Order
+from providers.http import ProviderUnavailable, calls_until
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 

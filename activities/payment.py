@@ -12,8 +12,8 @@ from activities.base import (
     provider_attempt,
     read_order,
 )
-from activities.providers.payment import PaymentClient
 from domain.commands import AuthorizePayment, CapturePayment, PaymentAuthorized, VoidPayment
+from providers.payment import PaymentClient
 
 
 class PaymentActivities:

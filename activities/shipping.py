@@ -15,7 +15,6 @@ from activities.base import (
     read_order,
     refusal,
 )
-from activities.providers.carrier import CarrierClient
 from domain.commands import (
     CancelShipment,
     CreateShipment,
@@ -26,6 +25,7 @@ from domain.commands import (
     TrackShipment,
 )
 from domain.errors import ShipmentDelivered
+from providers.carrier import CarrierClient
 
 
 class ShippingActivities:

@@ -43,7 +43,7 @@ from infra.log_config import configure_logging
 from infra.settings import Settings, get_settings
 from infra.temporal_client import connect_temporal
 from services.accounts import ensure_user_with_key
-from services.order_workflow import saga_policy
+from services.order_client import saga_policy
 from services.placing import OrderPlacing
 
 log = logging.getLogger("orders.api")

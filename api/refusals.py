@@ -19,7 +19,7 @@ from domain.errors import (
     ProductUnavailable,
     UnknownCustomer,
 )
-from services.order_workflow import StillPlacing
+from services.order_client import StillPlacing
 
 # Refusals whose problem is their status, type and message.
 _PLAIN: dict[type[DomainError], tuple[int, str]] = {

@@ -38,7 +38,7 @@ from domain.users import Role, Tier
 from infra import local_stack
 from infra.settings import Settings
 from infra.temporal_client import connect_temporal
-from services import accounts, order_workflow
+from services import accounts, order_client
 from workflows.contracts import CancelRequest, ReviewDecision
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # the API's own rule (api/schemas/users.py)
@@ -251,10 +251,10 @@ class Admin:
         client = await connect_temporal(self.settings)
         if args.command == "cancel":
             request = CancelRequest(reason=args.reason, requested_by=_operator())
-            view = await order_workflow.cancel(client, self.settings, order.id, request)
+            view = await order_client.cancel(client, self.settings, order.id, request)
         else:
             decision = ReviewDecision(args.command == "approve", args.by or _operator(), args.note)
-            view = await order_workflow.review(client, self.settings, order.id, decision)
+            view = await order_client.review(client, self.settings, order.id, decision)
         now = await self.reads.find(order.id)
         status = now.status if now else "unknown"
         background = view is None or not OrderStatus(status).is_terminal

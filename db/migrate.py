@@ -1,6 +1,6 @@
 """Creates the database when it is missing and brings its schema to the latest revision.
 
-`python -m db.migrate` does it for the configured DATABASE_URL.
+`orders-migrate` (cli/migrate.py) does it for the configured DATABASE_URL.
 """
 
 from __future__ import annotations
@@ -48,13 +48,3 @@ def upgrade(database_url: str) -> None:
     """Runs `alembic upgrade head`; call it outside a running event loop."""
     asyncio.run(ensure_database(database_url))
     command.upgrade(alembic_config(database_url), "head")
-
-
-def main() -> None:
-    from infra.settings import get_settings
-
-    upgrade(get_settings().database_url)
-
-
-if __name__ == "__main__":
-    main()

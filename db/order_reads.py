@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.tables import OrderEventRow, OrderRow
 from domain import events
+from domain.notices import CustomerNotice
 
 
 @dataclass(frozen=True)
@@ -48,21 +49,6 @@ class TimelineEntry:
     type: str
     at: datetime
     data: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class CustomerNotice:
-    """What an email about an order says, and to whom."""
-
-    order_id: str
-    email: str
-    status: str
-    currency: str
-    total_amount: int
-    lines: tuple[tuple[str, int], ...]  # (sku, quantity)
-    carrier: str | None
-    tracking_number: str | None
-    failure_reason: str | None
 
 
 # One round trip: the order, its customer's address and its lines.

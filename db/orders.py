@@ -78,7 +78,7 @@ class OrderRepository:
             return
         # ON CONFLICT: a fact already on the timeline is not written twice. Each entry
         # that is new gets its outbox row in the same statement, so an entry exists
-        # with its row or not at all (the relay hands it on: events/relay.py).
+        # with its row or not at all (the relay hands it on: outbox/relay.py).
         written = (
             insert(OrderEventRow)
             .values(

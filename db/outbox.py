@@ -1,7 +1,7 @@
 """The outbox: timeline entries waiting to be handed on, oldest first.
 
 `db/orders.py` writes an outbox row with every new timeline entry, in the same
-transaction; the relay (`events/relay.py`) reads the rows that are due, delivers them
+transaction; the relay (`outbox/relay.py`) reads the rows that are due, delivers them
 and deletes them. A row whose delivery failed waits for its retry time and holds back
 the later rows of its order, so each order's entries go out in timeline order.
 """

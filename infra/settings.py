@@ -88,7 +88,7 @@ class Settings(BaseSettings):
     # How long a workflow's next task waits for the worker that holds its state before
     # another worker takes it and replays the whole history (Temporal's default: 5 s).
     sticky_queue_timeout: timedelta = timedelta(seconds=20)
-    # Every worker process runs the outbox relay (events/relay.py); one of them delivers
+    # Every worker process runs the outbox relay (outbox/relay.py); one of them delivers
     # at a time, the others stand by. Off for workers that should only run workflows.
     outbox_relay: bool = True
     # Order events for downstream systems (docs/events.md): set to publish every

@@ -29,7 +29,7 @@ from domain.identity import ensure_same_request, new_id
 from domain.order import Address, FailureReason
 from domain.users import Caller, Role, Tier
 from infra.settings import Settings
-from services import order_workflow
+from services import order_client
 from workflows.contracts import OrderWorkflowInput
 
 
@@ -86,7 +86,7 @@ class OrderPlacing:
         order_id = claim.order_id
 
         try:
-            placement = await order_workflow.start_and_reserve(
+            placement = await order_client.start_and_reserve(
                 self.temporal,
                 self.settings,
                 OrderWorkflowInput(
@@ -99,10 +99,10 @@ class OrderPlacing:
                     currency=self.settings.currency,
                     idempotency_key=request.idempotency_key,
                     fingerprint=request.fingerprint,
-                    policy=order_workflow.saga_policy(self.settings),
+                    policy=order_client.saga_policy(self.settings),
                 ),
             )
-        except order_workflow.WorkflowClosed:
+        except order_client.WorkflowClosed:
             finished = await self.reads.find(order_id)
             if finished is None:
                 raise IdempotencyKeySpent() from None

@@ -27,7 +27,7 @@ from domain.errors import NotAwaitingReview, NotCancellable, OrderNotFound
 from domain.identity import request_fingerprint
 from domain.order import Address, OrderStatus
 from domain.users import Caller
-from services import order_workflow
+from services import order_client
 from services.placing import OrderRequest
 from workflows.contracts import CancelRequest, ReviewDecision
 
@@ -226,8 +226,8 @@ async def cancel_order(
         raise NotCancellable.in_status(order.status)
     request = CancelRequest(reason=reason, requested_by=caller.user_id)
     try:
-        await order_workflow.cancel(resources.temporal, resources.settings, order_id, request)
-    except order_workflow.WorkflowClosed:
+        await order_client.cancel(resources.temporal, resources.settings, order_id, request)
+    except order_client.WorkflowClosed:
         pass
     order = await _visible(resources, caller, order_id)
     if order.status in (OrderStatus.FAILED, OrderStatus.DELIVERED):
@@ -254,8 +254,8 @@ async def review_order(
         raise NotAwaitingReview.in_status(order.status)
     decision = ReviewDecision(body.decision == "approve", caller.user_id, body.note)
     try:
-        await order_workflow.review(resources.temporal, resources.settings, order_id, decision)
-    except order_workflow.WorkflowClosed:
+        await order_client.review(resources.temporal, resources.settings, order_id, decision)
+    except order_client.WorkflowClosed:
         raise NotAwaitingReview.in_status(order.status) from None
     taken = DecisionOut(action=body.decision, by=caller.user_id, note=body.note)
     return OrderDecisionOut.after(await _visible(resources, caller, order_id), taken)

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from api.problems import PROBLEM_RESPONSE, Problem
 from api.resources import ResourcesDep
 from api.schemas.orders import CarrierEventIn
-from services import order_workflow
+from services import order_client
 from workflows.contracts import CarrierEvent
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -116,7 +116,7 @@ async def receive_carrier_event(
     if order is None:
         raise Problem(404, "/problems/not-found", f"no shipment {event.tracking_number}")
     occurred_at = event.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    await order_workflow.signal_carrier_event(
+    await order_client.signal_carrier_event(
         resources.temporal, order.id, CarrierEvent(event.event, occurred_at)
     )
     return {"accepted": True}

@@ -21,8 +21,8 @@ from db.outbox import PendingEntry
 from db.unit_of_work import UnitOfWork
 from domain.money import Money
 from domain.order import Address, Order, OrderLine
-from events.amqp import AmqpPublisher
-from events.relay import OutboxRelay
+from outbox.amqp import AmqpPublisher
+from outbox.relay import OutboxRelay
 from tests.amqp import AMQP_URL, every_event, needs_rabbitmq
 from tests.factories import add_product, add_user
 from tests.polling import eventually

@@ -14,12 +14,12 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.payment import PaymentActivities
-from activities.providers.payment import PaymentClient
 from activities.stock import StockActivities
 from domain.commands import AuthorizePayment, LineRequest, ReserveStock, VoidPayment
 from domain.identity import new_id
 from domain.order import Address
 from infra.settings import Settings
+from providers.payment import PaymentClient
 from tests.factories import add_product, add_user
 
 ADDRESS = Address("Ada", "1 Main St", "London", "N1", "GB")

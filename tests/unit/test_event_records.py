@@ -7,8 +7,8 @@ import json
 from datetime import UTC, datetime
 
 from db.outbox import PendingEntry
-from events.cloudevents import cloud_event, event_type
-from events.kafka import record
+from outbox.cloudevents import cloud_event, event_type
+from outbox.kafka import record
 
 ENTRY = PendingEntry(
     id=4711,

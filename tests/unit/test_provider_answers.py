@@ -10,13 +10,13 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from activities.providers.http import (
+from domain.errors import ProviderRejected
+from providers.http import (
     ProviderUnavailable,
     call_timeout,
     calls_until,
     raise_for_status,
 )
-from domain.errors import ProviderRejected
 
 
 def answer(status: int, body: object = None, **headers: str) -> httpx.Response:

@@ -19,7 +19,7 @@ from domain.commands import LineRequest
 from domain.identity import new_id, request_fingerprint, workflow_id_for
 from domain.order import Address
 from infra.settings import Settings
-from services.order_workflow import saga_policy, start_and_reserve
+from services.order_client import saga_policy, start_and_reserve
 from tests.factories import add_product, add_user
 from tests.polling import eventually
 from worker import activity_objects, build_workers, running_relay

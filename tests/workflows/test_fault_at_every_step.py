@@ -28,7 +28,7 @@ from cli.invariant_check import check
 from cli.orders_admin import parse_args, run_check
 from domain.commands import CapturePayment
 from infra.settings import Settings
-from services import order_workflow
+from services import order_client
 from tests.polling import eventually
 from tests.workflows.conftest import activity_name, carrier_updates_off, saga_with
 from tests.workflows.test_order_saga import wait_for_status
@@ -150,7 +150,7 @@ async def test_a_fault_in_one_step_leaves_the_books_straight(
         await saga.place(order)
         if step in REVIEWED:
             await wait_for_status(saga, order.order_id, "awaiting_review", timeout=60)
-            await order_workflow.review(
+            await order_client.review(
                 client, saga.settings, order.order_id, ReviewDecision(True, "usr_ops")
             )
         outcome = await saga.outcome(order, timeout=120)

@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 
 from domain.errors import IdempotencyKeyReused, NotAwaitingReview, NotCancellable
 from domain.order import Address
-from services import order_workflow
+from services import order_client
 from tests.factories import stock_of
 from tests.polling import eventually
 from tests.workflows.conftest import Saga
@@ -195,7 +195,7 @@ async def test_cancelling_while_payment_is_retried_releases_the_stock(saga: Saga
     await saga.place(order)
 
     cancelling = asyncio.create_task(
-        order_workflow.cancel(saga.client, saga.settings, order.order_id, CancelRequest("oops"))
+        order_client.cancel(saga.client, saga.settings, order.order_id, CancelRequest("oops"))
     )
     await eventually(compensating(saga, order, "void_payment"))  # needs the provider back
     await saga.faults("payment", down=False)
@@ -214,7 +214,7 @@ async def test_cancelling_an_order_in_review_undoes_it(saga: Saga) -> None:
     await saga.place(order)
     await wait_for_status(saga, order.order_id, "awaiting_review")
 
-    await order_workflow.cancel(saga.client, saga.settings, order.order_id, CancelRequest())
+    await order_client.cancel(saga.client, saga.settings, order.order_id, CancelRequest())
 
     assert (await saga.outcome(order)).status == "cancelled"
     assert await saga.payment_operations(order.order_id) == []
@@ -237,7 +237,7 @@ async def test_a_shipped_order_cannot_be_cancelled(saga: Saga) -> None:
 
         await eventually(workflow_shipped)
         with pytest.raises(NotCancellable):
-            await order_workflow.cancel(saga.client, saga.settings, order.order_id, CancelRequest())
+            await order_client.cancel(saga.client, saga.settings, order.order_id, CancelRequest())
 
         assert await status_of(saga, order.order_id) == "shipped"
     finally:
@@ -254,7 +254,7 @@ async def test_an_approved_review_lets_the_order_through(saga: Saga) -> None:
     await saga.place(order)
     await wait_for_status(saga, order.order_id, "awaiting_review")
 
-    view = await order_workflow.review(
+    view = await order_client.review(
         saga.client, saga.settings, order.order_id, ReviewDecision(True, "usr_ops", "ok")
     )
 
@@ -268,7 +268,7 @@ async def test_a_rejected_review_fails_the_order_and_releases_stock(saga: Saga) 
     await saga.place(order)
     await wait_for_status(saga, order.order_id, "awaiting_review")
 
-    await order_workflow.review(
+    await order_client.review(
         saga.client, saga.settings, order.order_id, ReviewDecision(False, "usr_ops", "fraud")
     )
     outcome = await saga.outcome(order)
@@ -393,7 +393,7 @@ async def test_operators_find_orders_by_status_and_customer_in_temporal(saga: Sa
     found = await eventually(listed)
     live = await saga.handle(order).query(OrderWorkflow.status)
     description = await saga.handle(order).describe()
-    await order_workflow.cancel(saga.client, saga.settings, order.order_id, CancelRequest())
+    await order_client.cancel(saga.client, saga.settings, order.order_id, CancelRequest())
 
     assert found == [f"order-{order.order_id}"]
     assert live.status == "awaiting_review"
@@ -440,7 +440,7 @@ async def test_the_temporal_ui_says_what_each_step_does_and_what_the_order_waits
     assert f"reserve 1 x {sku} for {whose}" in summaries
     assert f"hold {whose} (1,500.00 USD) for an ops review" in summaries
     assert f"ops review of {whose} (1,500.00 USD)" in summaries  # the review timer
-    await order_workflow.cancel(saga.client, saga.settings, order.order_id, CancelRequest())
+    await order_client.cancel(saga.client, saga.settings, order.order_id, CancelRequest())
     await saga.outcome(order)
     summaries = await summaries_of(saga, handle)
     assert f"release or restock 1 x {sku} of {whose}" in summaries

@@ -13,7 +13,7 @@ from temporalio.client import Client
 from db.tables import OrderRow
 from domain.identity import workflow_id_for
 from infra.settings import Settings
-from services.order_workflow import priority_of
+from services.order_client import priority_of
 from tests.factories import add_product, add_user
 from tests.polling import eventually
 from tests.stack import Stack

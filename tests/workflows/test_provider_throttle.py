@@ -13,7 +13,7 @@ from temporalio.client import Client
 
 from domain.identity import workflow_id_for
 from infra.settings import Settings
-from services.order_workflow import start_and_reserve
+from services.order_client import start_and_reserve
 from tests.factories import add_product, add_user
 from tests.stack import Stack
 from tests.workflows.conftest import Saga

@@ -14,7 +14,7 @@ from temporalio.api.enums.v1 import EventType, PendingActivityState
 from temporalio.client import Client
 
 from domain.identity import workflow_id_for
-from services.order_workflow import start_and_reserve
+from services.order_client import start_and_reserve
 from tests.factories import add_product, add_user
 from tests.polling import eventually
 from tests.stack import Stack

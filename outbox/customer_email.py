@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 
-from activities.providers.email import EmailClient
-from db.order_reads import CustomerNotice, OrderReads
+from db.order_reads import OrderReads
 from db.outbox import PendingEntry
 from domain import events
 from domain.errors import ProviderRejected
 from domain.order import FailureReason
+from providers.email import EmailClient
 
 log = logging.getLogger("orders.events.email")
 
@@ -26,33 +26,12 @@ MILESTONES = {
 # never confirmed to the customer: it gets no email.
 ANSWERED_AT_PLACEMENT = {FailureReason.OUT_OF_STOCK.value, FailureReason.PRODUCT_UNAVAILABLE.value}
 
-SUBJECTS = {
-    "placed": "We have your order {id}",
-    "shipped": "Order {id} is on its way",
-    "delivered": "Order {id} was delivered",
-    "cancelled": "Order {id} was cancelled",
-    "failed": "We could not complete order {id}",
-}
-
 
 def milestone_of(entry: PendingEntry) -> str | None:
     if entry.type == events.ORDER_FAILED:
         if entry.data.get("failure_reason") in ANSWERED_AT_PLACEMENT:
             return None
     return MILESTONES.get(entry.type)
-
-
-async def send_notice(reads: OrderReads, email: EmailClient, order_id: str, milestone: str) -> None:
-    """Mails the order's customer; the provider sends each (order, milestone) once."""
-    notice = await reads.customer_notice(order_id)
-    if notice is None:
-        return
-    await email.send(
-        to=notice.email,
-        subject=SUBJECTS[milestone].format(id=notice.order_id),
-        body=_body(notice, milestone),
-        idempotency_key=f"{notice.order_id}:{milestone}",
-    )
 
 
 class CustomerEmails:
@@ -67,18 +46,10 @@ class CustomerEmails:
         milestone = milestone_of(entry)
         if milestone is None:
             return
+        notice = await self._reads.customer_notice(entry.order_id)
+        if notice is None:
+            return
         try:
-            await send_notice(self._reads, self._email, entry.order_id, milestone)
+            await self._email.send_notice(notice, milestone)
         except ProviderRejected as refused:
             log.warning("email %s of order %s refused: %s", milestone, entry.order_id, refused)
-
-
-def _body(notice: CustomerNotice, milestone: str) -> str:
-    lines = "\n".join(f"  {quantity} x {sku}" for sku, quantity in notice.lines)
-    total = f"{notice.total_amount / 100:.2f} {notice.currency}"
-    extra = ""
-    if milestone == "shipped" and notice.tracking_number:
-        extra = f"\nTracking number: {notice.tracking_number} ({notice.carrier})"
-    if milestone == "failed" and notice.failure_reason:
-        extra = f"\nReason: {notice.failure_reason.replace('_', ' ')}"
-    return f"Order {notice.order_id} is now {notice.status}.\n{lines}\nTotal: {total}{extra}\n"

@@ -11,7 +11,7 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
 
 from db.outbox import PendingEntry
-from events.cloudevents import CONTENT_TYPE, encoded, event_type
+from outbox.cloudevents import CONTENT_TYPE, encoded, event_type
 
 EXCHANGE = "orders.events"
 

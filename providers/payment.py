@@ -4,9 +4,9 @@ from typing import Any
 
 import httpx
 
-from activities.order_metrics import provider_call
-from activities.providers.http import call_timeout, raise_for_status
 from domain.errors import PaymentDeclined
+from providers.http import call_timeout, raise_for_status
+from providers.metrics import provider_call
 
 
 class PaymentClient:

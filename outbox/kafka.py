@@ -13,7 +13,7 @@ import asyncio
 from aiokafka import AIOKafkaProducer
 
 from db.outbox import PendingEntry
-from events.cloudevents import CONTENT_TYPE, encoded, event_type
+from outbox.cloudevents import CONTENT_TYPE, encoded, event_type
 
 
 def record(entry: PendingEntry, source: str) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import httpx
 
-from activities.order_metrics import provider_call
-from activities.providers.http import call_timeout, raise_for_status
+from domain.notices import CustomerNotice
+from providers.http import call_timeout, raise_for_status
+from providers.metrics import provider_call
 
 
 class EmailClient:
@@ -19,3 +20,12 @@ class EmailClient:
                 headers={"Idempotency-Key": idempotency_key},
             )
             raise_for_status(response)
+
+    async def send_notice(self, notice: CustomerNotice, milestone: str) -> None:
+        """The customer's email at one milestone of their order, sent once."""
+        await self.send(
+            to=notice.email,
+            subject=notice.subject(milestone),
+            body=notice.body(milestone),
+            idempotency_key=notice.idempotency_key(milestone),
+        )

@@ -5,11 +5,11 @@ from typing import Any
 
 import httpx
 
-from activities.order_metrics import provider_call
-from activities.providers.http import call_timeout, raise_for_status
 from domain.commands import ShipmentCreated
 from domain.errors import DestinationUnsupported, ShipmentDelivered
 from domain.order import Order
+from providers.http import call_timeout, raise_for_status
+from providers.metrics import provider_call
 
 
 class CarrierClient:

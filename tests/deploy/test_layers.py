@@ -1,0 +1,52 @@
+"""The layers of pyproject.toml's import-linter contracts hold in this tree, and the
+same contracts refuse an import that runs back up (on a tree made for the test)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def lint_imports(cwd: Path, config: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(cwd)}
+    return subprocess.run(
+        [str(LINT_IMPORTS), str(config), "--no-cache"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_the_tree_keeps_its_layers() -> None:
+    result = lint_imports(ROOT, ROOT / "pyproject.toml")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_an_import_that_runs_back_up_is_refused(tmp_path: Path) -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    for package in config["root_packages"]:
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("")
+    for external in ("sqlalchemy", "httpx", "fastapi", "temporalio", "redis"):
+        (tmp_path / f"{external}.py").write_text("")
+    (tmp_path / "workflows" / "contracts.py").write_text("")
+    # The domain reaching for the database: what the layers forbid.
+    (tmp_path / "db" / "tables.py").write_text("")
+    (tmp_path / "domain" / "order.py").write_text("import db.tables\n")
+    (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
+
+    result = lint_imports(tmp_path, tmp_path / "pyproject.toml")
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "domain.order -> db.tables" in result.stdout
+    assert "2 broken" in result.stdout  # the layers and the purity contract both
