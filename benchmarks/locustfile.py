@@ -17,8 +17,10 @@ from typing import Any
 
 from locust import HttpUser, between, task
 
+from domain.order import TERMINAL_STATUSES
+
 SKU = os.environ.get("ORDERS_SKU", "POSTER-A2")
-TERMINAL = {"delivered", "failed", "cancelled"}
+TERMINAL = sorted(status.value for status in TERMINAL_STATUSES)
 
 
 def order_body() -> dict[str, Any]:

@@ -53,9 +53,10 @@ from db.engine import make_engine
 from devstack.processes import ProcessStack
 from devstack.seed import load_or_create_keys, seed
 from domain.identity import workflow_id_for
+from domain.order import TERMINAL_STATUSES
 
 SKU = "POSTER-A2"
-TERMINAL = ("delivered", "failed", "cancelled")
+TERMINAL = sorted(status.value for status in TERMINAL_STATUSES)
 BENCH_SETTINGS = {
     # Providers answer at once and the carrier delivers at once: what is measured is
     # the service, not the simulated world.

@@ -43,10 +43,11 @@ import httpx
 from cli.invariant_check import check
 from devstack.processes import ProcessStack
 from devstack.seed import DemoKeys, load_or_create_keys, seed
+from domain.order import TERMINAL_STATUSES
 from infra.temporal_client import connect_temporal
 
 SKU = "POSTER-A2"
-TERMINAL = {"delivered", "failed", "cancelled"}
+TERMINAL = sorted(status.value for status in TERMINAL_STATUSES)
 # Short bounds, so an outage longer than the payment bound fits in a short run.
 PAYMENT_BOUND_SECONDS = 8
 FAST_COMPENSATIONS: dict[str, dict[str, float]] = {

@@ -12,9 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from domain import events
-from domain.order import OrderStatus, StockStatus
+from domain.order import OrderStatus, ShipmentStatus, StockStatus
 
-TERMINAL = {OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.FAILED}
 # The only statuses an order may rest in without being finished, and what it waits for.
 WAITING_FOR = {OrderStatus.AWAITING_REVIEW: "review", OrderStatus.SHIPPED: "delivery"}
 # The timeline entry that must be there for an order to show a status.
@@ -33,7 +32,10 @@ STOCK_AT_THE_END = {
     OrderStatus.FAILED: {StockStatus.NONE, StockStatus.RELEASED, StockStatus.RESTOCKED},
 }
 # ... except that units which left with a parcel nobody could call back stay committed.
-GONE_WITH_THE_PARCEL = {"delivered", "in_transit", "exception"}
+GONE_WITH_THE_PARCEL = {
+    status.value
+    for status in (ShipmentStatus.IN_TRANSIT, ShipmentStatus.DELIVERED, ShipmentStatus.EXCEPTION)
+}
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,7 @@ def liveness_violations(orders: Iterable[OrderFacts]) -> Iterable[Violation]:
             yield Violation("liveness", order.id, f"{order.status.value} but no {proof} entry")
         if not order.settled:
             continue
-        if order.status in TERMINAL:
+        if order.status.is_terminal:
             if order.workflow_running:
                 yield Violation("liveness", order.id, f"{order.status.value} but still running")
             continue

@@ -31,7 +31,7 @@ class OrderStatus(StrEnum):
 
     @property
     def is_terminal(self) -> bool:
-        return self in _TERMINAL
+        return self in TERMINAL_STATUSES
 
     @property
     def is_cancellable(self) -> bool:
@@ -104,7 +104,8 @@ class StockStatus(StrEnum):
 
 
 _S = OrderStatus
-_TERMINAL = {_S.DELIVERED, _S.CANCELLED, _S.FAILED}
+# Where an order ends: nothing follows any of these.
+TERMINAL_STATUSES = frozenset({_S.DELIVERED, _S.CANCELLED, _S.FAILED})
 _ALLOWED: dict[OrderStatus, set[OrderStatus]] = {
     _S.PENDING: {_S.RESERVED, _S.FAILED, _S.CANCELLED},
     _S.RESERVED: {_S.AWAITING_REVIEW, _S.AUTHORIZED, _S.FAILED, _S.CANCELLED},

@@ -19,7 +19,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.order import Attention, FailureReason, OrderStatus
     from workflows import search_attributes
 
-from workflows.order.saga import OrderSaga, StepFailed
+from workflows.order.outcomes import StepFailed
+from workflows.order.saga import OrderSaga
 
 
 class Compensation(OrderSaga):

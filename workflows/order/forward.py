@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.order import Attention, FailureReason, OrderStatus
 
 from workflows.order.compensation import Compensation
-from workflows.order.saga import OrderFailed, OrderRefused, StepFailed
+from workflows.order.outcomes import OrderFailed, OrderRefused, StepFailed
 
 
 class ForwardPath(Compensation):

@@ -3,8 +3,8 @@ version of the saga this run follows, how the order is flagged for a person, and
 what the Temporal UI shows.
 
 The stories themselves live beside this module: the forward path (forward.py), the
-undo steps (compensation.py), tracking to delivery (tracking.py); workflow.py ties
-them together and holds the messages.
+undo steps (compensation.py), tracking to delivery (tracking.py); outcomes.py holds
+how they end; workflow.py ties them together and holds the messages.
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import Priority, SearchAttributeUpdate
-from temporalio.exceptions import ActivityError, ApplicationError, FailureError
+from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.notify import NotificationActivities
     from activities.order_status import OrderStatusActivities
     from domain.commands import FlagOrder, SendNotification, ShipmentCreated, StockReservation
-    from domain.errors import DomainError
     from domain.order import Attention, FailureReason, OrderStatus
     from workflows import search_attributes, steps
     from workflows.contracts import (
@@ -32,6 +31,8 @@ with workflow.unsafe.imports_passed_through():
         OrderWorkflowInput,
         ReviewDecision,
     )
+
+from workflows.order.outcomes import StepFailed
 
 ParamT = TypeVar("ParamT")
 ResultT = TypeVar("ResultT")
@@ -53,49 +54,6 @@ EARLIER_PATCHES = frozenset(
 )
 # Saga versions, oldest first: 0 takes the individual patches above.
 INDIVIDUAL_PATCHES, OUTBOX, BOUNDED = 0, 1, 2
-
-
-class OrderFailed(Exception):
-    """The forward path cannot go on; compensate, then close the order as failed."""
-
-    def __init__(self, reason: FailureReason) -> None:
-        super().__init__(reason.value)
-        self.reason = reason
-
-
-class OrderRefused(Exception):
-    """Stock was refused at placement: nothing is held, the order is already closed."""
-
-
-class StepFailed(Exception):
-    """A step failed for good: refused by a rule, or given up past its bound.
-
-    An ordinary activity's failure arrives as an ActivityError wrapping what the
-    activity raised; a local activity's arrives unwrapped. This is both, one way.
-    """
-
-    def __init__(self, step: str, failure: FailureError) -> None:
-        super().__init__(f"{step}: {failure}")
-        self.step = step
-        self.failure = failure
-
-    @property
-    def cause(self) -> BaseException | None:
-        """What the activity raised (or the timeout that ended it)."""
-        if isinstance(self.failure, ActivityError):
-            return self.failure.cause
-        return self.failure
-
-    @property
-    def refused(self) -> bool:
-        """Whether a rule refused it, rather than retries running out."""
-        cause = self.cause
-        return isinstance(cause, ApplicationError) and cause.non_retryable
-
-    def refused_with(self, refusal: type[DomainError]) -> bool:
-        """Whether the activity failed with this business refusal (not an outage)."""
-        cause = self.cause
-        return isinstance(cause, ApplicationError) and cause.type == refusal.__name__
 
 
 class OrderSaga:
@@ -295,8 +253,3 @@ class OrderSaga:
             self._status.value,
             self._failure_reason.value if self._failure_reason else None,
         )
-
-
-def rejection(error: DomainError) -> ApplicationError:
-    """An update refused by a business rule; the caller gets the rule's name as type."""
-    return ApplicationError(str(error), type=type(error).__name__)

@@ -23,7 +23,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.contracts import CarrierEvent, TrackingState
     from workflows.steps import TRACKING_PRIORITY
 
-from workflows.order.saga import OrderSaga, StepFailed
+from workflows.order.outcomes import StepFailed
+from workflows.order.saga import OrderSaga
 
 KNOWN_EVENTS = frozenset(event.value for event in Reported)
 # Polls in one run before it continues as new: about 15 history events each.

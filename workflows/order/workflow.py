@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
 
 # The stories are workflow code too: imported inside the sandbox like this module.
 from workflows.order.forward import ForwardPath
-from workflows.order.saga import OrderFailed, OrderRefused, StepFailed, rejection
+from workflows.order.outcomes import OrderFailed, OrderRefused, StepFailed, rejection
 from workflows.order.tracking import Tracking
 
 # Who a cancel requested from the Temporal UI or CLI is recorded as.
