@@ -56,33 +56,50 @@ async def read_order(uow: UnitOfWorkFactory, order_id: str) -> Order:
 @asynccontextmanager
 async def provider_attempt() -> AsyncIterator[None]:
     """One attempt of a provider step: heartbeats while it runs, so a cancel reaches the
-    call in flight; ends every HTTP call by the attempt's own deadline, so no call of a
-    given-up attempt lands after the retry or the undo has looked; and turns what the
-    provider answered into a refusal (final) or a wait (retried after `Retry-After`)."""
+    call in flight; ends every HTTP call, and the attempt itself, by the attempt's
+    deadline, so no call of a given-up attempt lands after the retry or the undo has
+    looked; and turns what the provider answered into a refusal (final) or a wait
+    (retried after `Retry-After`)."""
+    deadline = _attempt_deadline()
     beating = asyncio.create_task(_heartbeat())
     try:
-        with calls_until(_attempt_deadline()):
-            yield
+        async with asyncio.timeout_at(_on_loop_clock(deadline)):
+            with calls_until(deadline):
+                yield
     except DomainError as error:
         raise refusal(error) from error
     except ProviderUnavailable as busy:
         raise not_yet(str(busy), busy.retry_after) from busy
-    except httpx.TransportError as lost:  # refused, reset, or cut at the deadline
+    except (httpx.TransportError, TimeoutError) as lost:  # refused, reset, cut at the deadline
         raise not_yet(f"the provider could not be reached or did not answer: {lost!r}") from lost
     finally:
         beating.cancel()
 
 
 def _attempt_deadline() -> float | None:
-    """When this attempt's start-to-close timeout runs out, on the monotonic clock."""
+    """When this attempt must be over, on the monotonic clock: the end of its
+    start-to-close timeout, or of the step's whole bound if that comes first."""
     info = activity.info()
-    if info.start_to_close_timeout is None or info.started_time is None:
+    now = datetime.now(UTC)
+    ends: list[datetime] = []
+    if info.start_to_close_timeout is not None and info.started_time is not None:
+        ends.append(_utc(info.started_time) + info.start_to_close_timeout)
+    if info.schedule_to_close_timeout is not None and info.scheduled_time is not None:
+        ends.append(_utc(info.scheduled_time) + info.schedule_to_close_timeout)
+    if not ends:
         return None
-    started = info.started_time
-    if started.tzinfo is None:
-        started = started.replace(tzinfo=UTC)
-    left = (started + info.start_to_close_timeout - datetime.now(UTC)).total_seconds()
-    return time.monotonic() + left
+    return time.monotonic() + (min(ends) - now).total_seconds()
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _on_loop_clock(deadline: float | None) -> float | None:
+    """The monotonic deadline on the event loop's own clock (asyncio.timeout_at)."""
+    if deadline is None:
+        return None
+    return asyncio.get_running_loop().time() + (deadline - time.monotonic())
 
 
 async def _heartbeat() -> None:

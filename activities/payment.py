@@ -86,6 +86,8 @@ class PaymentActivities:
                     undone.append(("refunded", auth_id))
                 elif status in ("voided", "refunded"):
                     undone.append((status, auth_id))
+                else:  # e.g. still pending at the provider: not undone yet
+                    raise not_yet(f"authorization {auth_id} is {status}; asking again")
         if not undone:
             return
         async with self._uow() as uow:

@@ -101,8 +101,10 @@ def _compensation(policy: SagaPolicy) -> float:
     return policy.compensation_bound_seconds
 
 
-# A database step: short attempts, backing off to a minute between them.
-_DATABASE = StepPolicy(10, maximum_interval_seconds=60)
+# A database step: short attempts, backing off to five minutes between them. Past a
+# minute each wait is a timer in the order's history, so a long outage costs about
+# one history event a minute: weeks before Temporal's history limit.
+_DATABASE = StepPolicy(10, maximum_interval_seconds=300)
 
 STEPS: tuple[Step, ...] = (
     Step(StockActivities.reserve_stock, Queue.ORDERS, _DATABASE, _until_done),

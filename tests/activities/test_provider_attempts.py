@@ -39,9 +39,12 @@ async def reserved_order(uow: Any) -> str:
 def attempt_of(seconds: float) -> ActivityEnvironment:
     """An attempt with `seconds` of start-to-close left, as Temporal would give it."""
     env = ActivityEnvironment()
+    now = datetime.now(UTC)
     env.info = dataclasses.replace(
         env.info,
-        started_time=datetime.now(UTC),
+        scheduled_time=now,
+        schedule_to_close_timeout=timedelta(minutes=10),
+        started_time=now,
         start_to_close_timeout=timedelta(seconds=seconds),
     )
     return env

@@ -42,12 +42,20 @@ class OrderWorkflow(ForwardPath, Tracking):
     @workflow.init
     def __init__(self, order: OrderWorkflowInput) -> None:
         super().__init__(order)
+        if order.tracking is not None:
+            # Before any message of the new run is handled: a signal or an update that
+            # arrives with its first task already meets a shipped order.
+            self._resume(order.tracking)
 
     @workflow.run
     async def run(self, order: OrderWorkflowInput) -> OrderView:
-        self._version()  # each run records which saga it follows, before anything else
-        if order.tracking is not None:
-            self._resume(order.tracking)
+        if not self._bounded():
+            # Orders from before one rule for every cancel: a cancellation requested in
+            # Temporal reaches whatever the saga awaits, as it always did for them.
+            await self._run_saga()
+            await asyncio.gather(*self._notifications)
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            return self._view()
         saga = asyncio.create_task(self._run_saga())
         # A cancellation requested in Temporal is a cancel like any other: the saga is
         # shielded from it, and it goes through the same rules as the cancel update.
@@ -57,7 +65,6 @@ class OrderWorkflow(ForwardPath, Tracking):
             except asyncio.CancelledError:
                 self._cancel_requested_in_temporal()
         saga.result()
-        await asyncio.gather(*self._notifications)
         await self._all_handlers_finished()
         return self._view()
 
@@ -105,7 +112,7 @@ class OrderWorkflow(ForwardPath, Tracking):
                 continue
 
     def _cancel_requested_in_temporal(self) -> None:
-        if self._bounded() and self._cancel is None and not self._status.is_cancellable:
+        if self._cancel is None and not self._status.is_cancellable:
             workflow.logger.warning(
                 "a cancellation requested in Temporal was refused: the order is %s",
                 self._status.value,
