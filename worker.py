@@ -1,5 +1,10 @@
-"""Composition root of the worker process: builds every dependency once, then
-polls the order task queue until SIGTERM or Ctrl-C.
+"""Composition root of the worker process: builds what the workers, the outbox relay
+and the ops endpoints need, then polls its task queues until SIGTERM or Ctrl-C.
+
+Each of the three has a pool of its own: the steps' (sized from the slots it serves),
+the relay's (its LISTEN connection and advisory lock must not wait behind steps), and
+the ops endpoints' (readiness must answer while the steps' pool is busy). The steps
+share one HTTP client per provider; the relay has its own email client.
 
 Run: `orders-worker` (or `python -m worker`).
 """

@@ -59,19 +59,12 @@ async def read_books(
 
     skus = sorted({sku for order in orders for sku in order.lines})
     stock_query = select(StockRow)
-    held_query = (
-        select(OrderLineRow.sku, func.sum(OrderLineRow.quantity))
-        .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
-        .where(OrderRow.stock_status == StockStatus.HELD.value)
-        .group_by(OrderLineRow.sku)
-    )
     if order_ids is not None:
         stock_query = stock_query.where(StockRow.sku.in_(skus))
-        held_query = held_query.where(OrderLineRow.sku.in_(skus))
     stock = [
         StockFacts(row.sku, row.on_hand, row.reserved) for row in await session.scalars(stock_query)
     ]
-    held = {sku: int(units) for sku, units in await session.execute(held_query)}
+    held = await _units_by_sku(session, StockStatus.HELD, None if order_ids is None else skus)
     return orders, stock, held
 
 
@@ -83,15 +76,23 @@ async def read_stock_ledger(
     adjusted_query = select(StockAdjustmentRow.sku, func.sum(StockAdjustmentRow.delta)).group_by(
         StockAdjustmentRow.sku
     )
-    shipped_query = (
+    if skus is not None:
+        adjusted_query = adjusted_query.where(StockAdjustmentRow.sku.in_(list(skus)))
+    adjusted = {sku: int(units) for sku, units in await session.execute(adjusted_query)}
+    shipped = await _units_by_sku(session, StockStatus.COMMITTED, skus)
+    return adjusted, shipped
+
+
+async def _units_by_sku(
+    session: AsyncSession, stock_status: StockStatus, skus: Collection[str] | None
+) -> dict[str, int]:
+    """Per sku, the units of every order whose stock is in this state (of these skus)."""
+    query = (
         select(OrderLineRow.sku, func.sum(OrderLineRow.quantity))
         .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
-        .where(OrderRow.stock_status == StockStatus.COMMITTED.value)
+        .where(OrderRow.stock_status == stock_status.value)
         .group_by(OrderLineRow.sku)
     )
     if skus is not None:
-        adjusted_query = adjusted_query.where(StockAdjustmentRow.sku.in_(list(skus)))
-        shipped_query = shipped_query.where(OrderLineRow.sku.in_(list(skus)))
-    adjusted = {sku: int(units) for sku, units in await session.execute(adjusted_query)}
-    shipped = {sku: int(units) for sku, units in await session.execute(shipped_query)}
-    return adjusted, shipped
+        query = query.where(OrderLineRow.sku.in_(list(skus)))
+    return {sku: int(units) for sku, units in await session.execute(query)}
