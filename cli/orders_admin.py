@@ -204,13 +204,19 @@ def _user_options(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_for(args: argparse.Namespace) -> Settings:
+    """The settings of the stack to act on, leaving the environment as it is:
+    --database-url, else DATABASE_URL, else the `make dev` stack of this checkout
+    (for every address the environment does not name itself)."""
     if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    elif not os.environ.get("DATABASE_URL"):
-        os.environ.pop("DATABASE_URL", None)
-        for name, value in local_stack.read().items():
-            os.environ.setdefault(name, value)
-    return Settings()
+        return Settings(database_url=args.database_url)
+    if os.environ.get("DATABASE_URL"):
+        return Settings()
+    found = {
+        name.removeprefix("ORDERS_").lower(): value
+        for name, value in local_stack.read().items()
+        if not os.environ.get(name)
+    }
+    return Settings().model_copy(update=found)
 
 
 # -- commands ---------------------------------------------------------------------
