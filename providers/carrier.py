@@ -8,7 +8,7 @@ import httpx
 from domain.commands import ShipmentCreated
 from domain.errors import DestinationUnsupported, ShipmentDelivered
 from domain.order import Order
-from providers.http import call_timeout, raise_for_status
+from providers.http import call_timeout, find_by_reference, raise_for_status
 from providers.metrics import provider_call
 
 
@@ -46,10 +46,4 @@ class CarrierClient:
             raise_for_status(response)
 
     async def shipments_for(self, order_id: str) -> list[dict[str, Any]]:
-        async with provider_call("carrier", "find"):
-            response = await self._http.get(
-                "/shipments", timeout=call_timeout(self._http), params={"reference": order_id}
-            )
-            raise_for_status(response)
-        result: list[dict[str, Any]] = response.json()
-        return result
+        return await find_by_reference(self._http, "carrier", "/shipments", order_id)

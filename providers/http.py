@@ -14,10 +14,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import httpx
 
 from domain.errors import ProviderRejected
+from providers.metrics import provider_call
 
 # Statuses that mean "not now" rather than "no".
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
@@ -102,3 +104,15 @@ def call_timeout(http: httpx.AsyncClient) -> httpx.Timeout:
         raise ProviderUnavailable("no time left in this attempt to call the provider")
     default = http.timeout.read or left
     return httpx.Timeout(min(default, left))
+
+
+async def find_by_reference(
+    http: httpx.AsyncClient, provider: str, path: str, reference: str
+) -> list[dict[str, Any]]:
+    """Every record the provider keeps under our reference (the order id): the way an
+    undo or a poll finds what a step did, even when its reply was lost."""
+    async with provider_call(provider, "find"):
+        response = await http.get(path, timeout=call_timeout(http), params={"reference": reference})
+        raise_for_status(response)
+    found: list[dict[str, Any]] = response.json()
+    return found

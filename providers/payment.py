@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 
 from domain.errors import PaymentDeclined
-from providers.http import call_timeout, raise_for_status
+from providers.http import call_timeout, find_by_reference, raise_for_status
 from providers.metrics import provider_call
 
 
@@ -45,13 +45,7 @@ class PaymentClient:
     async def authorizations_for(self, order_id: str) -> list[dict[str, Any]]:
         """Every authorization made for the order, found by our reference: even one whose
         reply was lost on the way back to us."""
-        async with provider_call("payment", "find"):
-            response = await self._http.get(
-                "/authorizations", timeout=call_timeout(self._http), params={"reference": order_id}
-            )
-            raise_for_status(response)
-        result: list[dict[str, Any]] = response.json()
-        return result
+        return await find_by_reference(self._http, "payment", "/authorizations", order_id)
 
     async def _post(self, operation: str, path: str, idempotency_key: str) -> None:
         async with provider_call("payment", operation):
