@@ -110,6 +110,9 @@ async def test_a_cancel_sent_as_soon_as_the_order_shows_authorized_is_taken_and_
         await eventually(_booking_in_flight(client, order_id))
 
         answer = await http.post(f"/v1/orders/{order_id}/cancel", headers=customer.auth)
+        # The cancel is taken; the carrier answers promptly again, so calling the parcel
+        # off does not race the provider timeout (5 s, as slow as the fault).
+        await carrier.put("/admin/faults", json={})
         settled = await _settled(http, customer, order_id)
     finally:
         await carrier.put("/admin/config", json=config)
