@@ -3,8 +3,9 @@ and the ops endpoints need, then polls its task queues until SIGTERM or Ctrl-C.
 
 Each of the three has a pool of its own: the steps' (sized from the slots it serves),
 the relay's (its LISTEN connection and advisory lock must not wait behind steps), and
-the ops endpoints' (readiness must answer while the steps' pool is busy). The steps
-share one HTTP client per provider; the relay has its own email client.
+the ops endpoints' (readiness must answer while the steps' pool is busy). Steps and
+the relay share one HTTP client per provider. infra/bootstrap.py makes each of these
+once and closes them when the worker stops.
 
 Run: `orders-worker` (or `python -m worker`).
 """
@@ -18,7 +19,6 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from typing import Any
 
-import httpx
 import uvicorn
 import uvloop
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -34,22 +34,15 @@ from activities.order_status import OrderStatusActivities
 from activities.payment import PaymentActivities
 from activities.shipping import ShippingActivities
 from activities.stock import StockActivities
-from db.engine import make_engine, make_session_factory
 from db.order_reads import OrderReads
-from db.unit_of_work import UnitOfWork
-from infra import tracing
-from infra.log_config import configure_logging
+from infra.bootstrap import Bootstrap
 from infra.namespace_setup import ensure_schedules, ensure_search_attributes
-from infra.settings import Settings, get_settings
-from infra.temporal_client import connect_temporal
+from infra.settings import Settings
 from infra.worker_ops_app import create_worker_app
 from outbox.amqp import AmqpPublisher
 from outbox.customer_email import CustomerEmails
 from outbox.kafka import KafkaPublisher
 from outbox.relay import OutboxRelay
-from providers.carrier import CarrierClient
-from providers.email import EmailClient
-from providers.payment import PaymentClient
 from workflows.housekeeping import PurgeIdempotencyKeysWorkflow
 from workflows.order import OrderWorkflow
 from workflows.steps import Handler, Queue, served_by_queue
@@ -66,41 +59,26 @@ SANDBOX = SandboxedWorkflowRunner(
 )
 
 
-@asynccontextmanager
-async def activity_objects(settings: Settings) -> AsyncIterator[list[object]]:
-    """Every activities class, bound to one engine and one HTTP client per provider."""
-    async with AsyncExitStack() as stack:
-        engine = activity_engine(settings)
-        tracing.instrument_database()
-        tracing.instrument_http_clients()
-        stack.push_async_callback(engine.dispose)
-        sessions = make_session_factory(engine)
-
-        def uow() -> UnitOfWork:
-            return UnitOfWork(sessions)
-
-        def http(base_url: str) -> httpx.AsyncClient:
-            timeout = settings.provider_timeout.total_seconds()
-            return httpx.AsyncClient(base_url=base_url, timeout=timeout)
-
-        payments = PaymentClient(await stack.enter_async_context(http(settings.payment_url)))
-        carrier = CarrierClient(await stack.enter_async_context(http(settings.carrier_url)))
-        email = EmailClient(await stack.enter_async_context(http(settings.email_url)))
-        yield [
-            StockActivities(uow),
-            PaymentActivities(uow, payments),
-            ShippingActivities(uow, carrier),
-            OrderStatusActivities(uow),
-            NotificationActivities(OrderReads(sessions), email),
-            HousekeepingActivities(uow),
-        ]
+def activity_objects(boot: Bootstrap) -> list[object]:
+    """Every activities class, over the steps' pool and one HTTP client per provider."""
+    steps_engine(boot)
+    uow = boot.unit_of_work_factory("steps")
+    return [
+        StockActivities(uow),
+        PaymentActivities(uow, boot.payments()),
+        ShippingActivities(uow, boot.carrier()),
+        OrderStatusActivities(uow),
+        NotificationActivities(OrderReads(boot.sessions("steps")), boot.email()),
+        HousekeepingActivities(uow),
+    ]
 
 
-def activity_engine(settings: Settings) -> AsyncEngine:
+def steps_engine(boot: Bootstrap) -> AsyncEngine:
     """The pool the worker's steps share, as large as the database steps it runs at
     once (`build_workers` gives it as many local-activity slots)."""
-    return make_engine(
-        settings.database_url,
+    settings = boot.settings
+    return boot.engine(
+        "steps",
         pre_ping=False,
         pool_size=settings.worker_database_connections,
         max_overflow=settings.worker_database_overflow,
@@ -153,10 +131,10 @@ def build_workers(
 
 
 @asynccontextmanager
-async def running_workers(client: Client, settings: Settings) -> AsyncIterator[list[Worker]]:
+async def running_workers(client: Client, boot: Bootstrap) -> AsyncIterator[list[Worker]]:
     """Every worker of this process, polling until the block ends."""
-    async with activity_objects(settings) as objects, AsyncExitStack() as stack:
-        workers = build_workers(client, settings, served_by_queue(objects))
+    async with AsyncExitStack() as stack:
+        workers = build_workers(client, boot.settings, served_by_queue(activity_objects(boot)))
         for worker in workers:
             await stack.enter_async_context(worker)
         yield workers
@@ -175,29 +153,27 @@ def event_publishers(settings: Settings) -> list[AmqpPublisher | KafkaPublisher]
 
 
 @asynccontextmanager
-async def running_relay(settings: Settings) -> AsyncIterator[OutboxRelay | None]:
+async def running_relay(boot: Bootstrap) -> AsyncIterator[OutboxRelay | None]:
     """The outbox relay of this process, delivering (or standing by) until the block
-    ends; None when the settings turn it off."""
+    ends; None when the settings turn it off. Its pool is its own: its LISTEN
+    connection and advisory lock must not wait behind the steps."""
+    settings = boot.settings
     if not settings.outbox_relay:
         yield None
         return
-    engine = make_engine(settings.database_url, pre_ping=False)
-    sessions = make_session_factory(engine)
-    timeout = settings.provider_timeout.total_seconds()
-    async with httpx.AsyncClient(base_url=settings.email_url, timeout=timeout) as http:
-        brokers = event_publishers(settings)
-        emails = CustomerEmails(OrderReads(sessions), EmailClient(http))
-        relay = OutboxRelay(engine, [emails, *brokers])
-        stop = asyncio.Event()
-        delivering = asyncio.create_task(relay.run(stop))
-        try:
-            yield relay
-        finally:
-            stop.set()
-            await delivering
-            for broker in brokers:
-                await broker.close()
-            await engine.dispose()
+    engine = boot.engine("relay", pre_ping=False)
+    brokers = event_publishers(settings)
+    emails = CustomerEmails(OrderReads(boot.sessions("relay")), boot.email())
+    relay = OutboxRelay(engine, [emails, *brokers])
+    stop = asyncio.Event()
+    delivering = asyncio.create_task(relay.run(stop))
+    try:
+        yield relay
+    finally:
+        stop.set()
+        await delivering
+        for broker in brokers:
+            await broker.close()
 
 
 class _OpsServer(uvicorn.Server):
@@ -223,41 +199,41 @@ def sdk_runtime(settings: Settings) -> Runtime:
     )
 
 
-async def run(settings: Settings) -> None:
-    client = await connect_temporal(settings, runtime=sdk_runtime(settings))
+async def run(boot: Bootstrap) -> None:
+    settings = boot.settings
+    client = await boot.temporal(runtime=sdk_runtime(settings))
     await ensure_search_attributes(client)
     await ensure_schedules(client, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    engine = make_engine(settings.database_url)
+    # The ops endpoints' pool: readiness must answer while the steps' pool is busy.
     http = _OpsServer(
         uvicorn.Config(
-            create_worker_app(settings, engine, client),
+            create_worker_app(settings, boot.engine("ops"), client),
             host="0.0.0.0",
             port=settings.worker_http_port,
             log_level="warning",
         )
     )
     serving = asyncio.create_task(http.serve())
-    async with running_workers(client, settings), running_relay(settings):
-        log.info("worker polling %s", ", ".join(settings.worker_queues))
-        await stop.wait()
-        log.info("worker stopping: finishing running activities")
-    http.should_exit = True
-    await serving
-    await engine.dispose()
+    try:
+        async with running_workers(client, boot), running_relay(boot):
+            log.info("worker polling %s", ", ".join(settings.worker_queues))
+            await stop.wait()
+            log.info("worker stopping: finishing running activities")
+        http.should_exit = True
+        await serving
+    finally:
+        await boot.aclose()
 
 
 def main() -> None:
-    settings = get_settings()
-    if settings.log_format == "json":
-        configure_logging(settings.log_level)
-    else:
-        logging.basicConfig(level=settings.log_level)
-    tracing.configure("order-worker")
-    uvloop.run(run(settings))
+    boot = Bootstrap.start("order-worker")
+    if boot.settings.log_format != "json":
+        logging.basicConfig(level=boot.settings.log_level)
+    uvloop.run(run(boot))
 
 
 if __name__ == "__main__":

@@ -10,8 +10,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from redis.asyncio import Redis
-from sqlalchemy.exc import SQLAlchemyError
 
 from api.api_metrics import start_error_series_at_zero
 from api.body_limit import BodyLimitMiddleware
@@ -34,17 +32,13 @@ from api.routes import (
     users,
     webhooks,
 )
-from db.engine import make_engine, make_session_factory
-from db.order_reads import OrderReads
-from db.unit_of_work import UnitOfWork
 from domain.users import Role, Tier
 from infra import tracing
-from infra.log_config import configure_logging
-from infra.settings import Settings, get_settings
-from infra.temporal_client import connect_temporal
-from services.accounts import ensure_user_with_key
+from infra.bootstrap import Bootstrap, unreachable_dependency
+from infra.settings import Settings
+from services.accounts import NewUser
 from services.order_client import saga_policy
-from services.placing import OrderPlacing
+from services.wiring import Services
 
 log = logging.getLogger("orders.api")
 
@@ -52,51 +46,28 @@ BOOTSTRAP_ADMIN_EMAIL = "admin@bootstrap.local"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
-    if settings.log_format == "json":
-        configure_logging(settings.log_level)
-    tracing.configure("order-api")
+    boot = Bootstrap.start("order-api", settings)
+    settings = boot.settings
     saga_policy(settings)  # refuses a bad ORDERS_ACTIVITY_POLICIES before serving anything
     in_flight = InFlight()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        timeout = settings.dependency_timeout.total_seconds()
-        engine = make_engine(settings.database_url, connect_timeout=timeout)
-        tracing.instrument_database()
-        redis = Redis.from_url(
-            settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
-        )
-        temporal = await connect_temporal(
-            settings, lazy=True, give_up_after=settings.dependency_timeout
-        )
-        sessions = make_session_factory(engine)
+        temporal = await boot.temporal(lazy=True, give_up_after=settings.dependency_timeout)
         shedder = LoadShedder(temporal, settings, in_flight)
-        order_reads = OrderReads(sessions)
-        resources = Resources(
+        services = await Services.build(boot, admit=shedder.admit)
+        app.state.resources = Resources(
             settings=settings,
-            engine=engine,
-            sessions=sessions,
-            temporal=temporal,
-            redis=redis,
-            rate_limiter=RateLimiter(redis, settings),
+            services=services,
+            rate_limiter=RateLimiter(boot.redis(), settings),
             shedder=shedder,
-            order_reads=order_reads,
-            placing=OrderPlacing(
-                settings,
-                unit_of_work=lambda: UnitOfWork(sessions),
-                reads=order_reads,
-                temporal=temporal,
-                admit=shedder.admit,
-            ),
+            probes=boot.probes(),
         )
-        app.state.resources = resources
-        await _bootstrap_admin(resources)
+        await _bootstrap_admin(services, settings)
         try:
             yield
         finally:
-            await redis.aclose()
-            await engine.dispose()
+            await boot.aclose()
 
     app = FastAPI(
         title="Order service",
@@ -129,22 +100,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-async def _bootstrap_admin(resources: Resources) -> None:
+async def _bootstrap_admin(services: Services, settings: Settings) -> None:
     """ORDERS_BOOTSTRAP_ADMIN_KEY guarantees an admin holding that key, for first deploys."""
-    secret = resources.settings.bootstrap_admin_key
-    if not secret:
+    if not settings.bootstrap_admin_key:
         return
+    admin = NewUser(BOOTSTRAP_ADMIN_EMAIL, "Bootstrap admin", Role.ADMIN, Tier.STANDARD)
     try:
-        async with resources.unit_of_work() as uow:
-            await ensure_user_with_key(
-                uow,
-                email=BOOTSTRAP_ADMIN_EMAIL,
-                name="Bootstrap admin",
-                role=Role.ADMIN,
-                tier=Tier.STANDARD,
-                secret=secret,
-                pepper=resources.settings.api_key_pepper,
-            )
-            await uow.commit()
-    except (OSError, SQLAlchemyError):
+        await services.accounts.ensure_user_with_key(admin, settings.bootstrap_admin_key)
+    except Exception as error:
+        if unreachable_dependency(error) is None:
+            raise
         log.error("database unreachable: the bootstrap admin key was not ensured")

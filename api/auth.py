@@ -10,9 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.problems import Problem
 from api.resources import Resources, get_resources
-from db.unit_of_work import UnitOfWork
-from domain.api_keys import hash_key
-from domain.users import Caller, Role, Tier
+from domain.users import Caller, Role
 
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer ok_...`")
 
@@ -28,15 +26,9 @@ async def current_caller(
 ) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized("an API key is required: Authorization: Bearer <key>")
-    key_hash = hash_key(credentials.credentials, resources.settings.api_key_pepper)
-    async with UnitOfWork(resources.sessions) as uow:
-        user = await uow.users.by_key_hash(key_hash)
-        if user is not None:
-            await uow.users.touch_key(key_hash)
-            await uow.commit()
-    if user is None:
+    caller = await resources.services.accounts.authenticate(credentials.credentials)
+    if caller is None:
         raise _unauthorized("the API key is unknown or revoked")
-    caller = Caller(user.id, Role(user.role), Tier(user.tier), user.email)
     request.state.caller = caller
     # Every authenticated request spends a token; its answer carries the bucket's state.
     request.state.rate_limit = await resources.rate_limiter.check(caller)

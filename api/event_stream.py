@@ -9,8 +9,8 @@ import json
 import time
 from collections.abc import AsyncIterator
 
-from db.order_reads import OrderReads, TimelineEntry
-from domain.order import OrderStatus
+from domain.order_records import TimelineEntry
+from services.orders import Orders
 
 
 def frame(entry: TimelineEntry) -> str:
@@ -19,22 +19,20 @@ def frame(entry: TimelineEntry) -> str:
 
 
 async def order_events(
-    reads: OrderReads,
+    orders: Orders,
     order_id: str,
     *,
     after: int,
     poll_seconds: float,
     heartbeat_seconds: float,
 ) -> AsyncIterator[str]:
-    """The frames of the stream. Entries and the terminal status commit together, so
-    once the order reads terminal every entry it will ever have is there to send."""
+    """The frames of the stream, until the order has ended and its last entry is sent."""
     last_sent = after
     quiet_since = time.monotonic()
     yield f"retry: {int(poll_seconds * 1000)}\n\n"
     while True:
-        order = await reads.find(order_id)
-        finished = order is None or OrderStatus(order.status).is_terminal
-        for entry in await reads.timeline(order_id, after=last_sent):
+        entries, finished = await orders.entries_since(order_id, last_sent)
+        for entry in entries:
             yield frame(entry)
             last_sent = entry.id
             quiet_since = time.monotonic()

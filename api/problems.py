@@ -6,16 +6,15 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import Message, Scope, Send
-from temporalio.service import RPCError
 
 from api.problem_types import title_of
+from infra.bootstrap import DEPENDENCY_ERRORS, unreachable_dependency
 
 log = logging.getLogger("orders.api")
 
@@ -178,29 +177,17 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
         return problem_response(request, problem)
 
-    @app.exception_handler(sqlalchemy.exc.OperationalError)
-    @app.exception_handler(sqlalchemy.exc.InterfaceError)
-    async def on_database(request: Request, exc: sqlalchemy.exc.DBAPIError) -> JSONResponse:
-        log.warning("database error on %s: %s", request.url.path, exc.__class__.__name__)
-        return problem_response(request, unavailable("database"))
+    async def on_dependency(request: Request, exc: Exception) -> JSONResponse:
+        dependency = unreachable_dependency(exc)
+        if dependency is None:
+            return await on_anything(request, exc)
+        log.warning("%s unreachable on %s: %s", dependency, request.url.path, exc)
+        return problem_response(request, unavailable(dependency))
 
-    @app.exception_handler(OSError)
-    async def on_os_error(request: Request, exc: OSError) -> JSONResponse:
-        log.warning("dependency unreachable on %s: %s", request.url.path, exc)
-        return problem_response(request, unavailable("database"))
-
-    @app.exception_handler(RPCError)
-    async def on_temporal(request: Request, exc: RPCError) -> JSONResponse:
-        log.warning("temporal error on %s: %s", request.url.path, exc.status)
-        return problem_response(request, unavailable("temporal"))
-
-    @app.exception_handler(RuntimeError)
-    async def on_runtime(request: Request, exc: RuntimeError) -> JSONResponse:
-        # The Temporal client connects lazily; a refused first connection surfaces here.
-        if str(exc).startswith("Failed client connect"):
-            log.warning("temporal unreachable on %s", request.url.path)
-            return problem_response(request, unavailable("temporal"))
-        return await on_anything(request, exc)
+    # Registered by class, so that they are answered like any refusal and not as a
+    # crash that the server logs with its stack.
+    for error_class in DEPENDENCY_ERRORS:
+        app.add_exception_handler(error_class, on_dependency)
 
     @app.exception_handler(Exception)
     async def on_anything(request: Request, exc: Exception) -> JSONResponse:

@@ -1,7 +1,10 @@
-"""Domain refusals as HTTP: the one table from each business rule to its status and
-problem type. Routes let the errors of services and repositories rise to here."""
+"""Domain refusals as HTTP: the status and problem type come from the one table of
+services/refusals.py; a few refusals carry details a client can act on. Routes let the
+errors of the services rise to here."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -9,59 +12,45 @@ from fastapi.responses import JSONResponse
 from api.problems import Problem, problem_response
 from domain.errors import (
     DomainError,
-    IdempotencyKeyReused,
-    IdempotencyKeySpent,
-    NotAwaitingReview,
-    NotCancellable,
-    NotPermitted,
-    OrderNotFound,
     OutOfStock,
     ProductUnavailable,
     UnknownCustomer,
+    WrongCurrency,
 )
 from services.order_client import StillPlacing
-
-# Refusals whose problem is their status, type and message.
-_PLAIN: dict[type[DomainError], tuple[int, str]] = {
-    IdempotencyKeyReused: (422, "/problems/idempotency-key-reused"),
-    IdempotencyKeySpent: (409, "/problems/idempotency-key-spent"),
-    NotCancellable: (409, "/problems/not-cancellable"),
-    NotAwaitingReview: (409, "/problems/not-awaiting-review"),
-    NotPermitted: (403, "/problems/forbidden"),
-    OrderNotFound: (404, "/problems/not-found"),
-}
+from services.refusals import refusal_of
 
 
 def problem_of(error: DomainError) -> Problem:
+    refusal = refusal_of(error)
+    detail, headers, extensions = _details(error)
+    return Problem(
+        refusal.status,
+        refusal.problem_type,
+        detail or str(error),
+        headers=headers,
+        **extensions,
+    )
+
+
+def _details(error: DomainError) -> tuple[str | None, dict[str, str], dict[str, Any]]:
+    """What the answer says beyond the error's message: (detail, headers, members)."""
     if isinstance(error, OutOfStock):
-        return Problem(
-            409,
-            "/problems/out-of-stock",
-            str(error),
-            title="Out of stock",
-            headers={"Idempotent-Replayed": "true"} if error.replayed else {},
-            skus=error.skus,
-            order_id=error.order_id,
-        )
+        headers = {"Idempotent-Replayed": "true"} if error.replayed else {}
+        return None, headers, {"skus": error.skus, "order_id": error.order_id}
     if isinstance(error, ProductUnavailable):
-        return Problem(
-            422,
-            "/problems/validation",
-            "some items cannot be ordered",
-            errors=[
-                {"pointer": f"/items/{index}/sku", "detail": f"{sku} is unknown or not for sale"}
-                for index, sku in sorted(error.lines.items())
-            ],
-        )
+        errors = [
+            {"pointer": f"/items/{index}/sku", "detail": f"{sku} is unknown or not for sale"}
+            for index, sku in sorted(error.lines.items())
+        ]
+        return "some items cannot be ordered", {}, {"errors": errors}
     if isinstance(error, UnknownCustomer):
-        return Problem(
-            422,
-            "/problems/validation",
-            "the customer does not exist",
-            errors=[{"pointer": "/customer_id", "detail": str(error)}],
-        )
-    status, problem_type = _PLAIN.get(type(error), (409, "/problems/conflict"))
-    return Problem(status, problem_type, str(error))
+        errors = [{"pointer": "/customer_id", "detail": str(error)}]
+        return "the customer does not exist", {}, {"errors": errors}
+    if isinstance(error, WrongCurrency):
+        errors = [{"pointer": "/price/currency", "detail": "another currency"}]
+        return None, {}, {"errors": errors}
+    return None, {}, {}
 
 
 def install_refusal_handlers(app: FastAPI) -> None:

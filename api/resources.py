@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from temporalio.client import Client
 
 from api.load_shedding import LoadShedder
 from api.rate_limit import RateLimiter
-from db.order_reads import OrderReads
-from db.unit_of_work import UnitOfWork
 from infra.settings import Settings
-from services.placing import OrderPlacing
+from services.wiring import Services
 
 
 @dataclass
@@ -29,18 +25,12 @@ class Readiness:
 @dataclass
 class Resources:
     settings: Settings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    temporal: Client
-    redis: Redis
+    services: Services
     rate_limiter: RateLimiter
     shedder: LoadShedder
-    order_reads: OrderReads
-    placing: OrderPlacing
+    # A cheap call to each dependency, by name, for /readyz (infra/bootstrap.py).
+    probes: dict[str, Callable[[], Awaitable[Any]]]
     readiness: Readiness = field(default_factory=Readiness)
-
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions)
 
 
 def get_resources(request: Request) -> Resources:
@@ -48,4 +38,9 @@ def get_resources(request: Request) -> Resources:
     return resources
 
 
+def get_services(request: Request) -> Services:
+    return get_resources(request).services
+
+
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
+ServicesDep = Annotated[Services, Depends(get_services)]

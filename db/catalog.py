@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.tables import ProductRow
-
-
-@dataclass(frozen=True)
-class Product:
-    sku: str
-    name: str
-    description: str | None
-    price_amount: int
-    currency: str
-    active: bool
-    created_at: datetime
-    updated_at: datetime
-
+from domain.catalog import Product
 
 # What an admin may change on a product.
 EDITABLE = frozenset({"name", "description", "price_amount", "active"})

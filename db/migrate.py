@@ -1,6 +1,6 @@
 """Creates the database when it is missing and brings its schema to the latest revision.
 
-`orders-migrate` (cli/migrate.py) does it for the configured DATABASE_URL.
+`orders-migrate` (infra/migrate.py) does it for the configured DATABASE_URL.
 """
 
 from __future__ import annotations

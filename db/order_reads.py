@@ -3,9 +3,7 @@ query in its own short session. Nothing here writes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Select, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,43 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.tables import OrderEventRow, OrderRow
 from domain import events
 from domain.notices import CustomerNotice
-
-
-@dataclass(frozen=True)
-class LineRecord:
-    sku: str
-    quantity: int
-    unit_price_amount: int
-
-
-@dataclass(frozen=True)
-class OrderRecord:
-    id: str
-    customer_id: str
-    fingerprint: str
-    status: str
-    currency: str
-    total_amount: int
-    lines: tuple[LineRecord, ...]
-    shipping_address: dict[str, Any]
-    payment_status: str
-    authorization_id: str | None
-    shipment_status: str | None
-    carrier: str | None
-    tracking_number: str | None
-    failure_reason: str | None
-    failed_compensations: tuple[str, ...]
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    id: int
-    type: str
-    at: datetime
-    data: dict[str, Any]
-
+from domain.order_records import LineRecord, OrderRecord, TimelineEntry
 
 # One round trip: the order, its customer's address and its lines.
 _NOTICE = text(

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.tables import StockAdjustmentRow, StockRow
-from domain.inventory import StockItem
+from domain.inventory import StockAdjustment, StockItem
 
 # The reason of the adjustment that a new stock row starts with.
 OPENING_STOCK = "opening stock"
@@ -68,10 +68,21 @@ class StockRepository:
 
     async def adjustments(
         self, sku: str, *, before_id: int | None, limit: int
-    ) -> list[StockAdjustmentRow]:
+    ) -> list[StockAdjustment]:
         """Newest first."""
         query = select(StockAdjustmentRow).where(StockAdjustmentRow.sku == sku)
         if before_id is not None:
             query = query.where(StockAdjustmentRow.id < before_id)
         query = query.order_by(StockAdjustmentRow.id.desc()).limit(limit)
-        return list(await self._session.scalars(query))
+        return [
+            StockAdjustment(
+                id=row.id,
+                sku=row.sku,
+                delta=row.delta,
+                reason=row.reason,
+                on_hand_after=row.on_hand_after,
+                actor_id=row.actor_id,
+                created_at=row.created_at,
+            )
+            for row in await self._session.scalars(query)
+        ]

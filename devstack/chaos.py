@@ -40,11 +40,11 @@ from typing import Any
 
 import httpx
 
-from cli.invariant_check import check
 from devstack.processes import ProcessStack
 from devstack.seed import DemoKeys, load_or_create_keys, seed
 from domain.order import TERMINAL_STATUSES
 from infra.temporal_client import connect_temporal
+from services.books import check
 
 SKU = "POSTER-A2"
 TERMINAL = sorted(status.value for status in TERMINAL_STATUSES)

@@ -115,7 +115,7 @@ class ProcessStack:
         self.spawn("redis", embedded.redis_command(self.state / "redis", self.ports["redis"]))
         self.start_temporal()
         subprocess.run(
-            [sys.executable, "-m", "cli.migrate"],
+            [sys.executable, "-m", "infra.migrate"],
             env=self.env(),
             check=True,
             stdout=subprocess.DEVNULL,

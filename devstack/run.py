@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
         env.setdefault("SIMULATOR_STATE_DIR", str(state / "simulators"))
 
         supervisor.say("applying migrations ...")
-        subprocess.run([sys.executable, "-m", "cli.migrate"], env=env, check=True)
+        subprocess.run([sys.executable, "-m", "infra.migrate"], env=env, check=True)
         keys = load_or_create_keys(state / "dev-keys.json")
         asyncio.run(seed(env["DATABASE_URL"], settings.api_key_pepper, settings.currency, keys))
 

@@ -13,7 +13,7 @@ from db.unit_of_work import UnitOfWork
 from domain.api_keys import KEY_PREFIX
 from domain.inventory import StockItem
 from domain.users import Role, Tier
-from services.accounts import ensure_user_with_key
+from services.accounts import Accounts, NewUser
 
 # sku, name, price in cents, units on hand
 DEMO_CATALOG = [
@@ -50,23 +50,19 @@ def load_or_create_keys(path: Path) -> DemoKeys:
 async def seed(database_url: str, pepper: str, currency: str, keys: DemoKeys) -> None:
     engine = make_engine(database_url)
     try:
-        async with UnitOfWork(make_session_factory(engine)) as uow:
+        sessions = make_session_factory(engine)
+        async with UnitOfWork(sessions) as uow:
             existing = await uow.products.get_many(sku for sku, *_ in DEMO_CATALOG)
             for sku, name, price, on_hand in DEMO_CATALOG:
                 if sku in existing:
                     continue
                 await uow.products.create(sku=sku, name=name, price_amount=price, currency=currency)
                 uow.stock.add(StockItem(sku, on_hand))
-            for role, email, name, user_role, tier in DEMO_USERS:
-                await ensure_user_with_key(
-                    uow,
-                    email=email,
-                    name=name,
-                    role=user_role,
-                    tier=tier,
-                    secret=getattr(keys, role),
-                    pepper=pepper,
-                )
             await uow.commit()
+        accounts = Accounts(lambda: UnitOfWork(sessions), pepper)
+        for role, email, name, user_role, tier in DEMO_USERS:
+            await accounts.ensure_user_with_key(
+                NewUser(email, name, user_role, tier), getattr(keys, role)
+            )
     finally:
         await engine.dispose()

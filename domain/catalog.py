@@ -3,7 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Product:
+    sku: str
+    name: str
+    description: str | None
+    price_amount: int  # in the currency's minor unit
+    currency: str
+    active: bool
+    created_at: datetime
+    updated_at: datetime
 
 
 class Listing(Protocol):

@@ -49,10 +49,57 @@ class ProviderRejected(DomainError):
     """A provider refused a call as malformed (4xx): retrying the same call cannot help."""
 
 
-class OrderNotFound(DomainError):
+class NotFound(DomainError):
+    """No such thing, or one the caller may not see."""
+
+
+class OrderNotFound(NotFound):
     def __init__(self, order_id: str) -> None:
-        super().__init__(f"order {order_id} does not exist")
+        super().__init__(f"there is no order {order_id}")
         self.order_id = order_id
+
+
+class UserNotFound(NotFound):
+    def __init__(self, user_id: str) -> None:
+        super().__init__(f"there is no user {user_id}")
+
+
+class ApiKeyNotFound(NotFound):
+    def __init__(self, key_id: str) -> None:
+        super().__init__(f"there is no API key {key_id}")
+
+
+class ProductNotFound(NotFound):
+    def __init__(self, sku: str) -> None:
+        super().__init__(f"there is no product {sku}")
+
+
+class StockNotFound(NotFound):
+    def __init__(self, sku: str) -> None:
+        super().__init__(f"there is no stock record for {sku}")
+
+
+class ShipmentNotFound(NotFound):
+    def __init__(self, tracking_number: str) -> None:
+        super().__init__(f"no shipment {tracking_number}")
+
+
+class EmailTaken(DomainError):
+    def __init__(self, email: str) -> None:
+        super().__init__(f"a user with email {email} exists")
+
+
+class SkuTaken(DomainError):
+    def __init__(self, sku: str) -> None:
+        super().__init__(f"a product {sku} exists")
+
+
+class WrongCurrency(DomainError):
+    """A price in another currency than the shop's."""
+
+    def __init__(self, currency: str) -> None:
+        super().__init__(f"prices are in {currency}")
+        self.currency = currency
 
 
 class ShipmentDelivered(DomainError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from domain.errors import InvalidStockLevel
 
@@ -48,3 +49,16 @@ class StockItem:
     def adjust(self, delta: int) -> None:
         """A counted change of stock (delivery in, breakage out)."""
         self.set_on_hand(self.on_hand + delta)
+
+
+@dataclass(frozen=True)
+class StockAdjustment:
+    """One counted change of a sku's stock, kept for its history."""
+
+    id: int
+    sku: str
+    delta: int
+    reason: str
+    on_hand_after: int
+    actor_id: str | None  # None for the opening stock
+    created_at: datetime

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -27,3 +28,26 @@ class Caller:
     role: Role
     tier: Tier
     email: str
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    email: str
+    name: str
+    role: Role
+    tier: Tier
+    created_at: datetime
+    disabled_at: datetime | None  # a disabled user's keys are refused; their orders stay
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A key as it may be shown: never its secret, which only its holder saw once."""
+
+    id: str
+    user_id: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None

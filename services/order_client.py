@@ -42,7 +42,7 @@ from infra.settings import Settings
 from workflows import search_attributes
 from workflows.contracts import (
     CancelRequest,
-    CarrierEvent,
+    CarrierUpdate,
     OrderView,
     OrderWorkflowInput,
     Placement,
@@ -162,7 +162,7 @@ async def review(
     return await _steer(client, settings, order_id, OrderWorkflow.review, decision)
 
 
-async def signal_carrier_event(client: Client, order_id: str, event: CarrierEvent) -> bool:
+async def signal_carrier_event(client: Client, order_id: str, event: CarrierUpdate) -> bool:
     """Wakes the workflow with a tracking update; False when it has already finished."""
     handle = _handle(client, order_id)
     try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from temporalio.client import Client
 
-from db.order_reads import OrderReads, OrderRecord
+from db.order_reads import OrderReads
 from db.unit_of_work import UnitOfWork
 from domain.catalog import not_for_sale
 from domain.commands import LineRequest
@@ -27,6 +27,7 @@ from domain.errors import (
 )
 from domain.identity import ensure_same_request, new_id
 from domain.order import Address, FailureReason
+from domain.order_records import OrderRecord
 from domain.users import Caller, Role, Tier
 from infra.settings import Settings
 from services import order_client

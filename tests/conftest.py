@@ -13,6 +13,7 @@ from temporalio.worker import Worker
 
 from db.engine import make_engine, make_session_factory
 from db.unit_of_work import UnitOfWork
+from infra.bootstrap import Bootstrap
 from infra.settings import Settings
 from infra.temporal_client import connect_temporal
 from tests.stack import SESSION_TASK_QUEUE, Stack
@@ -76,7 +77,11 @@ async def client(settings: Settings) -> Client:
 @pytest.fixture(scope="session")
 async def worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
     """The workers of the session's task queues, and the outbox relay, for API tests."""
-    async with running_workers(client, settings) as workers, running_relay(settings):
+    async with (
+        Bootstrap(settings) as boot,
+        running_workers(client, boot) as workers,
+        running_relay(boot),
+    ):
         yield workers[0]
 
 

@@ -13,7 +13,7 @@ from db.tables import IdempotencyKeyRow
 from db.unit_of_work import UnitOfWork
 from domain.inventory import StockItem
 from domain.users import Role, Tier
-from services.accounts import create_user
+from services.accounts import Accounts, NewUser
 from tests.stack import PEPPER
 
 UowFactory = Callable[[], UnitOfWork]
@@ -53,17 +53,10 @@ async def add_user(
     uow_factory: UowFactory, role: Role = Role.CUSTOMER, tier: Tier = Tier.STANDARD
 ) -> tuple[str, str]:
     """A new user; returns (user id, API key)."""
-    async with uow_factory() as uow:
-        user, key = await create_user(
-            uow,
-            email=f"{unique('user').lower()}@example.com",
-            name="Test user",
-            role=role,
-            tier=tier,
-            pepper=PEPPER,
-        )
-        await uow.commit()
-    return user.id, key
+    created = await Accounts(uow_factory, PEPPER).create_user(
+        NewUser(f"{unique('user').lower()}@example.com", "Test user", role, tier)
+    )
+    return created.user.id, created.first_key.secret
 
 
 async def stock_of(uow_factory: UowFactory, sku: str) -> StockItem:

@@ -186,7 +186,7 @@ def uvicorn(app: str, port: int, factory: bool = False) -> list[str]:
 
 def migrate(database_url: str) -> None:
     subprocess.run(
-        [sys.executable, "-m", "cli.migrate"],
+        [sys.executable, "-m", "infra.migrate"],
         env=dict(os.environ, DATABASE_URL=database_url),
         check=True,
     )

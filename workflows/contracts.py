@@ -47,8 +47,10 @@ class SagaPolicy:
 
 
 @dataclass(frozen=True)
-class CarrierEvent:
-    event: str
+class CarrierUpdate:
+    """A carrier's report as the workflow takes it, by webhook signal or by polling."""
+
+    event: str  # a domain.order.CarrierEvent value
     occurred_at: str
 
 
@@ -60,8 +62,8 @@ class TrackingState:
     shipment: ShipmentCreated
     shipped_at: str  # ISO 8601, the start of the delivery window
     poll_seconds: float  # the current wait before asking the carrier
-    seen_events: list[CarrierEvent]
-    pending_events: list[CarrierEvent]
+    seen_events: list[CarrierUpdate]
+    pending_events: list[CarrierUpdate]
     flags: list[str]
     first_placement_id: str | None = None
     last_event: str = "none yet"

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Response
 
 from api.auth import AdminCaller, OpsCaller
 from api.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor
-from api.problems import PROBLEM_RESPONSE, Problem
-from api.resources import Resources, ResourcesDep
+from api.problems import PROBLEM_RESPONSE
+from api.resources import ServicesDep
 from api.schemas.catalog import AdjustmentIn, AdjustmentOut, InventoryOut, InventorySet
-from domain.errors import InvalidStockLevel
 from domain.inventory import StockItem
-from domain.users import Caller
+from services.inventory import AdjustStock, CountStock
 
 router = APIRouter(prefix="/v1/inventory", tags=["inventory"])
 
@@ -33,23 +31,18 @@ def inventory_out(item: StockItem) -> InventoryOut:
 
 
 @router.get("/{sku}", summary="Stock of a sku", responses=_NOT_FOUND)
-async def get_inventory(sku: str, caller: OpsCaller, resources: ResourcesDep) -> InventoryOut:
+async def get_inventory(sku: str, caller: OpsCaller, services: ServicesDep) -> InventoryOut:
     """Units on hand, held for orders, and still available to order."""
-    async with resources.unit_of_work() as uow:
-        item = await uow.stock.get(sku)
-    if item is None:
-        raise _no_sku(sku)
-    return inventory_out(item)
+    return inventory_out(await services.inventory.stock(sku))
 
 
 @router.put("/{sku}", summary="Set the units on hand", responses={**_NOT_FOUND, **_CONFLICT})
 async def set_inventory(
-    sku: str, body: InventorySet, caller: AdminCaller, resources: ResourcesDep
+    sku: str, body: InventorySet, caller: AdminCaller, services: ServicesDep
 ) -> InventoryOut:
     """Sets on_hand after a stock count; recorded as an adjustment of the difference."""
-    return await _change(
-        resources, caller, sku, lambda item: body.on_hand - item.on_hand, body.reason
-    )
+    counted = CountStock(sku, body.on_hand, body.reason, caller.user_id)
+    return inventory_out(await services.inventory.count(counted))
 
 
 @router.post(
@@ -59,59 +52,31 @@ async def set_inventory(
     responses={**_NOT_FOUND, **_CONFLICT},
 )
 async def adjust_inventory(
-    sku: str, body: AdjustmentIn, caller: AdminCaller, resources: ResourcesDep, response: Response
+    sku: str, body: AdjustmentIn, caller: AdminCaller, services: ServicesDep, response: Response
 ) -> InventoryOut:
     """Adds (deliveries) or removes (breakage, loss) units, with a reason kept in the
     adjustment history."""
+    item = await services.inventory.adjust(
+        AdjustStock(sku, body.delta, body.reason, caller.user_id)
+    )
     response.headers["Location"] = f"/v1/inventory/{sku}/adjustments"
-    return await _change(resources, caller, sku, lambda item: body.delta, body.reason)
+    return inventory_out(item)
 
 
 @router.get("/{sku}/adjustments", summary="Adjustment history", responses=_NOT_FOUND)
 async def list_inventory_adjustments(
     sku: str,
     caller: OpsCaller,
-    resources: ResourcesDep,
+    services: ServicesDep,
     limit: Limit = 20,
     cursor: CursorParam = None,
 ) -> Page[AdjustmentOut]:
     """Newest first."""
     position = decode_cursor(cursor, 1)
     before = int(position[0]) if position and position[0].isdigit() else None
-    async with resources.unit_of_work() as uow:
-        if await uow.stock.get(sku) is None:
-            raise _no_sku(sku)
-        rows = await uow.stock.adjustments(sku, before_id=before, limit=limit + 1)
-    page = rows[:limit]
+    history = await services.inventory.history(sku, before_id=before, limit=limit + 1)
+    page = history[:limit]
     return Page[AdjustmentOut](
-        data=[AdjustmentOut.model_validate(row, from_attributes=True) for row in page],
-        next_cursor=encode_cursor(page[-1].id) if len(rows) > limit else None,
+        data=[AdjustmentOut.model_validate(entry, from_attributes=True) for entry in page],
+        next_cursor=encode_cursor(page[-1].id) if len(history) > limit else None,
     )
-
-
-async def _change(
-    resources: Resources,
-    caller: Caller,
-    sku: str,
-    delta_of: Callable[[StockItem], int],
-    reason: str,
-) -> InventoryOut:
-    """Locks the row, so an adjustment and a reservation racing each other both land."""
-    async with resources.unit_of_work() as uow:
-        items = await uow.stock.lock([sku])
-        if sku not in items:
-            raise _no_sku(sku)
-        item = items[sku]
-        delta = delta_of(item)
-        try:
-            item.adjust(delta)
-        except InvalidStockLevel as error:
-            raise Problem(409, "/problems/stock-conflict", str(error)) from None
-        await uow.stock.save([item])
-        uow.stock.record_adjustment(item, delta, reason, caller.user_id)
-        await uow.commit()
-    return inventory_out(item)
-
-
-def _no_sku(sku: str) -> Problem:
-    return Problem(404, "/problems/not-found", f"there is no stock record for {sku}")

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
-from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 
 from api.api_metrics import REVIEWS_PENDING
 from api.problems import PROBLEM_RESPONSE
 from api.resources import Resources, ResourcesDep
+from domain.order import OrderStatus
+from infra.bootstrap import unreachable_dependency
 
 router = APIRouter(tags=["operations"])
 
@@ -64,25 +62,14 @@ async def readyz(resources: ResourcesDep) -> JSONResponse:
 
 
 async def _check(resources: Resources, name: str) -> str:
-    probes: dict[str, Callable[[], Awaitable[Any]]] = {
-        "database": lambda: _ping_database(resources),
-        "redis": lambda: resources.redis.ping(),
-        "temporal": lambda: resources.temporal.workflow_service.get_system_info(
-            GetSystemInfoRequest(), timeout=resources.settings.dependency_timeout
-        ),
-    }
+    probe = resources.probes.get(name)
+    if probe is None:
+        return "failed: not configured"
     try:
-        await asyncio.wait_for(
-            probes[name](), resources.settings.dependency_timeout.total_seconds()
-        )
+        await asyncio.wait_for(probe(), resources.settings.dependency_timeout.total_seconds())
     except Exception as error:  # any failure means "not ready"; the name says which
         return f"failed: {type(error).__name__}"
     return "ok"
-
-
-async def _ping_database(resources: Resources) -> None:
-    async with resources.engine.connect() as connection:
-        await connection.execute(text("SELECT 1"))
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
@@ -90,8 +77,11 @@ async def metrics(resources: ResourcesDep) -> Response:
     """RED metrics per route, flow control, the order task queue backlog and the orders
     waiting for review."""
     try:
-        REVIEWS_PENDING.set(await resources.order_reads.count_in_status("awaiting_review"))
-    except (SQLAlchemyError, OSError):
-        pass  # the gauge keeps its last value; /readyz reports the database
+        pending = await resources.services.orders.count_in_status(OrderStatus.AWAITING_REVIEW)
+        REVIEWS_PENDING.set(pending)
+    except Exception as error:
+        if unreachable_dependency(error) is None:
+            raise
+        # The gauge keeps its last value; /readyz reports the database.
     await resources.shedder.backlog()  # refreshes orders_task_queue_backlog
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

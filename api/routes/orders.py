@@ -11,7 +11,7 @@ from api.auth import CurrentCaller, OpsCaller
 from api.event_stream import order_events
 from api.pagination import CursorParam, Limit, Page, decode_time_cursor, time_cursor
 from api.problems import PROBLEM_RESPONSE, Problem
-from api.resources import Resources, ResourcesDep
+from api.resources import ResourcesDep, ServicesDep
 from api.schemas.orders import (
     CancelIn,
     DecisionOut,
@@ -21,15 +21,11 @@ from api.schemas.orders import (
     PlaceOrderIn,
     ReviewIn,
 )
-from db.order_reads import OrderRecord
 from domain.commands import LineRequest
-from domain.errors import NotAwaitingReview, NotCancellable, OrderNotFound
 from domain.identity import request_fingerprint
 from domain.order import Address, OrderStatus
-from domain.users import Caller
-from services import order_client
+from services.orders import CancelOrder, OrderQuery, ReviewOrder
 from services.placing import OrderRequest
-from workflows.contracts import CancelRequest, ReviewDecision
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 _NO_REASON = CancelIn()  # the body of a cancel is optional
@@ -64,7 +60,7 @@ IdempotencyKey = Annotated[
 async def place_order(
     body: PlaceOrderIn,
     caller: CurrentCaller,
-    resources: ResourcesDep,
+    services: ServicesDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> OrderOut:
@@ -77,7 +73,7 @@ async def place_order(
             "/problems/idempotency-key-missing",
             "POST /v1/orders needs an Idempotency-Key header (1 to 255 characters)",
         )
-    placed = await resources.placing.place(
+    placed = await services.placing.place(
         caller,
         OrderRequest(
             idempotency_key=idempotency_key,
@@ -97,7 +93,7 @@ async def place_order(
 @router.get("", summary="List orders")
 async def list_orders(
     caller: CurrentCaller,
-    resources: ResourcesDep,
+    services: ServicesDep,
     status: Annotated[OrderStatus | None, Query(description="Only orders in this status.")] = None,
     customer_id: Annotated[
         str | None, Query(max_length=40, description="Only this customer's (ops and admin).")
@@ -106,16 +102,8 @@ async def list_orders(
     cursor: CursorParam = None,
 ) -> Page[OrderOut]:
     """Newest first. Customers see only their own orders."""
-    if not caller.role.sees_all_orders:
-        if customer_id not in (None, caller.user_id):
-            raise Problem(403, "/problems/forbidden", "customers list only their own orders")
-        customer_id = caller.user_id
-    orders = await resources.order_reads.page(
-        customer_id=customer_id,
-        status=status.value if status else None,
-        after=decode_time_cursor(cursor),
-        limit=limit + 1,
-    )
+    query = OrderQuery(status, customer_id, decode_time_cursor(cursor), limit + 1)
+    orders = await services.orders.page(caller, query)
     page = orders[:limit]
     return Page[OrderOut](
         data=[OrderOut.of(order) for order in page],
@@ -128,9 +116,9 @@ async def list_orders(
     summary="Get an order",
     responses={404: {"description": "No such order (or not yours)", **PROBLEM_RESPONSE}},
 )
-async def get_order(order_id: str, caller: CurrentCaller, resources: ResourcesDep) -> OrderOut:
+async def get_order(order_id: str, caller: CurrentCaller, services: ServicesDep) -> OrderOut:
     """The order as it stands now, from the read model."""
-    return OrderOut.of(await _visible(resources, caller, order_id))
+    return OrderOut.of(await services.orders.find(caller, order_id))
 
 
 @router.get(
@@ -139,11 +127,10 @@ async def get_order(order_id: str, caller: CurrentCaller, resources: ResourcesDe
     responses={404: {"description": "No such order (or not yours)", **PROBLEM_RESPONSE}},
 )
 async def list_order_events(
-    order_id: str, caller: CurrentCaller, resources: ResourcesDep
+    order_id: str, caller: CurrentCaller, services: ServicesDep
 ) -> list[OrderEventOut]:
     """Everything that happened to the order, oldest first."""
-    await _visible(resources, caller, order_id)
-    return [OrderEventOut.of(entry) for entry in await resources.order_reads.timeline(order_id)]
+    return [OrderEventOut.of(entry) for entry in await services.orders.timeline(caller, order_id)]
 
 
 @router.get(
@@ -187,10 +174,10 @@ async def stream_order_events(
     ] = None,
 ) -> StreamingResponse:
     """Same access rules as the order. Reconnect with `Last-Event-ID` to resume."""
-    await _visible(resources, caller, order_id)
+    await resources.services.orders.find(caller, order_id)
     settings = resources.settings
     frames = order_events(
-        resources.order_reads,
+        resources.services.orders,
         order_id,
         after=last_event_id or 0,
         poll_seconds=settings.event_stream_poll.total_seconds(),
@@ -212,27 +199,14 @@ async def stream_order_events(
     },
 )
 async def cancel_order(
-    order_id: str, caller: CurrentCaller, resources: ResourcesDep, body: CancelIn = _NO_REASON
+    order_id: str, caller: CurrentCaller, services: ServicesDep, body: CancelIn = _NO_REASON
 ) -> OrderDecisionOut:
     """Cancels the order and undoes what was done: the stock is released and the payment
     voided. The answer shows `cancelled` once that is finished; if it takes longer than
     a few seconds, it says the undoing goes on in the background (`in_background`)."""
-    order = await _visible(resources, caller, order_id)
-    reason = body.reason
-    decision = DecisionOut(action="cancel", by=caller.user_id, note=reason)
-    if order.status == OrderStatus.CANCELLED:
-        return OrderDecisionOut.after(order, decision)
-    if not OrderStatus(order.status).is_cancellable:
-        raise NotCancellable.in_status(order.status)
-    request = CancelRequest(reason=reason, requested_by=caller.user_id)
-    try:
-        await order_client.cancel(resources.temporal, resources.settings, order_id, request)
-    except order_client.WorkflowClosed:
-        pass
-    order = await _visible(resources, caller, order_id)
-    if order.status in (OrderStatus.FAILED, OrderStatus.DELIVERED):
-        raise NotCancellable.in_status(order.status)
-    return OrderDecisionOut.after(order, decision)
+    taken = await services.orders.cancel(CancelOrder(order_id, caller, body.reason))
+    decision = DecisionOut(action="cancel", by=caller.user_id, note=body.reason)
+    return OrderDecisionOut.after(taken.order, decision)
 
 
 @router.post(
@@ -245,28 +219,11 @@ async def cancel_order(
     },
 )
 async def review_order(
-    order_id: str, body: ReviewIn, caller: OpsCaller, resources: ResourcesDep
+    order_id: str, body: ReviewIn, caller: OpsCaller, services: ServicesDep
 ) -> OrderDecisionOut:
     """Orders above the review threshold wait here for an ops decision; nobody deciding
     in time rejects them. The answer says what was decided and what follows."""
-    order = await _visible(resources, caller, order_id)
-    if order.status != OrderStatus.AWAITING_REVIEW:
-        raise NotAwaitingReview.in_status(order.status)
-    decision = ReviewDecision(body.decision == "approve", caller.user_id, body.note)
-    try:
-        await order_client.review(resources.temporal, resources.settings, order_id, decision)
-    except order_client.WorkflowClosed:
-        raise NotAwaitingReview.in_status(order.status) from None
-    taken = DecisionOut(action=body.decision, by=caller.user_id, note=body.note)
-    return OrderDecisionOut.after(await _visible(resources, caller, order_id), taken)
-
-
-# -- helpers ---------------------------------------------------------------------
-
-
-async def _visible(resources: Resources, caller: Caller, order_id: str) -> OrderRecord:
-    """The order, if the caller may see it; customers get 404 for others' orders."""
-    order = await resources.order_reads.find(order_id)
-    if order is None or (not caller.role.sees_all_orders and order.customer_id != caller.user_id):
-        raise OrderNotFound(order_id)
-    return order
+    approve = body.decision == "approve"
+    taken = await services.orders.review(ReviewOrder(order_id, caller, approve, body.note))
+    decision = DecisionOut(action=body.decision, by=caller.user_id, note=body.note)
+    return OrderDecisionOut.after(taken.order, decision)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from datetime import UTC
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
@@ -21,8 +20,8 @@ from pydantic import ValidationError
 from api.problems import PROBLEM_RESPONSE, Problem
 from api.resources import ResourcesDep
 from api.schemas.orders import CarrierEventIn
-from services import order_client
-from workflows.contracts import CarrierEvent
+from domain.order import CarrierEvent
+from services.carrier_events import CarrierReport
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
@@ -105,18 +104,12 @@ async def receive_carrier_event(
                 for e in error.errors()
             ],
         ) from error
-    order = await resources.order_reads.find_by_tracking(event.tracking_number)
-    if order is None and event.reference:
-        # The carrier can report before the booking's commit has recorded the tracking
-        # number; its reference (our order id) finds the order then. The workflow keeps
-        # the event until the booking is done.
-        booked = await resources.order_reads.find(event.reference)
-        if booked is not None and booked.tracking_number in (None, event.tracking_number):
-            order = booked
-    if order is None:
-        raise Problem(404, "/problems/not-found", f"no shipment {event.tracking_number}")
-    occurred_at = event.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    await order_client.signal_carrier_event(
-        resources.temporal, order.id, CarrierEvent(event.event, occurred_at)
+    await resources.services.carrier_events.accept(
+        CarrierReport(
+            tracking_number=event.tracking_number,
+            event=CarrierEvent(event.event),
+            occurred_at=event.occurred_at,
+            reference=event.reference,
+        )
     )
     return {"accepted": True}

@@ -8,8 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import InputModel, Money
-from db.order_reads import OrderRecord, TimelineEntry
 from domain.order import FailureReason, OrderStatus
+from domain.order_records import OrderRecord, TimelineEntry
 
 MAX_LINES = 100
 MAX_QUANTITY = 1_000

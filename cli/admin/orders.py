@@ -2,66 +2,122 @@
 
 from __future__ import annotations
 
-import argparse
-from typing import Any
+from typing import Annotated, Any
 
-from cli.admin.stack import Refused, Stack, operator
-from db.order_reads import OrderRecord
+import typer
+
+from cli.admin.inputs import identifier, text
+from cli.admin.session import emit, operator, run, table
 from domain.order import OrderStatus
-from infra.temporal_client import connect_temporal
-from services import order_client
-from workflows.contracts import CancelRequest, ReviewDecision
+from domain.order_records import OrderRecord
+from services.orders import CancelOrder, Decision, OrderQuery, ReviewOrder
+from services.wiring import Services
+
+app = typer.Typer(help="List, show, approve, reject and cancel orders.", no_args_is_help=True)
+
+OrderId = Annotated[
+    str,
+    typer.Argument(
+        metavar="ORDER_ID",
+        help="The order (ord_...).",
+        callback=identifier("ord"),
+        show_default=False,
+    ),
+]
+Note = Annotated[str | None, typer.Option(help="Why, for the timeline.", callback=text(1000))]
+By = Annotated[
+    str | None,
+    typer.Option(
+        help="The reviewer's user id (default: you, as orders-admin:<login>).",
+        callback=identifier("usr"),
+    ),
+]
 
 
-async def orders(stack: Stack, args: argparse.Namespace) -> None:
-    if args.command == "list":
-        found = await stack.reads.page(
-            customer_id=args.customer, status=args.status, after=None, limit=args.limit
-        )
-        for listed in found:
-            print(_order_line(listed))
-        if not found:
-            print("no orders")
-        return
-    order = await stack.reads.find(args.order_id)
-    if order is None:
-        raise Refused(f"there is no order {args.order_id}")
-    if args.command == "show":
-        print(_order_line(order))
-        address = ", ".join(str(v) for v in order.shipping_address.values() if v)
-        print(f"  ship to: {address}")
-        for line in order.lines:
-            print(f"  {line.quantity} x {line.sku} at {_money(line.unit_price_amount, order)}")
-        for entry in await stack.reads.timeline(order.id):
-            print(f"  {entry.at:%Y-%m-%d %H:%M:%S} {entry.type} {_data(entry.data)}")
-        return
-    client = await connect_temporal(stack.settings)
-    if args.command == "cancel":
-        request = CancelRequest(reason=args.reason, requested_by=operator())
-        view = await order_client.cancel(client, stack.settings, order.id, request)
-    else:
-        decision = ReviewDecision(args.command == "approve", args.by or operator(), args.note)
-        view = await order_client.review(client, stack.settings, order.id, decision)
-    now = await stack.reads.find(order.id)
-    status = now.status if now else "unknown"
-    background = view is None or not OrderStatus(status).is_terminal
-    print(
-        f"{args.command}: taken; {order.id} is {status}"
-        + ("; the rest goes on in the background" if background else "")
+@app.command("list")
+def list_orders(
+    ctx: typer.Context,
+    status: Annotated[OrderStatus | None, typer.Option(help="Only orders in this status.")] = None,
+    customer: Annotated[
+        str | None,
+        typer.Option(help="Only this customer's orders (usr_...).", callback=identifier("usr")),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100, help="How many.")] = 20,
+) -> None:
+    """Orders, newest first."""
+    query = OrderQuery(status=status, customer_id=customer, limit=limit)
+    found = run(ctx, lambda services: services.orders.page(operator(), query))
+    rows = [
+        (o.id, o.status, o.failure_reason, _money(o.total_amount, o), o.customer_id, o.created_at)
+        for o in found
+    ]
+    headers = ("ID", "STATUS", "REASON", "TOTAL", "CUSTOMER", "PLACED")
+    emit(ctx, found, table(headers, rows, "no orders"))
+
+
+@app.command()
+def show(ctx: typer.Context, order_id: OrderId) -> None:
+    """One order with its lines and its timeline."""
+
+    async def both(services: Services) -> tuple[OrderRecord, list[Any]]:
+        order = await services.orders.find(operator(), order_id)
+        return order, await services.orders.timeline(operator(), order_id)
+
+    order, timeline = run(ctx, both)
+    address = ", ".join(str(v) for v in order.shipping_address.values() if v)
+    lines = [
+        f"{order.id}  {order.status}"
+        + (f" ({order.failure_reason})" if order.failure_reason else "")
+        + f"  {_money(order.total_amount, order)}  {order.customer_id}",
+        f"  ship to: {address}",
+        *(
+            f"  {line.quantity} x {line.sku} at {_money(line.unit_price_amount, order)}"
+            for line in order.lines
+        ),
+        *(
+            f"  {entry.at:%Y-%m-%d %H:%M:%S} {entry.type} "
+            + " ".join(f"{k}={v}" for k, v in entry.data.items())
+            for entry in timeline
+        ),
+    ]
+    emit(ctx, {"order": order, "timeline": timeline}, "\n".join(lines))
+
+
+@app.command()
+def approve(ctx: typer.Context, order_id: OrderId, note: Note = None, by: By = None) -> None:
+    """Approve an order held for review: payment and shipping go on."""
+    review = ReviewOrder(order_id, operator(by), approve=True, note=note)
+    _report(ctx, "approve", run(ctx, lambda services: services.orders.review(review)))
+
+
+@app.command()
+def reject(ctx: typer.Context, order_id: OrderId, note: Note = None, by: By = None) -> None:
+    """Reject an order held for review: its stock is released, it ends failed."""
+    review = ReviewOrder(order_id, operator(by), approve=False, note=note)
+    _report(ctx, "reject", run(ctx, lambda services: services.orders.review(review)))
+
+
+@app.command()
+def cancel(
+    ctx: typer.Context,
+    order_id: OrderId,
+    reason: Annotated[
+        str | None, typer.Option(help="Why, for the timeline.", callback=text(500))
+    ] = None,
+) -> None:
+    """Cancel an order and undo its steps (stock, payment, parcel)."""
+    command = CancelOrder(order_id, operator(), reason)
+    _report(ctx, "cancel", run(ctx, lambda services: services.orders.cancel(command)))
+
+
+def _report(ctx: typer.Context, action: str, decision: Decision) -> None:
+    order = decision.order
+    background = not decision.settled or not OrderStatus(order.status).is_terminal
+    text = f"{action}: taken; {order.id} is {order.status}" + (
+        "; the rest goes on in the background" if background else ""
     )
+    emit(ctx, {"action": action, "in_background": background, "order": order}, text)
 
 
 def _money(amount: int, order: OrderRecord) -> str:
     return f"{amount / 100:,.2f} {order.currency}"
-
-
-def _order_line(order: OrderRecord) -> str:
-    reason = f" ({order.failure_reason})" if order.failure_reason else ""
-    return (
-        f"{order.id}  {order.status}{reason}  {_money(order.total_amount, order)}  "
-        f"{order.customer_id}  {order.created_at:%Y-%m-%d %H:%M}"
-    )
-
-
-def _data(data: dict[str, Any]) -> str:
-    return " ".join(f"{k}={v}" for k, v in data.items())

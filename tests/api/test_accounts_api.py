@@ -41,7 +41,8 @@ async def test_orders_admin_creates_a_user_whose_key_works(
     issued = orders_admin(settings, "issue-key", printed(created.stdout, "user_id"))
 
     assert created.returncode == 0, created.stderr
-    assert duplicate.returncode == 1
+    assert duplicate.returncode == 4  # refused: the email is taken
+    assert f"a user with email {email} exists" in duplicate.stderr
     for output in (created.stdout, issued.stdout):
         key = printed(output, "api_key")
         me = await http.get("/v1/users/me", headers={"Authorization": f"Bearer {key}"})

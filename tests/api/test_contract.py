@@ -58,6 +58,7 @@ ORDER_STATUSES = {
     "failed",
 }
 API_SOURCES = Path(__file__).resolve().parents[2] / "api"
+REFUSALS_SOURCE = Path(__file__).resolve().parents[2] / "services" / "refusals.py"
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +136,8 @@ def test_each_problem_response_of_placing_shows_its_own_example(spec: dict[str, 
 def test_every_problem_type_the_api_raises_has_a_page_and_one_title() -> None:
     raised = {
         name
-        for source in API_SOURCES.rglob("*.py")
+        # The API's own problems, and the refusals of the use cases.
+        for source in [*API_SOURCES.rglob("*.py"), REFUSALS_SOURCE]
         for name in re.findall(r'"/problems/([a-z][a-z-]*[a-z])"', source.read_text())
     }
 

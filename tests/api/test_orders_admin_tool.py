@@ -5,6 +5,7 @@ itself in a checkout."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -58,22 +59,25 @@ async def test_an_operator_manages_a_user_and_keys(
     user_id, first = printed(created.stdout, "user_id"), printed(created.stdout, "api_key")
     issued = await admin_async(settings, "keys", "issue", user_id)
     second = printed(issued.stdout, "api_key")
-    first_key_id = (await admin_async(settings, "keys", "list", user_id)).stdout.split()[0]
+    listed_keys = await admin_async(settings, "--json", "keys", "list", user_id)
+    first_key_id = json.loads(listed_keys.stdout)[0]["id"]
 
     revoked = await admin_async(settings, "keys", "revoke", first_key_id)
     first_answer = await http.get("/v1/users/me", headers={"Authorization": f"Bearer {first}"})
     second_answer = await http.get("/v1/users/me", headers={"Authorization": f"Bearer {second}"})
     disabled = await admin_async(settings, "users", "disable", user_id)
     after_disable = await http.get("/v1/users/me", headers={"Authorization": f"Bearer {second}"})
-    listing = await admin_async(settings, "users", "list", "--limit", "100")
-    keys = (await admin_async(settings, "keys", "list", user_id)).stdout
+    listing = await admin_async(settings, "--json", "users", "list", "--limit", "100")
+    keys = json.loads((await admin_async(settings, "--json", "keys", "list", user_id)).stdout)
 
     assert created.returncode == issued.returncode == revoked.returncode == 0, created.stderr
     assert (first_answer.status_code, second_answer.status_code) == (401, 200)
     assert disabled.returncode == 0 and "disabled" in disabled.stdout
     assert after_disable.status_code == 401
-    assert keys.count("revoked") == 1 and keys.count("active") == 1
-    assert any(email in line and "disabled" in line for line in listing.stdout.splitlines())
+    assert [key["id"] for key in keys if key["revoked_at"]] == [first_key_id]
+    assert len(keys) == 2
+    mine = [user for user in json.loads(listing.stdout) if user["email"] == email]
+    assert len(mine) == 1 and mine[0]["disabled_at"] is not None
 
 
 async def test_an_operator_lists_shows_approves_and_cancels_orders(
@@ -92,6 +96,16 @@ async def test_an_operator_lists_shows_approves_and_cancels_orders(
     listed = await admin_async(
         settings, "orders", "list", "--status", "awaiting_review", "--customer", customer.id
     )
+    listed_json = await admin_async(
+        settings,
+        "--json",
+        "orders",
+        "list",
+        "--status",
+        "awaiting_review",
+        "--customer",
+        customer.id,
+    )
     shown = await admin_async(settings, "orders", "show", held["id"])
     approved = await admin_async(
         settings, "orders", "approve", held["id"], "--note", "known customer"
@@ -102,6 +116,8 @@ async def test_an_operator_lists_shows_approves_and_cancels_orders(
     ended = await wait_for_status(http, customer, other["id"], "cancelled")
 
     assert {held["id"], other["id"]} <= {line.split()[0] for line in listed.stdout.splitlines()}
+    assert listed.stdout.splitlines()[0].split()[:2] == ["ID", "STATUS"]
+    assert {order["id"] for order in json.loads(listed_json.stdout)} == {held["id"], other["id"]}
     assert "review.requested" in shown.stdout and f"1 x {sku}" in shown.stdout
     assert approved.returncode == 0 and approved.stdout.startswith("approve: taken")
     assert cancelled.returncode == 0 and cancelled.stdout.startswith("cancel: taken")
@@ -127,10 +143,10 @@ def test_bad_input_and_missing_things_get_one_line(settings: Settings) -> None:
     )
 
     assert not_an_email.returncode == 2 and "not an email address" in not_an_email.stderr
-    assert no_order.returncode == 1
+    assert no_order.returncode == 3  # not found
     assert no_order.stderr.strip() == "orders-admin: there is no order ord_doesnotexist1"
     assert not_an_id.returncode == 2 and "ord_... id" in not_an_id.stderr
-    assert no_database.returncode == 1 and "cannot reach the database" in no_database.stderr
+    assert no_database.returncode == 5 and "cannot reach the database" in no_database.stderr
     for answer in (no_order, no_database):
         assert len(answer.stderr.strip().splitlines()) == 1, answer.stderr
         assert "Traceback" not in answer.stderr
@@ -147,4 +163,4 @@ def test_in_a_checkout_it_finds_the_make_dev_stack_by_itself(
 
     assert found.returncode == 0, found.stderr
     assert found.stdout.strip()
-    assert elsewhere.returncode == 1 and "make dev" in elsewhere.stderr
+    assert elsewhere.returncode == 5 and "make dev" in elsewhere.stderr

@@ -11,6 +11,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from infra.bootstrap import Bootstrap
 from infra.settings import Settings
 from infra.temporal_client import connect_temporal
 from tests.api.conftest import Caller, api_client, order_body
@@ -37,7 +38,11 @@ async def test_an_order_is_one_trace_from_request_to_provider_calls(
     sku = await add_product(session_uow)
     customer = Caller(*await add_user(session_uow))
 
-    async with running_workers(client, settings), api_client(settings) as http:
+    async with (
+        Bootstrap(settings) as boot,
+        running_workers(client, boot),
+        api_client(settings) as http,
+    ):
         placed = await http.post(
             "/v1/orders", json=order_body((sku, 1)), headers=customer.placing()
         )

@@ -44,7 +44,7 @@ from domain.errors import DomainError
 from domain.order import Address
 from infra.namespace_setup import search_attribute_types
 from workflows.contracts import (
-    CarrierEvent,
+    CarrierUpdate,
     OrderView,
     OrderWorkflowInput,
     ReviewDecision,
@@ -229,8 +229,8 @@ class Saga:
                     await asyncio.sleep(0.05)
 
     @staticmethod
-    def event(name: str) -> CarrierEvent:
-        return CarrierEvent(name, "2026-02-01T00:00:00Z")
+    def event(name: str) -> CarrierUpdate:
+        return CarrierUpdate(name, "2026-02-01T00:00:00Z")
 
     async def _events(self, order: OrderWorkflowInput, run_id: str | None = None) -> list[Any]:
         handle = self.client.get_workflow_handle(f"order-{order.order_id}", run_id=run_id)

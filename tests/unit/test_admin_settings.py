@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.orders_admin import parse_args, settings_for
+from cli.admin.session import settings_for
 
 
 def test_database_url_option_wins_and_the_environment_is_left_alone(
@@ -16,9 +16,7 @@ def test_database_url_option_wins_and_the_environment_is_left_alone(
     monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://from@env/db")
     before = dict(os.environ)
 
-    settings = settings_for(
-        parse_args(["--database-url", "postgresql+asyncpg://from@option/db", "users", "list"])
-    )
+    settings = settings_for("postgresql+asyncpg://from@option/db")
 
     assert settings.database_url == "postgresql+asyncpg://from@option/db"
     assert dict(os.environ) == before
@@ -36,7 +34,7 @@ def test_the_make_dev_stack_fills_in_only_what_the_environment_does_not_name(
     monkeypatch.setenv("TEMPORAL_ADDRESS", "temporal.example:7233")
     before = dict(os.environ)
 
-    settings = settings_for(parse_args(["users", "list"]))
+    settings = settings_for(None)
 
     assert settings.database_url == "postgresql+asyncpg://from@stack/db"
     assert settings.temporal_address == "temporal.example:7233"

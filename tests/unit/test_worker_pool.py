@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from infra.bootstrap import Bootstrap
 from infra.settings import Settings
-from worker import activity_engine
+from worker import steps_engine
 from workflows.steps import STEPS, Queue
 
 
@@ -18,12 +19,10 @@ async def test_the_pool_has_a_connection_per_database_step_slot_and_waits_less_t
         worker_database_connections=7,
         database_pool_timeout=timedelta(seconds=4),
     )
-    engine = activity_engine(settings)
-    try:
+    async with Bootstrap(settings) as boot:
+        engine = steps_engine(boot)
         assert engine.pool.size() == 7  # type: ignore[attr-defined]
         waits = engine.pool._timeout  # type: ignore[attr-defined]
-    finally:
-        await engine.dispose()
 
     database_steps = [step for step in STEPS if step.queue is Queue.ORDERS]
     assert waits == 4

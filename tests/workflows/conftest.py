@@ -18,6 +18,7 @@ from temporalio.client import Client, WorkflowHandle
 from domain.commands import LineRequest
 from domain.identity import new_id, request_fingerprint, workflow_id_for
 from domain.order import Address
+from infra.bootstrap import Bootstrap
 from infra.settings import Settings
 from services.order_client import saga_policy, start_and_reserve
 from tests.factories import add_product, add_user
@@ -156,15 +157,15 @@ async def saga_with(
             "email_task_queue": f"{queue}-email",
         }
     )
-    async with activity_objects(own) as objects, AsyncExitStack() as stack:
+    async with Bootstrap(own) as boot, AsyncExitStack() as stack:
         served = {
             queue: [wrap[activity_name(h)](h) if activity_name(h) in wrap else h for h in handlers]
-            for queue, handlers in served_by_queue(objects).items()
+            for queue, handlers in served_by_queue(activity_objects(boot)).items()
         }
         for worker in build_workers(client, own, served):
             await stack.enter_async_context(worker)
         # Emails go out from the outbox: this relay delivers, or stands by for another.
-        await stack.enter_async_context(running_relay(own))
+        await stack.enter_async_context(running_relay(boot))
         saga = Saga(client, own, uow, simulators)
         saga.customer_id, _ = await add_user(uow)
         yield saga

@@ -14,12 +14,12 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Replayer
 
 from activities.order_metrics import COMPENSATION_FAILURES
-from cli.invariant_check import check
-from cli.orders_admin import parse_args, run_check
+from cli.admin.check import run_check
 from domain import events
 from domain.commands import CapturePayment, VoidPayment
 from infra.settings import Settings
 from infra.temporal_client import data_converter
+from services.books import check
 from tests.factories import stock_of
 from tests.polling import eventually
 from tests.workflows.conftest import saga_with
@@ -62,8 +62,7 @@ async def test_a_void_that_gives_up_is_flagged_for_an_operator(
         violations = await check(
             saga.settings, order_ids=[order.order_id], grace=timedelta(0), temporal=client
         )
-        command = parse_args(["check", "--order", order.order_id, "--grace", "0"])
-        exit_code = await run_check(command, saga.settings)
+        exit_code = await run_check(saga.settings, [order.order_id], grace=0)
 
     assert (outcome.status, outcome.failure_reason) == ("failed", "shipping_refused")
     async with session_uow() as uow:

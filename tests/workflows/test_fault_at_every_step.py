@@ -24,11 +24,11 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
-from cli.invariant_check import check
-from cli.orders_admin import parse_args, run_check
+from cli.admin.check import run_check
 from domain.commands import CapturePayment
 from infra.settings import Settings
 from services import order_client
+from services.books import check
 from tests.polling import eventually
 from tests.workflows.conftest import activity_name, carrier_updates_off, saga_with
 from tests.workflows.test_order_saga import wait_for_status
@@ -185,9 +185,7 @@ async def test_orders_admin_check_passes_on_straight_books(
     await saga.place(order)
     await saga.outcome(order)
 
-    exit_code = await run_check(
-        parse_args(["check", "--order", order.order_id, "--grace", "0"]), saga.settings
-    )
+    exit_code = await run_check(saga.settings, [order.order_id], grace=0)
 
     assert exit_code == 0
     assert capsys.readouterr().out.startswith("ok: 1 order(s), no violation")

@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from db.tables import OrderRow
 from domain.identity import workflow_id_for
+from infra.bootstrap import Bootstrap
 from infra.settings import Settings
 from services.order_client import priority_of
 from tests.factories import add_product, add_user
@@ -71,7 +72,7 @@ async def test_premium_orders_leave_a_backlog_before_standard_ones(
     premium = orders_of(saga, (await add_user(session_uow))[0], "premium", sku, 5)
     await queue_up(client, settings, standard + premium)  # premium queued last
 
-    async with running_workers(client, settings):
+    async with Bootstrap(settings) as boot, running_workers(client, boot):
         ids = {o.order_id for o in standard + premium}
 
         async def all_ran() -> bool:
@@ -98,7 +99,7 @@ async def test_a_flooding_customer_does_not_starve_another(
 
     few_ids = {o.order_id for o in few}
     all_ids = {o.order_id for o in flood + few}
-    async with running_workers(client, settings):
+    async with Bootstrap(settings) as boot, running_workers(client, boot):
 
         async def few_done() -> bool:
             return few_ids <= set(await placed_in_order(session_uow, all_ids))

@@ -9,6 +9,7 @@ import inspect
 from temporalio import activity
 from temporalio.client import Client
 
+from infra.bootstrap import Bootstrap
 from infra.settings import Settings
 from worker import activity_objects, build_workers
 from workflows import housekeeping
@@ -57,8 +58,8 @@ async def test_the_worker_serves_every_step_on_the_queue_of_its_row(
     queue_names = {Queue.ORDERS: settings.task_queue} | {
         Queue(provider): name for provider, name in settings.provider_task_queues.items()
     }
-    async with activity_objects(settings) as objects:
-        workers = build_workers(client, settings, served_by_queue(objects))
+    async with Bootstrap(settings) as boot:
+        workers = build_workers(client, settings, served_by_queue(activity_objects(boot)))
 
     served = {
         worker.config()["task_queue"]: {

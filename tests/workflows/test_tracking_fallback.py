@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from cli.invariant_check import check
 from infra.settings import Settings
+from services.books import check
 from tests.polling import eventually
 from tests.workflows.conftest import saga_with
 from workflows.steps import resolve_steps

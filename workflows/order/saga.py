@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes, steps
     from workflows.contracts import (
         CancelRequest,
-        CarrierEvent,
+        CarrierUpdate,
         OrderView,
         OrderWorkflowInput,
         ReviewDecision,
@@ -71,7 +71,7 @@ class OrderSaga:
         self._review_open = False
         self._review_recorded = False
         self._cancel: CancelRequest | None = None
-        self._carrier_events: list[CarrierEvent] = []
+        self._carrier_events: list[CarrierUpdate] = []
         self._seen_carrier_events: set[tuple[str, str]] = set()
         self._forward: asyncio.Task[None] | None = None
         self._compensations: list[Callable[[], Awaitable[None]]] = []

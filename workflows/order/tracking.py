@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.commands import RecordCarrierEvent, StockReservation, TrackShipment
     from domain.order import Attention, OrderStatus
     from domain.order import CarrierEvent as Reported
-    from workflows.contracts import CarrierEvent, TrackingState
+    from workflows.contracts import CarrierUpdate, TrackingState
     from workflows.steps import TRACKING_PRIORITY
 
 from workflows.order.outcomes import StepFailed
@@ -32,7 +32,7 @@ POLLS_PER_RUN = 40
 
 
 class Tracking(OrderSaga):
-    def _take_carrier_event(self, event: CarrierEvent) -> None:
+    def _take_carrier_event(self, event: CarrierUpdate) -> None:
         """A tracking update, by webhook or poll; the same event twice counts once, and
         names the carrier does not use are ignored."""
         if event.event not in KNOWN_EVENTS:
@@ -58,7 +58,7 @@ class Tracking(OrderSaga):
             await self._record(event)
         self._notify("delivered")
 
-    async def _record(self, event: CarrierEvent) -> None:
+    async def _record(self, event: CarrierUpdate) -> None:
         try:
             await self._step(
                 ShippingActivities.record_carrier_event,
@@ -137,7 +137,7 @@ class Tracking(OrderSaga):
             workflow.logger.warning("the carrier could not say where %s is", self._parcel())
             return
         for seen in tracking.events:
-            self._take_carrier_event(CarrierEvent(seen.event, seen.occurred_at))
+            self._take_carrier_event(CarrierUpdate(seen.event, seen.occurred_at))
 
     # -- the delivery window ------------------------------------------------------
 
@@ -177,7 +177,7 @@ class Tracking(OrderSaga):
             shipment=self._shipment,
             shipped_at=self._shipped_at.isoformat(),
             poll_seconds=self._poll_seconds,
-            seen_events=[CarrierEvent(*key) for key in sorted(self._seen_carrier_events)],
+            seen_events=[CarrierUpdate(*key) for key in sorted(self._seen_carrier_events)],
             pending_events=list(self._carrier_events),
             flags=list(self._flags),
             first_placement_id=self._first_placement_id,

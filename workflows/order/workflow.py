@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.order import Attention, FailureReason, OrderStatus
     from workflows.contracts import (
         CancelRequest,
-        CarrierEvent,
+        CarrierUpdate,
         OrderView,
         OrderWorkflowInput,
         Placement,
@@ -189,7 +189,7 @@ class OrderWorkflow(ForwardPath, Tracking):
             raise rejection(NotAwaitingReview.in_status(self._status.value))
 
     @workflow.signal
-    def carrier_event(self, event: CarrierEvent) -> None:
+    def carrier_event(self, event: CarrierUpdate) -> None:
         """A tracking update from the carrier webhook; the same event twice counts once."""
         self._take_carrier_event(event)
 

@@ -1,0 +1,48 @@
+"""A carrier's tracking update, handed to the order shipped under its tracking number.
+The webhook route checks the signature; this finds the order and wakes its workflow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from temporalio.client import Client
+
+from db.order_reads import OrderReads
+from domain.errors import ShipmentNotFound
+from domain.order import CarrierEvent
+from services import order_client
+from workflows.contracts import CarrierUpdate
+
+
+@dataclass(frozen=True)
+class CarrierReport:
+    tracking_number: str
+    event: CarrierEvent
+    occurred_at: datetime
+    reference: str | None = None  # what we gave the carrier when booking: the order id
+
+
+class CarrierEvents:
+    def __init__(self, reads: OrderReads, temporal: Client) -> None:
+        self._reads = reads
+        self._temporal = temporal
+
+    async def accept(self, report: CarrierReport) -> str:
+        """Signals the order's workflow (which applies the same event once); returns the
+        order's id. Raises ShipmentNotFound for a tracking number no order has."""
+        order = await self._reads.find_by_tracking(report.tracking_number)
+        if order is None and report.reference:
+            # The carrier can report before the booking's commit has recorded the
+            # tracking number; the reference finds the order then, and its workflow
+            # keeps the event until the booking is done.
+            booked = await self._reads.find(report.reference)
+            if booked is not None and booked.tracking_number in (None, report.tracking_number):
+                order = booked
+        if order is None:
+            raise ShipmentNotFound(report.tracking_number)
+        occurred_at = report.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        await order_client.signal_carrier_event(
+            self._temporal, order.id, CarrierUpdate(report.event.value, occurred_at)
+        )
+        return order.id
