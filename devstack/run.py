@@ -165,6 +165,9 @@ def main(argv: list[str] | None = None) -> None:
         ):
             supervisor.start(name, _uvicorn(f"simulators.{name}:app", port), env)
         supervisor.start("worker", [sys.executable, "-m", "worker"], env)
+        # The worker serves its port once the namespace has our search attributes: an
+        # order placed before that would be refused.
+        embedded.wait_for_port(args.worker_port, timeout=120)
         supervisor.start("api", _uvicorn("api.app:create_app", args.api_port, factory=True), env)
         embedded.wait_for_port(args.api_port)
         supervisor.say(_banner(args, keys, embedded_temporal))

@@ -170,7 +170,8 @@ class OrderSaga:
         """Emails the customer without holding up the saga; a failure is only logged.
 
         Only for orders started before the outbox: newer orders' emails go out from
-        the outbox, with the timeline entry of the milestone."""
+        the outbox, with the timeline entry of the milestone. Removed in the first
+        release after 2027-03-31 (docs/saga.md says what to check first)."""
         if self._version() >= OUTBOX:
             return
 
