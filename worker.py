@@ -140,14 +140,15 @@ async def running_workers(client: Client, boot: Bootstrap) -> AsyncIterator[list
         yield workers
 
 
-def event_publishers(settings: Settings) -> list[AmqpPublisher | KafkaPublisher]:
-    """The brokers the settings name; order events go to each (docs/events.md)."""
-    publishers: list[AmqpPublisher | KafkaPublisher] = []
+def event_publishers(settings: Settings) -> dict[str, AmqpPublisher | KafkaPublisher]:
+    """The brokers the settings name, by sink name; order events go to each
+    (docs/events.md)."""
+    publishers: dict[str, AmqpPublisher | KafkaPublisher] = {}
     if settings.amqp_url:
-        publishers.append(AmqpPublisher(settings.amqp_url, settings.events_source))
+        publishers["amqp"] = AmqpPublisher(settings.amqp_url, settings.events_source)
     if settings.kafka_bootstrap:
-        publishers.append(
-            KafkaPublisher(settings.kafka_bootstrap, settings.kafka_topic, settings.events_source)
+        publishers["kafka"] = KafkaPublisher(
+            settings.kafka_bootstrap, settings.kafka_topic, settings.events_source
         )
     return publishers
 
@@ -164,7 +165,9 @@ async def running_relay(boot: Bootstrap) -> AsyncIterator[OutboxRelay | None]:
     engine = boot.engine("relay", pre_ping=False)
     brokers = event_publishers(settings)
     emails = CustomerEmails(OrderReads(boot.sessions("relay")), boot.email())
-    relay = OutboxRelay(engine, [emails, *brokers])
+    relay = OutboxRelay(
+        engine, {"email": emails, **brokers}, max_attempts=settings.outbox_max_attempts
+    )
     stop = asyncio.Event()
     delivering = asyncio.create_task(relay.run(stop))
     try:
@@ -172,7 +175,7 @@ async def running_relay(boot: Bootstrap) -> AsyncIterator[OutboxRelay | None]:
     finally:
         stop.set()
         await delivering
-        for broker in brokers:
+        for broker in brokers.values():
             await broker.close()
 
 

@@ -165,6 +165,39 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class OutboxDeliveryRow(Base):
+    """A timeline entry still to be handed to one sink (migration 0008): each sink has
+    its own attempts and retry time, so one failing sink holds no other back. Parked
+    rows failed too often and wait for an operator (`orders-admin outbox`)."""
+
+    __tablename__ = "outbox_deliveries"
+    __table_args__ = (
+        Index(
+            "ix_outbox_deliveries_due",
+            "sink",
+            "next_attempt_at",
+            postgresql_where=text("parked_at IS NULL"),
+        ),
+        Index(
+            "ix_outbox_deliveries_order",
+            "sink",
+            "order_id",
+            "event_id",
+            postgresql_where=text("parked_at IS NULL"),
+        ),
+    )
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("order_events.id", ondelete="CASCADE"), primary_key=True
+    )
+    sink: Mapped[str] = mapped_column(String(40), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(40))
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    parked_at: Mapped[datetime | None]
+
+
 class StockAdjustmentRow(Base):
     """Every manual change of on_hand, with who made it and why."""
 

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     # Every worker process runs the outbox relay (outbox/relay.py); one of them delivers
     # at a time, the others stand by. Off for workers that should only run workflows.
     outbox_relay: bool = True
+    # A delivery that failed this often is parked for an operator (orders-admin outbox):
+    # with backoff up to five minutes between tries, 20 attempts cover about an hour.
+    outbox_max_attempts: int = Field(20, ge=1)
     # Order events for downstream systems (docs/events.md): set to publish every
     # timeline entry to RabbitMQ, e.g. amqp://guest:guest@127.0.0.1:5672/.
     amqp_url: str | None = None

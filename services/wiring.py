@@ -14,6 +14,7 @@ from services.carrier_events import CarrierEvents
 from services.catalog import Catalog
 from services.inventory import Inventory
 from services.orders import Orders
+from services.outbox import ParkedDeliveries
 from services.placing import OrderPlacing
 
 
@@ -29,6 +30,7 @@ class Services:
     accounts: Accounts
     catalog: Catalog
     inventory: Inventory
+    parked_deliveries: ParkedDeliveries
 
     @classmethod
     async def build(
@@ -54,4 +56,5 @@ class Services:
             accounts=Accounts(unit_of_work, settings.api_key_pepper),
             catalog=Catalog(unit_of_work, settings.currency),
             inventory=Inventory(unit_of_work),
+            parked_deliveries=ParkedDeliveries(boot.engine()),
         )

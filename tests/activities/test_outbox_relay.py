@@ -86,7 +86,7 @@ async def test_a_relay_killed_mid_batch_loses_nothing_and_repeats_only_ids(
 ) -> None:
     entries = await place_orders(database)
     dying = Recorder(stall_at=len(entries) // 2)
-    first = OutboxRelay(database, [dying], batch_size=len(entries), linger_seconds=0)
+    first = OutboxRelay(database, {"test": dying}, batch_size=len(entries), linger_seconds=0)
     stop = asyncio.Event()
     running = asyncio.create_task(first.run(stop))
     await asyncio.wait_for(dying.stalled.wait(), timeout=60)
@@ -95,7 +95,7 @@ async def test_a_relay_killed_mid_batch_loses_nothing_and_repeats_only_ids(
         await running
 
     survivor = Recorder()
-    second = OutboxRelay(database, [survivor], linger_seconds=0)
+    second = OutboxRelay(database, {"test": survivor}, linger_seconds=0)
     restarted = asyncio.create_task(second.run(stop))
 
     async def drained() -> bool:
@@ -117,7 +117,7 @@ async def test_a_relay_killed_mid_batch_loses_nothing_and_repeats_only_ids(
 async def test_only_one_of_two_relays_delivers(database: AsyncEngine) -> None:
     entries = await place_orders(database)
     sinks = [Recorder(), Recorder()]
-    relays = [OutboxRelay(database, [sink], linger_seconds=0) for sink in sinks]
+    relays = [OutboxRelay(database, {"test": sink}, linger_seconds=0) for sink in sinks]
     stop = asyncio.Event()
     running = [asyncio.create_task(relay.run(stop)) for relay in relays]
 
@@ -166,7 +166,9 @@ async def test_killed_mid_batch_on_rabbitmq_a_deduping_consumer_sees_each_entry_
         dying = Stalling(first, stall_at=len(entries) // 2)
         stop = asyncio.Event()
         running = asyncio.create_task(
-            OutboxRelay(database, [dying], batch_size=len(entries), linger_seconds=0).run(stop)
+            OutboxRelay(database, {"amqp": dying}, batch_size=len(entries), linger_seconds=0).run(
+                stop
+            )
         )
         await asyncio.wait_for(dying.stalled.wait(), timeout=60)
         running.cancel()
@@ -174,7 +176,9 @@ async def test_killed_mid_batch_on_rabbitmq_a_deduping_consumer_sees_each_entry_
             await running
         await first.close()
         second = AmqpPublisher(AMQP_URL, "/test")
-        restarted = asyncio.create_task(OutboxRelay(database, [second], linger_seconds=0).run(stop))
+        restarted = asyncio.create_task(
+            OutboxRelay(database, {"amqp": second}, linger_seconds=0).run(stop)
+        )
         received: list[str] = []
 
         async def all_received() -> bool:
@@ -191,3 +195,78 @@ async def test_killed_mid_batch_on_rabbitmq_a_deduping_consumer_sees_each_entry_
 
     assert len(received) > len(entries)  # the killed batch went out twice on the wire ...
     assert len(set(received)) == len(entries)  # ... and once per id: once in effect
+
+
+class Failing:
+    """A sink that refuses every entry until it is healed."""
+
+    def __init__(self) -> None:
+        self.healed = False
+        self.tried = 0
+        self.delivered: list[int] = []
+
+    async def deliver(self, entry: PendingEntry) -> None:
+        self.tried += 1
+        if not self.healed:
+            raise ConnectionError("the provider is down")
+        self.delivered.append(entry.id)
+
+
+async def rows_of(database: AsyncEngine, sink: str) -> list[dict[str, Any]]:
+    async with database.connect() as connection:
+        rows = await connection.execute(
+            text(
+                "SELECT event_id, attempts, parked_at FROM outbox_deliveries "
+                "WHERE sink = :sink ORDER BY event_id"
+            ),
+            {"sink": sink},
+        )
+        return [dict(row._mapping) for row in rows]
+
+
+async def test_a_failing_sink_holds_back_no_other_and_is_parked_after_its_last_attempt(
+    database: AsyncEngine,
+) -> None:
+    entries = await place_orders(database)
+    down, up = Failing(), Recorder()
+    relay = OutboxRelay(database, {"down": down, "up": up}, linger_seconds=0, max_attempts=2)
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+
+    async def all_parked() -> bool:
+        rows = await rows_of(database, "down")
+        return len(rows) == len(entries) and all(row["parked_at"] for row in rows)
+
+    async def up_has_all() -> bool:
+        return len(up.delivered) == len(entries)
+
+    await eventually(up_has_all, timeout=60)
+    await eventually(all_parked, timeout=60)
+    async with database.connect() as connection:
+        parked = await outbox.parked(connection, "down", limit=100)
+        assert await outbox.pending(connection) == 0  # parked rows wait for an operator
+
+    assert sorted(up.delivered) == entries  # on time, the other sink down all along
+    assert await rows_of(database, "up") == []
+    assert [p.event_id for p in parked] == entries
+    assert all(p.attempts == 2 and "provider is down" in str(p.last_error) for p in parked)
+    # One try per parked order's first entry and per attempt: later entries of an order
+    # wait behind its first, they are not each tried.
+    tried_before_retry = down.tried
+
+    down.healed = True
+    async with database.connect() as connection:
+        assert await outbox.unpark(connection, entries[:2], sink="down") == 2
+        assert await outbox.drop_parked(connection, entries[2:3], sink="down") == 1
+
+    async def retried_ones_delivered() -> bool:
+        return sorted(down.delivered) == entries[:2]
+
+    await eventually(retried_ones_delivered, timeout=60)
+    stop.set()
+    await running
+
+    assert tried_before_retry >= 2
+    remaining = await rows_of(database, "down")
+    assert [row["event_id"] for row in remaining] == entries[3:]
+    assert all(row["parked_at"] for row in remaining)

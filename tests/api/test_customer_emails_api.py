@@ -3,14 +3,17 @@ the order they happened, after an email outage too, and none for a refused order
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import aio_pika
 import httpx
 from sqlalchemy import text
 
 from db import outbox
 from db.engine import make_engine
 from infra.settings import Settings
+from tests.amqp import AMQP_URL, every_event, needs_rabbitmq
 from tests.api.conftest import Caller, order_body, wait_for_status
 from tests.factories import add_product
 from tests.polling import eventually
@@ -24,9 +27,14 @@ async def subjects_sent(email: httpx.AsyncClient, order_id: str) -> list[str]:
 
 
 async def outbox_rows(session_uow: Any, order_id: str) -> list[dict[str, Any]]:
+    """The order's entries the email sink has yet to send (new ones, then its own rows)."""
     async with session_uow() as uow:
         rows = await uow.session.execute(
-            text("SELECT attempts, last_error FROM order_outbox WHERE order_id = :id"),
+            text(
+                "SELECT attempts, last_error FROM order_outbox WHERE order_id = :id "
+                "UNION ALL SELECT attempts, last_error FROM outbox_deliveries "
+                "WHERE order_id = :id AND sink = 'email'"
+            ),
             {"id": order_id},
         )
         return [dict(row._mapping) for row in rows]
@@ -127,3 +135,54 @@ async def test_one_relay_delivers_at_a_time_and_another_takes_over_when_it_goes(
                 await second.invalidate()
         finally:
             await engine.dispose()
+
+
+@needs_rabbitmq
+async def test_an_email_outage_does_not_hold_back_the_event_feed(
+    http: httpx.AsyncClient,
+    customer: Caller,
+    session_uow: Any,
+    simulators: dict[str, httpx.AsyncClient],
+) -> None:
+    email = simulators["email"]
+    sku = await add_product(session_uow, on_hand=5)
+    connection = await aio_pika.connect_robust(AMQP_URL)
+    async with connection:
+        queue = await every_event(await connection.channel())
+        await email.put("/admin/faults", json={"down": True})
+        order_id = (
+            await http.post("/v1/orders", json=order_body((sku, 1)), headers=customer.placing())
+        ).json()["id"]
+        await wait_for_status(http, customer, order_id, "delivered")
+        async with session_uow() as uow:
+            timeline = list(
+                await uow.session.scalars(
+                    text("SELECT id FROM order_events WHERE order_id = :id ORDER BY id"),
+                    {"id": order_id},
+                )
+            )
+        received: list[str] = []
+
+        async def every_event_arrived() -> bool:
+            while (message := await queue.get(no_ack=True, fail=False)) is not None:
+                event = json.loads(message.body)
+                if event["subject"] == order_id:
+                    received.append(event["id"])
+            return len(received) >= len(timeline)
+
+        await eventually(every_event_arrived, timeout=60)
+        # The whole feed went out while every email of the order still waits for a retry.
+        waiting = await outbox_rows(session_uow, order_id)
+        sent_during_outage = await subjects_sent(email, order_id)
+        await email.put("/admin/faults", json={})
+
+    assert received == [str(entry_id) for entry_id in timeline]
+    assert sent_during_outage == []
+    # The first email of the order was tried and refused; the later ones wait behind it.
+    assert len(waiting) >= 3 and any("503" in str(row["last_error"]) for row in waiting)
+
+    async def all_sent() -> list[str]:
+        sent = await subjects_sent(email, order_id)
+        return sent if len(sent) >= 3 and not await outbox_rows(session_uow, order_id) else []
+
+    assert len(await all_sent_within(all_sent)) == 3

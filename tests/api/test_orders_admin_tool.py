@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 
 from infra.settings import Settings
 from tests.api.conftest import Caller, order_body, wait_for_status
@@ -164,3 +165,60 @@ def test_in_a_checkout_it_finds_the_make_dev_stack_by_itself(
     assert found.returncode == 0, found.stderr
     assert found.stdout.strip()
     assert elsewhere.returncode == 5 and "make dev" in elsewhere.stderr
+
+
+async def test_an_operator_lists_retries_and_drops_parked_deliveries(
+    http: httpx.AsyncClient, customer: Caller, session_uow: Any, settings: Settings
+) -> None:
+    sku = await add_product(session_uow, on_hand=2)
+    order_id = (
+        await http.post("/v1/orders", json=order_body((sku, 1)), headers=customer.placing())
+    ).json()["id"]
+    sink = f"archive{uuid.uuid4().hex[:8]}"  # a sink no relay serves: rows stay put
+    async with session_uow() as uow:
+        entries = list(
+            await uow.session.scalars(
+                text("SELECT id FROM order_events WHERE order_id = :id ORDER BY id LIMIT 2"),
+                {"id": order_id},
+            )
+        )
+        for entry in entries:
+            await uow.session.execute(
+                text(
+                    "INSERT INTO outbox_deliveries (event_id, sink, order_id, attempts, "
+                    "last_error, parked_at) VALUES (:e, :s, :o, 20, 'HTTPError: 503', now())"
+                ),
+                {"e": entry, "s": sink, "o": order_id},
+            )
+        await uow.commit()
+    try:
+        listed = await admin_async(settings, "--json", "outbox", "list", "--sink", sink)
+        retried = await admin_async(settings, "outbox", "retry", str(entries[0]), "--sink", sink)
+        dropped = await admin_async(settings, "outbox", "drop", str(entries[1]), "--sink", sink)
+        again = await admin_async(settings, "outbox", "list", "--sink", sink)
+        async with session_uow() as uow:
+            rows = (
+                await uow.session.execute(
+                    text(
+                        "SELECT event_id, attempts, parked_at FROM outbox_deliveries "
+                        "WHERE sink = :s"
+                    ),
+                    {"s": sink},
+                )
+            ).all()
+    finally:
+        async with session_uow() as uow:
+            await uow.session.execute(
+                text("DELETE FROM outbox_deliveries WHERE sink = :s"), {"s": sink}
+            )
+            await uow.commit()
+
+    parked = json.loads(listed.stdout)
+    assert [(p["event_id"], p["order_id"], p["attempts"]) for p in parked] == [
+        (entries[0], order_id, 20),
+        (entries[1], order_id, 20),
+    ]
+    assert retried.returncode == 0 and retried.stdout.startswith("1 delivery(ies) back")
+    assert dropped.returncode == 0 and dropped.stdout.startswith("1 delivery(ies) dropped")
+    assert again.stdout.strip() == "nothing parked"
+    assert [tuple(row) for row in rows] == [(entries[0], 0, None)]  # back in line, fresh

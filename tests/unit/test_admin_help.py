@@ -12,6 +12,7 @@ GROUPS = {
     "orders": ["show", "list", "approve", "reject", "cancel"],
     "users": ["list", "create", "disable"],
     "keys": ["issue", "list", "revoke"],
+    "outbox": ["list", "retry", "drop"],
 }
 
 
