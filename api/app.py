@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from api.api_metrics import start_error_series_at_zero
 from api.body_limit import BodyLimitMiddleware
@@ -17,6 +17,7 @@ from api.content_type import JsonOnlyMiddleware
 from api.docs_pages import install_docs
 from api.load_shedding import InFlight, InFlightMiddleware, LoadShedder
 from api.openapi import install_openapi
+from api.parameters import storable_parameters
 from api.problems import install_problem_handlers
 from api.rate_limit import RateLimiter, RateLimitHeadersMiddleware
 from api.refusals import install_refusal_handlers
@@ -32,6 +33,7 @@ from api.routes import (
     users,
     webhooks,
 )
+from api.stream_slots import StreamSlots
 from domain.users import Role, Tier
 from infra import tracing
 from infra.bootstrap import Bootstrap, unreachable_dependency
@@ -60,13 +62,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings=settings,
             services=services,
             rate_limiter=RateLimiter(boot.redis(), settings),
+            stream_slots=StreamSlots(
+                boot.redis(),
+                most=settings.event_stream_max_per_caller,
+                # A stream that misses two heartbeats gives its slot back.
+                lapse_seconds=2 * settings.event_stream_heartbeat.total_seconds() + 5,
+            ),
             shedder=shedder,
             probes=boot.probes(),
         )
         await _bootstrap_admin(services, settings)
+        services.order_feed.start()
         try:
             yield
         finally:
+            await services.order_feed.stop()
             await boot.aclose()
 
     app = FastAPI(
@@ -83,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Each operation is named after its handler (place_order, get_order, ...): the
         # names a generated client gets.
         generate_unique_id_function=lambda route: route.name,
+        dependencies=[Depends(storable_parameters)],
     )
     app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(InFlightMiddleware, in_flight=in_flight)

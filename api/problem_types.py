@@ -92,6 +92,12 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "Too Many Requests",
         "Over the caller's rate limit; retry after Retry-After seconds (see RateLimit).",
     ),
+    "too-many-streams": ProblemType(
+        429,
+        "Too Many Streams",
+        "The key holds as many open event streams as it may; close one (or wait for one "
+        "to end) before opening another.",
+    ),
     "internal": ProblemType(
         500, "Internal Server Error", "An unexpected error; it is logged with the request id."
     ),

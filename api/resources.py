@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 
 from api.load_shedding import LoadShedder
 from api.rate_limit import RateLimiter
+from api.stream_slots import StreamSlots
 from infra.settings import Settings
 from services.wiring import Services
 
@@ -27,6 +28,7 @@ class Resources:
     settings: Settings
     services: Services
     rate_limiter: RateLimiter
+    stream_slots: StreamSlots
     shedder: LoadShedder
     # A cheap call to each dependency, by name, for /readyz (infra/bootstrap.py).
     probes: dict[str, Callable[[], Awaitable[Any]]]

@@ -162,6 +162,9 @@ class Bootstrap:
         self._redis = None
 
 
+# SQLSTATE classes of a database that cannot serve: connection exception, invalid
+# authorization, invalid catalog name, insufficient resources, operator intervention.
+_UNREACHABLE_STATES = frozenset({"08", "28", "3D", "53", "57"})
 # The errors that may mean a dependency is out of reach; unreachable_dependency decides.
 DEPENDENCY_ERRORS: tuple[type[Exception], ...] = (
     sqlalchemy.exc.OperationalError,
@@ -179,10 +182,13 @@ def unreachable_dependency(error: BaseException) -> str | None:
     exits 5: one rule for both."""
     if isinstance(error, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError):
         return "database"
-    # Refused while connecting (no such database or role): the bare class, not one of
-    # the subclasses a statement's error gets.
-    if type(error) is sqlalchemy.exc.DBAPIError:
-        return "database"
+    # Refused while connecting (no such database or role, too many connections, the
+    # server shutting down), by the SQLSTATE class; a protocol violation is the
+    # statement's fault (a NUL in a value), not the server's.
+    if isinstance(error, sqlalchemy.exc.DBAPIError):
+        state = str(getattr(error.orig, "sqlstate", "") or "")
+        if state[:2] in _UNREACHABLE_STATES and state != "08P01":
+            return "database"
     if isinstance(error, RPCError):
         return "temporal"
     # The Temporal client connects lazily; a refused first connection surfaces so.

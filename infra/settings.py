@@ -178,10 +178,15 @@ class Settings(BaseSettings):
     # taken (durably accepted by the workflow) before any answer.
     update_wait: timedelta = timedelta(seconds=3)
     dependency_timeout: timedelta = timedelta(seconds=2)
-    # GET /v1/orders/{id}/events/stream: how often it looks for new entries, and how
-    # long it stays silent before a heartbeat keeps proxies from closing it.
-    event_stream_poll: timedelta = timedelta(seconds=1)
+    # GET /v1/orders/{id}/events/stream: how soon a client reconnects after the stream
+    # ends (its `retry:`), how long it stays silent before a heartbeat keeps proxies
+    # from closing it, how long one connection lasts before the client resumes with
+    # Last-Event-ID (its key checked again), and how many one caller may hold open
+    # across every replica.
+    event_stream_retry: timedelta = timedelta(seconds=1)
     event_stream_heartbeat: timedelta = timedelta(seconds=15)
+    event_stream_lifetime: timedelta = timedelta(minutes=30)
+    event_stream_max_per_caller: int = Field(20, ge=1)
 
     @property
     def provider_task_queues(self) -> dict[str, str]:

@@ -13,6 +13,7 @@ from services.accounts import Accounts
 from services.carrier_events import CarrierEvents
 from services.catalog import Catalog
 from services.inventory import Inventory
+from services.order_feed import OrderFeed
 from services.orders import Orders
 from services.outbox import ParkedDeliveries
 from services.placing import OrderPlacing
@@ -31,6 +32,7 @@ class Services:
     catalog: Catalog
     inventory: Inventory
     parked_deliveries: ParkedDeliveries
+    order_feed: OrderFeed  # started by the processes that serve live streams
 
     @classmethod
     async def build(
@@ -57,4 +59,5 @@ class Services:
             catalog=Catalog(unit_of_work, settings.currency),
             inventory=Inventory(unit_of_work),
             parked_deliveries=ParkedDeliveries(boot.engine()),
+            order_feed=OrderFeed(boot.engine("feed", pool_size=1, max_overflow=0)),
         )

@@ -81,7 +81,7 @@ class Stack:
             "placement_timeout": timedelta(seconds=20),
             "update_wait": timedelta(seconds=20),
             "amqp_url": AMQP_URL if reachable(5672) else None,
-            "event_stream_poll": timedelta(seconds=0.2),
+            "event_stream_retry": timedelta(seconds=0.2),
             "event_stream_heartbeat": timedelta(seconds=1),
             # Tests poll hard; the rate-limit tests set their own small quotas.
             "rate_limits": {"customer": 100_000, "ops": 100_000, "admin": 100_000},

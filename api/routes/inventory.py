@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from api.auth import AdminCaller, OpsCaller
+from api.links import segment
 from api.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor
 from api.problems import PROBLEM_RESPONSE
 from api.resources import ServicesDep
@@ -59,7 +60,7 @@ async def adjust_inventory(
     item = await services.inventory.adjust(
         AdjustStock(sku, body.delta, body.reason, caller.user_id)
     )
-    response.headers["Location"] = f"/v1/inventory/{sku}/adjustments"
+    response.headers["Location"] = f"/v1/inventory/{segment(sku)}/adjustments"
     return inventory_out(item)
 
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import StreamingResponse
 
 from api.auth import CurrentCaller, OpsCaller
-from api.event_stream import order_events
+from api.event_stream import StreamTimes, order_events
+from api.links import segment
 from api.pagination import CursorParam, Limit, Page, decode_time_cursor, time_cursor
 from api.problems import PROBLEM_RESPONSE, Problem
 from api.resources import ResourcesDep, ServicesDep
@@ -86,7 +87,7 @@ async def place_order(
     )
     if placed.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"/v1/orders/{placed.order.id}"
+    response.headers["Location"] = f"/v1/orders/{segment(placed.order.id)}"
     return OrderOut.of(placed.order)
 
 
@@ -173,15 +174,26 @@ async def stream_order_events(
         ),
     ] = None,
 ) -> StreamingResponse:
-    """Same access rules as the order. Reconnect with `Last-Event-ID` to resume."""
-    await resources.services.orders.find(caller, order_id)
+    """Same access rules as the order. A key holds at most
+    `ORDERS_EVENT_STREAM_MAX_PER_CALLER` streams open (`429` beyond); each ends after
+    `ORDERS_EVENT_STREAM_LIFETIME`. Reconnect with `Last-Event-ID` to resume."""
+    orders = resources.services.orders
+    await orders.find(caller, order_id)
+    slots = resources.stream_slots
+    slot = await slots.take(caller)
     settings = resources.settings
     frames = order_events(
-        resources.services.orders,
+        orders,
+        resources.services.order_feed,
         order_id,
         after=last_event_id or 0,
-        poll_seconds=settings.event_stream_poll.total_seconds(),
-        heartbeat_seconds=settings.event_stream_heartbeat.total_seconds(),
+        times=StreamTimes(
+            retry_seconds=settings.event_stream_retry.total_seconds(),
+            heartbeat_seconds=settings.event_stream_heartbeat.total_seconds(),
+            lifetime_seconds=settings.event_stream_lifetime.total_seconds(),
+        ),
+        alive=lambda: slots.renew(caller, slot),
+        closed=lambda: slots.give_back(caller, slot),
     )
     return StreamingResponse(
         frames,

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.auth import AdminCaller, CurrentCaller
+from api.links import segment
 from api.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor
 from api.problems import PROBLEM_RESPONSE
 from api.resources import ServicesDep
@@ -52,7 +53,7 @@ async def create_product(
             active=body.active,
         )
     )
-    response.headers["Location"] = f"/v1/products/{body.sku}"
+    response.headers["Location"] = f"/v1/products/{segment(body.sku)}"
     return product_out(product)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from api.auth import AdminCaller, CurrentCaller
+from api.links import segment
 from api.pagination import CursorParam, Limit, Page, decode_time_cursor, time_cursor
 from api.problems import PROBLEM_RESPONSE
 from api.resources import ServicesDep
@@ -27,7 +28,7 @@ async def create_user(
     created = await services.accounts.create_user(
         NewUser(email=body.email, name=body.name, role=body.role, tier=body.tier)
     )
-    response.headers["Location"] = f"/v1/users/{created.user.id}"
+    response.headers["Location"] = f"/v1/users/{segment(created.user.id)}"
     return UserCreated(user=UserOut.model_validate(created.user), api_key=created.first_key.secret)
 
 
@@ -70,7 +71,7 @@ async def issue_api_key(
     """A new key for the user; its secret is in this answer only. Older keys keep working
     until revoked, so keys can be rotated without downtime."""
     issued = await services.accounts.issue_key(user_id)
-    response.headers["Location"] = f"/v1/api-keys/{issued.key.id}"
+    response.headers["Location"] = f"/v1/api-keys/{segment(issued.key.id)}"
     return ApiKeyCreated(
         id=issued.key.id,
         api_key=issued.secret,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from typing import Annotated
 
@@ -29,6 +30,9 @@ router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 def signature_of(body: bytes, secret: str, timestamp: str | None = None) -> str:
     signed = body if timestamp is None else timestamp.encode() + b"." + body
     return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+_UNIX_TIME = re.compile(r"[0-9]{1,15}")
 
 
 def _bad_signature(detail: str) -> Problem:
@@ -79,15 +83,19 @@ async def receive_carrier_event(
         if settings.webhook_require_timestamp:
             raise _bad_signature("X-Signature-Timestamp is required")
     else:
-        try:
-            signed_at = int(x_signature_timestamp)
-        except ValueError:
-            raise _bad_signature("X-Signature-Timestamp is not a Unix time") from None
+        # ASCII digits only, and few enough for a float: int() would also take other
+        # scripts' digits, "1_0" or 4000 digits, the last overflowing the window check.
+        if not _UNIX_TIME.fullmatch(x_signature_timestamp):
+            raise _bad_signature("X-Signature-Timestamp is not a Unix time")
+        signed_at = int(x_signature_timestamp)
         if abs(time.time() - signed_at) > settings.webhook_tolerance.total_seconds():
             raise _bad_signature("X-Signature-Timestamp is outside the replay window")
     secrets = [settings.webhook_secret, settings.webhook_previous_secret]
+    # Compared as bytes: compare_digest refuses str holding anything but ASCII, and a
+    # header holds whatever bytes the sender put there.
+    given = (x_signature or "").encode("utf-8", "surrogatepass")
     if x_signature is None or not any(
-        hmac.compare_digest(x_signature, signature_of(raw, secret, x_signature_timestamp))
+        hmac.compare_digest(given, signature_of(raw, secret, x_signature_timestamp).encode())
         for secret in secrets
         if secret
     ):

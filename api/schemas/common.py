@@ -5,6 +5,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+UNSTORABLE = "contains a NUL or an unpaired surrogate character"
+
+
+def unstorable(text: str) -> bool:
+    """Text PostgreSQL cannot store (NUL) or that is not valid Unicode (lone surrogates)."""
+    if "\x00" in text:
+        return True
+    return not text.isascii() and any(unicodedata.category(char) == "Cs" for char in text)
+
 
 class InputModel(BaseModel):
     """Base of every request body: unknown fields are refused, and so is text that
@@ -15,10 +24,8 @@ class InputModel(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _storable_text(cls, value: Any) -> Any:
-        if isinstance(value, str) and any(
-            char == "\x00" or unicodedata.category(char) == "Cs" for char in value
-        ):
-            raise ValueError("contains a NUL or an unpaired surrogate character")
+        if isinstance(value, str) and unstorable(value):
+            raise ValueError(UNSTORABLE)
         return value
 
 

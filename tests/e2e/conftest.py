@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -18,6 +19,13 @@ from tests.polling import eventually_blocking
 @pytest.fixture(scope="module")
 def api_url(settings: Settings, worker: object) -> Iterator[str]:
     """The session's API (and, through `worker`, its workers) in a thread of its own."""
+    with served_api(settings) as url:
+        yield url
+
+
+@contextmanager
+def served_api(settings: Settings) -> Iterator[str]:
+    """An API process's app on a free port, in a thread of its own, until the block ends."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
