@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test bench client install lint format typecheck check clean
+.PHONY: dev test bench bench-streams client install lint format typecheck check clean
 
 $(STAMP): pyproject.toml
 	@echo "==> creating the virtualenv $(VENV) with $$($(PYTHON) --version)"
@@ -32,6 +32,10 @@ test: $(STAMP)
 # BENCH_ARGS passes options, e.g. BENCH_ARGS="--clients 50 --orders 600 --json bench.json"
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.orders $(BENCH_ARGS)
+
+# 2000 live order streams on one API process: database load and commit-to-client latency.
+bench-streams: $(STAMP)
+	$(BIN)/python -m benchmarks.streams $(BENCH_ARGS)
 
 # The Python client in clients/python, generated from the API's OpenAPI document.
 client: $(STAMP)
