@@ -64,7 +64,7 @@ def activity_objects(boot: Bootstrap) -> list[object]:
     steps_engine(boot)
     uow = boot.unit_of_work_factory("steps")
     return [
-        StockActivities(uow),
+        StockActivities(uow, boot.settings.allocation_strategy),
         PaymentActivities(uow, boot.payments()),
         ShippingActivities(uow, boot.carrier()),
         OrderStatusActivities(uow),

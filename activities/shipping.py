@@ -45,10 +45,10 @@ class ShippingActivities:
             if locked is None:
                 raise order_not_found(order.id)
             if locked.ship(shipment.shipment_id, shipment.carrier, shipment.tracking_number):
-                wanted = locked.quantities
-                stock = await uow.stock.lock(wanted)
-                for sku, quantity in wanted.items():
-                    stock[sku].commit(quantity)
+                held = await uow.locations.held(locked.id, locked.quantities)
+                stock = await uow.stock.lock(held)
+                for place, quantity in held.items():
+                    stock[place].commit(quantity)
                 await uow.stock.save(stock.values())
                 await uow.orders.save(locked)
                 await uow.commit()

@@ -9,6 +9,7 @@ from temporalio import activity
 from activities import order_metrics as metrics
 from activities.base import UnitOfWorkFactory
 from domain import events
+from domain.allocation import Strategy, allocate
 from domain.catalog import not_for_sale
 from domain.commands import ReleaseStock, ReserveStock, StockReservation
 from domain.money import Money
@@ -16,15 +17,20 @@ from domain.order import FailureReason, Order, OrderLine, OrderStatus, quantitie
 
 
 class StockActivities:
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, strategy: Strategy = Strategy.FEWEST_SHIPMENTS
+    ) -> None:
         self._uow = uow
+        self._strategy = strategy  # how units are allocated across locations
 
     @activity.defn
     async def reserve_stock(self, command: ReserveStock) -> StockReservation:
-        """Creates the order with its price snapshot and holds its stock, atomically.
+        """Creates the order with its price snapshot, decides where each unit comes
+        from and holds it there, atomically.
 
-        Rows are locked in sku order (SELECT ... FOR UPDATE), so concurrent orders
-        for the same items queue up instead of overselling or deadlocking.
+        The skus' rows at every location are locked in (location, sku) order (SELECT
+        ... FOR UPDATE) before the allocation is decided, so concurrent orders for the
+        same items queue up instead of overselling a location or deadlocking.
         """
         wanted = quantities_by_sku(command.lines)
         async with self._uow() as uow:
@@ -53,22 +59,26 @@ class StockActivities:
                 command.shipping_address,
                 command.currency,
             )
-            stock = await uow.stock.lock(wanted)
-            short = sorted(
-                sku
-                for sku, quantity in wanted.items()
-                if sku not in stock or not stock[sku].can_reserve(quantity)
+            stock = await uow.stock.lock_everywhere(wanted)
+            allocation = allocate(
+                [(line.sku, line.quantity) for line in command.lines],
+                await uow.locations.all(),
+                {place: item.available for place, item in stock.items()},
+                country=command.shipping_address.country,
+                strategy=self._strategy,
             )
+            short = list(allocation.short)
             if short:
                 order.refuse(FailureReason.OUT_OF_STOCK, short)
             else:
-                for sku, quantity in wanted.items():
-                    stock[sku].reserve(quantity)
+                for pick in allocation.picks:
+                    stock[(pick.location_id, pick.sku)].reserve(pick.quantity)
                 await uow.stock.save(stock.values())
-                order.reserve()
+                order.reserve(allocation.reasons)
             await uow.orders.add(
                 order, idempotency_key=command.idempotency_key, fingerprint=command.fingerprint
             )
+            uow.locations.allocate(order.id, allocation.picks)
             await uow.commit()
         if short:
             metrics.order_completed(order)
@@ -86,13 +96,13 @@ class StockActivities:
             done = order.release_stock()
             if done is None:
                 return
-            wanted = order.quantities
-            stock = await uow.stock.lock(wanted)
-            for sku, quantity in wanted.items():
+            held = await uow.locations.held(order.id, order.quantities)
+            stock = await uow.stock.lock(held)
+            for place, quantity in held.items():
                 if done == "released":
-                    stock[sku].release(quantity)
+                    stock[place].release(quantity)
                 else:
-                    stock[sku].restock(quantity)
+                    stock[place].restock(quantity)
             await uow.stock.save(stock.values())
             await uow.orders.save(order)
             await uow.commit()

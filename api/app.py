@@ -26,6 +26,7 @@ from api.resources import Resources
 from api.routes import (
     codec,
     inventory,
+    locations,
     operations,
     orders,
     problem_pages,
@@ -102,7 +103,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_problem_handlers(app)
     install_refusal_handlers(app)
-    for module in (operations, users, products, inventory, orders, webhooks, codec, problem_pages):
+    for module in (
+        operations,
+        users,
+        products,
+        inventory,
+        locations,
+        orders,
+        webhooks,
+        codec,
+        problem_pages,
+    ):
         app.include_router(module.router)
     install_openapi(app)
     install_docs(app)

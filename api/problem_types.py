@@ -45,6 +45,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         405, "Method Not Allowed", "The path exists; the Allow header lists its methods."
     ),
     "conflict": ProblemType(409, "Conflict", "The request conflicts with the resource's state."),
+    "location-taken": ProblemType(
+        409, "Location Taken", "A location with this id exists; choose another id."
+    ),
     "out-of-stock": ProblemType(
         409,
         "Out of Stock",

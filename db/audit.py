@@ -58,11 +58,16 @@ async def read_books(
     ]
 
     skus = sorted({sku for order in orders for sku in order.lines})
-    stock_query = select(StockRow)
+    # Each sku over every location: the rules hold for the sku's totals (a location's
+    # own row is kept within bounds by its check constraints).
+    stock_query = select(
+        StockRow.sku, func.sum(StockRow.on_hand), func.sum(StockRow.reserved)
+    ).group_by(StockRow.sku)
     if order_ids is not None:
         stock_query = stock_query.where(StockRow.sku.in_(skus))
     stock = [
-        StockFacts(row.sku, row.on_hand, row.reserved) for row in await session.scalars(stock_query)
+        StockFacts(sku, int(on_hand), int(reserved))
+        for sku, on_hand, reserved in await session.execute(stock_query)
     ]
     held = await _units_by_sku(session, StockStatus.HELD, None if order_ids is None else skus)
     return orders, stock, held

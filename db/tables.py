@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -77,6 +78,19 @@ class ProductRow(Base):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
+class LocationRow(Base):
+    """A place stock is held and shipped from (migration 0010)."""
+
+    __tablename__ = "locations"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    priority: Mapped[int] = mapped_column(Integer, server_default=text("100"))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
 class StockRow(Base):
     __tablename__ = "inventory"
     __table_args__ = (
@@ -85,6 +99,9 @@ class StockRow(Base):
         CheckConstraint("reserved <= on_hand", name="reserved_within_on_hand"),
     )
 
+    location_id: Mapped[str] = mapped_column(
+        ForeignKey("locations.id"), primary_key=True, server_default="default"
+    )
     sku: Mapped[str] = mapped_column(ForeignKey("products.sku"), primary_key=True)
     on_hand: Mapped[int] = mapped_column(Integer, default=0)
     reserved: Mapped[int] = mapped_column(Integer, default=0)
@@ -135,6 +152,20 @@ class OrderLineRow(Base):
     sku: Mapped[str] = mapped_column(ForeignKey("products.sku"))
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price_amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class OrderAllocationRow(Base):
+    """How many units of an order line are held at a location, so that they are
+    released, shipped and restocked there. Orders older than locations have none:
+    their units are at `default`."""
+
+    __tablename__ = "order_allocations"
+
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer)
 
 
 class OrderEventRow(Base):
@@ -206,6 +237,7 @@ class StockAdjustmentRow(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     sku: Mapped[str] = mapped_column(ForeignKey("products.sku"))
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"), server_default="default")
     delta: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(200))
     on_hand_after: Mapped[int] = mapped_column(Integer)

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.catalog import ProductRepository
 from db.idempotency import IdempotencyRepository
+from db.locations import LocationRepository
 from db.orders import OrderRepository
 from db.stock import StockRepository
 from db.users import UserRepository
@@ -19,6 +20,7 @@ class UnitOfWork:
     products: ProductRepository
     users: UserRepository
     idempotency: IdempotencyRepository
+    locations: LocationRepository
     session: AsyncSession
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
@@ -31,6 +33,7 @@ class UnitOfWork:
         self.products = ProductRepository(self.session)
         self.users = UserRepository(self.session)
         self.idempotency = IdempotencyRepository(self.session)
+        self.locations = LocationRepository(self.session)
         return self
 
     async def __aexit__(

@@ -79,6 +79,16 @@ class StockNotFound(NotFound):
         super().__init__(f"there is no stock record for {sku}")
 
 
+class LocationNotFound(NotFound):
+    def __init__(self, location_id: str) -> None:
+        super().__init__(f"there is no location {location_id}")
+
+
+class LocationTaken(DomainError):
+    def __init__(self, location_id: str) -> None:
+        super().__init__(f"a location {location_id} exists")
+
+
 class ShipmentNotFound(NotFound):
     def __init__(self, tracking_number: str) -> None:
         super().__init__(f"no shipment {tracking_number}")

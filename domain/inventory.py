@@ -7,12 +7,15 @@ from datetime import datetime
 
 from domain.errors import InvalidStockLevel
 
+DEFAULT_LOCATION = "default"  # where stock lived before there were locations
+
 
 @dataclass
 class StockItem:
     sku: str
     on_hand: int
     reserved: int = 0
+    location_id: str = DEFAULT_LOCATION
 
     @property
     def available(self) -> int:
@@ -62,3 +65,4 @@ class StockAdjustment:
     on_hand_after: int
     actor_id: str | None  # None for the opening stock
     created_at: datetime
+    location_id: str = DEFAULT_LOCATION

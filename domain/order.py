@@ -7,7 +7,7 @@ reply was lost changes nothing and records no second event.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -201,14 +201,17 @@ class Order:
 
     # -- the happy path ---------------------------------------------------------
 
-    def reserve(self) -> bool:
+    def reserve(self, allocation: Sequence[str] = ()) -> bool:
+        """Its units are held; `allocation` says where from and why, in words."""
         if not self._move(OrderStatus.RESERVED):
             return False
         self.stock_status = StockStatus.HELD
-        self._record(
-            events.INVENTORY_RESERVED,
-            lines=[{"sku": line.sku, "quantity": line.quantity} for line in self.lines],
-        )
+        data: dict[str, Any] = {
+            "lines": [{"sku": line.sku, "quantity": line.quantity} for line in self.lines]
+        }
+        if allocation:
+            data["allocation"] = list(allocation)
+        self._record(events.INVENTORY_RESERVED, **data)
         return True
 
     def refuse(self, reason: FailureReason, skus: list[str]) -> bool:

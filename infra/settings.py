@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.allocation import Strategy
 from infra.payload_codec import DEVELOPMENT_KEY, DEVELOPMENT_KEY_ID
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me"
@@ -88,6 +89,9 @@ class Settings(BaseSettings):
     # How long a workflow's next task waits for the worker that holds its state before
     # another worker takes it and replays the whole history (Temporal's default: 5 s).
     sticky_queue_timeout: timedelta = timedelta(seconds=20)
+    # Where an order's units come from when several locations stock them
+    # (domain/allocation.py): the fewest shipments, or strictly by location priority.
+    allocation_strategy: Strategy = Strategy.FEWEST_SHIPMENTS
     # Every worker process runs the outbox relay (outbox/relay.py); one of them delivers
     # at a time, the others stand by. Off for workers that should only run workflows.
     outbox_relay: bool = True

@@ -13,6 +13,7 @@ from services.accounts import Accounts
 from services.carrier_events import CarrierEvents
 from services.catalog import Catalog
 from services.inventory import Inventory
+from services.locations import Locations
 from services.order_feed import OrderFeed
 from services.orders import Orders
 from services.outbox import ParkedDeliveries
@@ -31,6 +32,7 @@ class Services:
     accounts: Accounts
     catalog: Catalog
     inventory: Inventory
+    locations: Locations
     parked_deliveries: ParkedDeliveries
     order_feed: OrderFeed  # started by the processes that serve live streams
 
@@ -58,6 +60,7 @@ class Services:
             accounts=Accounts(unit_of_work, settings.api_key_pepper),
             catalog=Catalog(unit_of_work, settings.currency),
             inventory=Inventory(unit_of_work),
+            locations=Locations(unit_of_work),
             parked_deliveries=ParkedDeliveries(boot.engine()),
             order_feed=OrderFeed(boot.engine("feed", pool_size=1, max_overflow=0)),
         )

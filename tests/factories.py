@@ -61,8 +61,11 @@ async def add_user(
 
 async def stock_of(uow_factory: UowFactory, sku: str) -> StockItem:
     async with uow_factory() as uow:
-        items = await uow.stock.lock([sku])
-    return items[sku]
+        levels = await uow.stock.levels(sku)
+    # Every location's together: what the order service has of the sku.
+    return StockItem(
+        sku, sum(level.on_hand for level in levels), sum(level.reserved for level in levels)
+    )
 
 
 async def expire_key(uow_factory: Any, caller_id: str, key: str) -> None:

@@ -11,7 +11,13 @@ from api.links import segment
 from api.pagination import CursorParam, Limit, Page, decode_cursor, encode_cursor
 from api.problems import PROBLEM_RESPONSE
 from api.resources import ServicesDep
-from api.schemas.catalog import AdjustmentIn, AdjustmentOut, InventoryOut, InventorySet
+from api.schemas.catalog import (
+    AdjustmentIn,
+    AdjustmentOut,
+    InventoryOut,
+    InventorySet,
+    LocationStockOut,
+)
 from domain.inventory import StockItem
 from services.inventory import AdjustStock, CountStock
 
@@ -33,8 +39,24 @@ def inventory_out(item: StockItem) -> InventoryOut:
 
 @router.get("/{sku}", summary="Stock of a sku", responses=_NOT_FOUND)
 async def get_inventory(sku: str, caller: OpsCaller, services: ServicesDep) -> InventoryOut:
-    """Units on hand, held for orders, and still available to order."""
-    return inventory_out(await services.inventory.stock(sku))
+    """Units on hand, held for orders, and still available to order, over every
+    location, and each location's own (`locations`)."""
+    levels = await services.inventory.levels(sku)
+    return InventoryOut(
+        sku=sku,
+        on_hand=levels.on_hand,
+        reserved=levels.reserved,
+        available=levels.available,
+        locations=[
+            LocationStockOut(
+                location_id=item.location_id,
+                on_hand=item.on_hand,
+                reserved=item.reserved,
+                available=item.available,
+            )
+            for item in levels.locations
+        ],
+    )
 
 
 @router.put("/{sku}", summary="Set the units on hand", responses={**_NOT_FOUND, **_CONFLICT})

@@ -38,11 +38,23 @@ class ProductOut(BaseModel):
     updated_at: datetime
 
 
+class LocationStockOut(BaseModel):
+    location_id: str
+    on_hand: int
+    reserved: int
+    available: int
+
+
 class InventoryOut(BaseModel):
     sku: str
     on_hand: int = Field(description="Units in the warehouse.")
     reserved: int = Field(description="Units held for orders not yet shipped.")
     available: int = Field(description="on_hand - reserved: what can still be ordered.")
+    locations: list[LocationStockOut] | None = Field(
+        None,
+        description="GET: each location's own levels (the fields above are their totals). "
+        "Absent from the answer to a change, which shows the changed location's row.",
+    )
 
 
 class InventorySet(InputModel):
@@ -63,3 +75,4 @@ class AdjustmentOut(BaseModel):
     on_hand_after: int
     actor_id: str | None
     created_at: datetime
+    location_id: str = Field("default", description="Where the units were counted.")

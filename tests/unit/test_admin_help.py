@@ -13,6 +13,7 @@ GROUPS = {
     "users": ["list", "create", "disable"],
     "keys": ["issue", "list", "revoke"],
     "outbox": ["list", "retry", "drop"],
+    "locations": ["list", "create", "update", "stock"],
 }
 
 

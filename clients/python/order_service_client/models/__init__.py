@@ -28,6 +28,13 @@ from .inventory_set import InventorySet
 from .line_in import LineIn
 from .line_out import LineOut
 from .livez_response_livez import LivezResponseLivez
+from .location_in import LocationIn
+from .location_inventory_out import LocationInventoryOut
+from .location_list import LocationList
+from .location_out import LocationOut
+from .location_patch import LocationPatch
+from .location_stock_in import LocationStockIn
+from .location_stock_out import LocationStockOut
 from .money import Money
 from .order_decision_out import OrderDecisionOut
 from .order_decision_out_shipping_address import OrderDecisionOutShippingAddress
@@ -88,6 +95,13 @@ __all__ = (
     "LineIn",
     "LineOut",
     "LivezResponseLivez",
+    "LocationIn",
+    "LocationInventoryOut",
+    "LocationList",
+    "LocationOut",
+    "LocationPatch",
+    "LocationStockIn",
+    "LocationStockOut",
     "Money",
     "OrderDecisionOut",
     "OrderDecisionOutShippingAddress",

@@ -9,6 +9,8 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="AdjustmentOut")
 
 
@@ -23,6 +25,7 @@ class AdjustmentOut:
         on_hand_after (int):
         reason (str):
         sku (str):
+        location_id (str | Unset): Where the units were counted. Default: 'default'.
     """
 
     actor_id: None | str
@@ -32,6 +35,7 @@ class AdjustmentOut:
     on_hand_after: int
     reason: str
     sku: str
+    location_id: str | Unset = "default"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -50,6 +54,8 @@ class AdjustmentOut:
 
         sku = self.sku
 
+        location_id = self.location_id
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -63,6 +69,8 @@ class AdjustmentOut:
                 "sku": sku,
             }
         )
+        if location_id is not UNSET:
+            field_dict["location_id"] = location_id
 
         return field_dict
 
@@ -89,6 +97,8 @@ class AdjustmentOut:
 
         sku = d.pop("sku")
 
+        location_id = d.pop("location_id", UNSET)
+
         adjustment_out = cls(
             actor_id=actor_id,
             created_at=created_at,
@@ -97,6 +107,7 @@ class AdjustmentOut:
             on_hand_after=on_hand_after,
             reason=reason,
             sku=sku,
+            location_id=location_id,
         )
 
         adjustment_out.additional_properties = d

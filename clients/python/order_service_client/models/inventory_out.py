@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.location_stock_out import LocationStockOut
+
 
 T = TypeVar("T", bound="InventoryOut")
 
@@ -19,12 +25,15 @@ class InventoryOut:
         on_hand (int): Units in the warehouse.
         reserved (int): Units held for orders not yet shipped.
         sku (str):
+        locations (list[LocationStockOut] | None | Unset): GET: each location's own levels (the fields above are their
+            totals). Absent from the answer to a change, which shows the changed location's row.
     """
 
     available: int
     on_hand: int
     reserved: int
     sku: str
+    locations: list[LocationStockOut] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -36,6 +45,18 @@ class InventoryOut:
 
         sku = self.sku
 
+        locations: list[dict[str, Any]] | None | Unset
+        if isinstance(self.locations, Unset):
+            locations = UNSET
+        elif isinstance(self.locations, list):
+            locations = []
+            for locations_type_0_item_data in self.locations:
+                locations_type_0_item = locations_type_0_item_data.to_dict()
+                locations.append(locations_type_0_item)
+
+        else:
+            locations = self.locations
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -46,11 +67,15 @@ class InventoryOut:
                 "sku": sku,
             }
         )
+        if locations is not UNSET:
+            field_dict["locations"] = locations
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.location_stock_out import LocationStockOut  # noqa: PLC0415
+
         d = dict(src_dict)
         available = d.pop("available")
 
@@ -60,11 +85,34 @@ class InventoryOut:
 
         sku = d.pop("sku")
 
+        def _parse_locations(data: object) -> list[LocationStockOut] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                locations_type_0 = []
+                _locations_type_0 = data
+                for locations_type_0_item_data in _locations_type_0:
+                    locations_type_0_item = LocationStockOut.from_dict(locations_type_0_item_data)
+
+                    locations_type_0.append(locations_type_0_item)
+
+                return locations_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[LocationStockOut] | None | Unset, data)
+
+        locations = _parse_locations(d.pop("locations", UNSET))
+
         inventory_out = cls(
             available=available,
             on_hand=on_hand,
             reserved=reserved,
             sku=sku,
+            locations=locations,
         )
 
         inventory_out.additional_properties = d

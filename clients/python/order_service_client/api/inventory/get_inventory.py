@@ -87,7 +87,8 @@ def sync_detailed(
 ) -> Response[InventoryOut | Problem]:
     """Stock of a sku
 
-     Units on hand, held for orders, and still available to order.
+     Units on hand, held for orders, and still available to order, over every
+    location, and each location's own (`locations`).
 
     Args:
         sku (str):
@@ -118,7 +119,8 @@ def sync(
 ) -> InventoryOut | Problem | None:
     """Stock of a sku
 
-     Units on hand, held for orders, and still available to order.
+     Units on hand, held for orders, and still available to order, over every
+    location, and each location's own (`locations`).
 
     Args:
         sku (str):
@@ -144,7 +146,8 @@ async def asyncio_detailed(
 ) -> Response[InventoryOut | Problem]:
     """Stock of a sku
 
-     Units on hand, held for orders, and still available to order.
+     Units on hand, held for orders, and still available to order, over every
+    location, and each location's own (`locations`).
 
     Args:
         sku (str):
@@ -173,7 +176,8 @@ async def asyncio(
 ) -> InventoryOut | Problem | None:
     """Stock of a sku
 
-     Units on hand, held for orders, and still available to order.
+     Units on hand, held for orders, and still available to order, over every
+    location, and each location's own (`locations`).
 
     Args:
         sku (str):

@@ -96,7 +96,9 @@ def sync_detailed(
 ) -> Response[Problem | StreamOrderEventsResponse200]:
     """Follow an order's timeline live (Server-Sent Events)
 
-     Same access rules as the order. Reconnect with `Last-Event-ID` to resume.
+     Same access rules as the order. A key holds at most
+    `ORDERS_EVENT_STREAM_MAX_PER_CALLER` streams open (`429` beyond); each ends after
+    `ORDERS_EVENT_STREAM_LIFETIME`. Reconnect with `Last-Event-ID` to resume.
 
     Args:
         order_id (str):
@@ -131,7 +133,9 @@ def sync(
 ) -> Problem | StreamOrderEventsResponse200 | None:
     """Follow an order's timeline live (Server-Sent Events)
 
-     Same access rules as the order. Reconnect with `Last-Event-ID` to resume.
+     Same access rules as the order. A key holds at most
+    `ORDERS_EVENT_STREAM_MAX_PER_CALLER` streams open (`429` beyond); each ends after
+    `ORDERS_EVENT_STREAM_LIFETIME`. Reconnect with `Last-Event-ID` to resume.
 
     Args:
         order_id (str):
@@ -161,7 +165,9 @@ async def asyncio_detailed(
 ) -> Response[Problem | StreamOrderEventsResponse200]:
     """Follow an order's timeline live (Server-Sent Events)
 
-     Same access rules as the order. Reconnect with `Last-Event-ID` to resume.
+     Same access rules as the order. A key holds at most
+    `ORDERS_EVENT_STREAM_MAX_PER_CALLER` streams open (`429` beyond); each ends after
+    `ORDERS_EVENT_STREAM_LIFETIME`. Reconnect with `Last-Event-ID` to resume.
 
     Args:
         order_id (str):
@@ -194,7 +200,9 @@ async def asyncio(
 ) -> Problem | StreamOrderEventsResponse200 | None:
     """Follow an order's timeline live (Server-Sent Events)
 
-     Same access rules as the order. Reconnect with `Last-Event-ID` to resume.
+     Same access rules as the order. A key holds at most
+    `ORDERS_EVENT_STREAM_MAX_PER_CALLER` streams open (`429` beyond); each ends after
+    `ORDERS_EVENT_STREAM_LIFETIME`. Reconnect with `Last-Event-ID` to resume.
 
     Args:
         order_id (str):

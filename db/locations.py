@@ -1,0 +1,90 @@
+"""Locations, and where each order's units are held (its allocation)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.tables import LocationRow, OrderAllocationRow
+from domain.allocation import Location, Pick
+from domain.inventory import DEFAULT_LOCATION
+
+# What an admin may change on a location.
+EDITABLE = frozenset({"name", "country", "priority", "active"})
+
+
+class LocationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def all(self) -> list[Location]:
+        """In priority order, then by id."""
+        rows = await self._session.scalars(
+            select(LocationRow).order_by(LocationRow.priority, LocationRow.id)
+        )
+        return [_location(row) for row in rows]
+
+    async def get(self, location_id: str) -> Location | None:
+        row = await self._session.get(LocationRow, location_id)
+        return None if row is None else _location(row)
+
+    async def create(self, location: Location) -> None:
+        """Adds it; a taken id raises IntegrityError here, at once."""
+        self._session.add(
+            LocationRow(
+                id=location.id,
+                name=location.name,
+                country=location.country,
+                priority=location.priority,
+                active=location.active,
+            )
+        )
+        await self._session.flush()
+
+    async def change(self, location_id: str, changes: Mapping[str, Any]) -> bool:
+        """Applies the changes (fields of EDITABLE); False when there is no such one."""
+        assert set(changes) <= EDITABLE, set(changes) - EDITABLE
+        if not changes:
+            return await self.get(location_id) is not None
+        result = await self._session.execute(
+            update(LocationRow).where(LocationRow.id == location_id).values(**changes)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    # -- allocations -----------------------------------------------------------------
+
+    def allocate(self, order_id: str, picks: Iterable[Pick]) -> None:
+        for pick in picks:
+            self._session.add(
+                OrderAllocationRow(
+                    order_id=order_id,
+                    line_no=pick.line_no,
+                    location_id=pick.location_id,
+                    sku=pick.sku,
+                    quantity=pick.quantity,
+                )
+            )
+
+    async def held(
+        self, order_id: str, quantities: Mapping[str, int]
+    ) -> dict[tuple[str, str], int]:
+        """Units of the order per (location, sku). An order placed before locations has
+        no allocation: its units are at `default`."""
+        rows = await self._session.execute(
+            select(
+                OrderAllocationRow.location_id, OrderAllocationRow.sku, OrderAllocationRow.quantity
+            ).where(OrderAllocationRow.order_id == order_id)
+        )
+        held: dict[tuple[str, str], int] = {}
+        for location_id, sku, quantity in rows:
+            held[(location_id, sku)] = held.get((location_id, sku), 0) + quantity
+        if not held:
+            held = {(DEFAULT_LOCATION, sku): quantity for sku, quantity in quantities.items()}
+        return held
+
+
+def _location(row: LocationRow) -> Location:
+    return Location(row.id, row.name, row.country, row.priority, row.active)
