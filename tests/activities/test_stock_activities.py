@@ -8,8 +8,10 @@ from typing import Any
 from temporalio.testing import ActivityEnvironment
 
 from activities.stock import StockActivities
+from domain.allocation import Location
 from domain.commands import LineRequest, ReleaseStock, ReserveStock
 from domain.identity import new_id
+from domain.inventory import StockItem
 from domain.order import Address, OrderStatus
 from tests.factories import add_product, add_user, stock_of
 
@@ -118,3 +120,36 @@ async def test_fifty_racing_orders_for_ten_units_never_oversell(uow_factory: Any
     assert sum(not r.reserved for r in results) == 40
     item = await stock_of(uow_factory, sku)
     assert (item.on_hand, item.reserved, item.available) == (10, 10, 0)
+
+
+async def test_forty_racing_orders_over_three_locations_oversell_none_of_them(
+    uow_factory: Any,
+) -> None:
+    sku = await add_product(uow_factory, on_hand=3)  # default: 3
+    places = {"default": 3}
+    async with uow_factory() as uow:
+        for name, units in (("race-a", 4), ("race-b", 5)):
+            place = f"{name}-{new_id('x')[-6:].lower()}"
+            if await uow.locations.get(place) is None:
+                await uow.locations.create(Location(place, name, "GB"))
+            uow.stock.add(StockItem(sku, units, 0, place))
+            places[place] = units
+        await uow.commit()
+    customer, _ = await add_user(uow_factory)
+    stock = StockActivities(uow_factory)
+
+    # Two units each: some orders must split a line across locations to be served.
+    results = await asyncio.gather(
+        *(
+            ActivityEnvironment().run(
+                stock.reserve_stock, reserve(new_id("ord"), customer, (sku, 2))
+            )
+            for _ in range(40)
+        )
+    )
+
+    async with uow_factory() as uow:
+        levels = {item.location_id: item for item in await uow.stock.levels(sku)}
+    assert sum(r.reserved for r in results) == 6  # 12 units, 2 per order
+    for place, units in places.items():
+        assert (levels[place].on_hand, levels[place].reserved) == (units, units)

@@ -131,7 +131,13 @@ async def test_stock_is_set_adjusted_and_every_change_is_in_the_history(
     history = (await http.get(f"/v1/inventory/{sku}/adjustments", headers=ops.auth)).json()
 
     assert (added.status_code, removed.status_code) == (201, 201)
-    assert read.json() == {"sku": sku, "on_hand": 12, "reserved": 0, "available": 12}
+    assert read.json() == {
+        "sku": sku,
+        "on_hand": 12,
+        "reserved": 0,
+        "available": 12,
+        "locations": [{"location_id": "default", "on_hand": 12, "reserved": 0, "available": 12}],
+    }
     assert [(a["delta"], a["reason"], a["on_hand_after"]) for a in history["data"]] == [
         (-3, "broken", 12),
         (5, "delivery", 15),
