@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.tables import OrderEventRow, OrderLineRow, OrderRow, StockAdjustmentRow, StockRow
@@ -71,6 +71,33 @@ async def read_books(
     ]
     held = await _units_by_sku(session, StockStatus.HELD, None if order_ids is None else skus)
     return orders, stock, held
+
+
+# Units held by orders, per (location, sku): by their allocation, or at `default` for
+# orders placed before locations.
+_HELD_BY_PLACE = """
+    SELECT coalesce(a.location_id, 'default'), l.sku, sum(coalesce(a.quantity, l.quantity))
+    FROM order_lines l
+    JOIN orders o ON o.id = l.order_id AND o.stock_status = 'held'
+    LEFT JOIN order_allocations a ON a.order_id = l.order_id AND a.line_no = l.line_no
+    WHERE (CAST(:skus AS varchar[]) IS NULL OR l.sku = ANY(:skus))
+    GROUP BY 1, 2
+"""
+
+
+async def read_places(
+    session: AsyncSession, skus: Collection[str] | None
+) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+    """Per (location, sku): units reserved there, and units orders hold there."""
+    query = select(StockRow.location_id, StockRow.sku, StockRow.reserved)
+    if skus is not None:
+        query = query.where(StockRow.sku.in_(list(skus)))
+    reserved = {(loc, sku): int(units) for loc, sku, units in await session.execute(query)}
+    rows = await session.execute(
+        text(_HELD_BY_PLACE), {"skus": None if skus is None else list(skus)}
+    )
+    held = {(loc, sku): int(units) for loc, sku, units in rows}
+    return reserved, held
 
 
 async def read_stock_ledger(

@@ -64,8 +64,8 @@ def allocate(
     country: str,
     strategy: Strategy = Strategy.FEWEST_SHIPMENTS,
 ) -> Allocation:
-    """`lines` are (sku, quantity) by line number; `available` is keyed by
-    (location id, sku)."""
+    """`lines` are (sku, quantity) in the order's line order (numbered from 1, as the
+    order's lines are); `available` is keyed by (location id, sku)."""
     ranked = sorted(
         (location for location in locations if location.active),
         key=lambda location: (location.country != country, location.priority, location.id),
@@ -118,7 +118,7 @@ def _pick(
         for sku, _ in lines
     }
     picks: list[Pick] = []
-    for line_no, (sku, quantity) in enumerate(lines):
+    for line_no, (sku, quantity) in enumerate(lines, start=1):
         whole = next((loc for loc in chosen if left[(loc.id, sku)] >= quantity), None)
         sources = [whole] if whole is not None else list(chosen)
         needed = quantity

@@ -96,6 +96,10 @@ class Facts:
     # order whose stock left with a parcel and stayed gone. None: not gathered.
     adjusted_by_sku: dict[str, int] | None = None
     shipped_by_sku: dict[str, int] = field(default_factory=dict)
+    # Per (location, sku): units reserved there, and the units orders hold there by
+    # their allocation. None: not gathered.
+    reserved_by_place: dict[tuple[str, str], int] | None = None
+    held_by_place: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def find_violations(facts: Facts) -> list[Violation]:
@@ -131,6 +135,17 @@ def stock_violations(facts: Facts) -> Iterable[Violation]:
                     "stock",
                     item.sku,
                     f"{item.on_hand} on hand, but adjustments less units shipped make {expected}",
+                )
+    if facts.reserved_by_place is not None:
+        for place in sorted(set(facts.reserved_by_place) | set(facts.held_by_place)):
+            reserved = facts.reserved_by_place.get(place, 0)
+            held = facts.held_by_place.get(place, 0)
+            if reserved != held:
+                location, sku = place
+                yield Violation(
+                    "stock",
+                    f"{sku}@{location}",
+                    f"{reserved} reserved but orders hold {held} there",
                 )
     parcels: dict[str, set[str]] = defaultdict(set)
     for shipment in facts.shipments:

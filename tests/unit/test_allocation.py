@@ -19,7 +19,7 @@ def test_one_location_that_has_everything_wins_over_a_split() -> None:
     stock = {("eu-west", "A"): 5, ("us-east", "A"): 1, ("us-east", "B"): 1, ("uk", "B"): 9}
     one = allocate([("A", 1), ("B", 1)], [EU, US, UK], stock, country="DE")
 
-    assert picks_of(one) == [(0, "A", "us-east", 1), (1, "B", "us-east", 1)]
+    assert picks_of(one) == [(1, "A", "us-east", 1), (2, "B", "us-east", 1)]
     assert one.reasons == ("1 x A, 1 x B from us-east: fewest shipments, ships from US",)
 
 
@@ -34,7 +34,7 @@ def test_a_line_is_split_only_when_no_one_location_has_it_all() -> None:
     stock = {("eu-west", "A"): 2, ("us-east", "A"): 3}
     split = allocate([("A", 4)], [EU, US], stock, country="DE")
 
-    assert picks_of(split) == [(0, "A", "eu-west", 2), (0, "A", "us-east", 2)]
+    assert picks_of(split) == [(1, "A", "eu-west", 2), (1, "A", "us-east", 2)]
     assert split.reasons == (
         "2 x A from eu-west: fewest shipments, same country",
         "2 x A from us-east: fewest shipments, ships from US",
@@ -60,7 +60,7 @@ def test_priority_takes_greedily_in_priority_order() -> None:
     )
 
     # us-east is in the destination country: it goes first, whatever its priority.
-    assert picks_of(greedy) == [(0, "A", "us-east", 3), (1, "B", "eu-west", 1)]
+    assert picks_of(greedy) == [(1, "A", "us-east", 3), (2, "B", "eu-west", 1)]
     assert greedy.reasons[0] == "3 x A from us-east: priority order, same country"
 
 
@@ -70,4 +70,4 @@ def test_the_same_sku_on_two_lines_draws_from_what_the_first_left() -> None:
 
     assert sum(p.quantity for p in both.picks) == 4
     assert all(p.quantity <= 3 for p in both.picks)
-    assert picks_of(both)[0] == (0, "A", "eu-west", 2)
+    assert picks_of(both)[0] == (1, "A", "eu-west", 2)

@@ -201,3 +201,22 @@ def test_units_that_left_with_a_delivered_parcel_stay_committed_on_a_failed_orde
     # Money and the live parcel are for an operator; the stock is where it should be.
     assert ("stock", "ord_1") not in rules_broken(facts)
     assert ("stock", "ord_1") in rules_broken(replace(facts, shipments=[]))
+
+
+def test_units_reserved_at_one_location_but_held_at_another_are_found() -> None:
+    # The totals agree (3 reserved, 3 held); the locations do not.
+    facts = books(
+        stock=[StockFacts("MUG", 8, 3)],
+        held_by_sku={"MUG": 3},
+        reserved_by_place={("default", "MUG"): 3, ("eu-west", "MUG"): 0},
+        held_by_place={("default", "MUG"): 1, ("eu-west", "MUG"): 2},
+    )
+    straight = books(
+        stock=[StockFacts("MUG", 8, 3)],
+        held_by_sku={"MUG": 3},
+        reserved_by_place={("default", "MUG"): 1, ("eu-west", "MUG"): 2},
+        held_by_place={("default", "MUG"): 1, ("eu-west", "MUG"): 2},
+    )
+
+    assert rules_broken(facts) == [("stock", "MUG@default"), ("stock", "MUG@eu-west")]
+    assert rules_broken(straight) == []
