@@ -62,10 +62,18 @@ class Destination(BaseModel):
     country: str = Field(min_length=2, max_length=2)
 
 
+class Origin(BaseModel):
+    """Where the parcel is picked up: the shop's location that holds its units."""
+
+    location_id: str
+    country: str = Field(min_length=2, max_length=2)
+
+
 class ShipmentRequest(BaseModel):
     reference: str
     destination: Destination
     items: list[dict[str, Any]]
+    origin: Origin | None = None  # None: the shop's one address
 
 
 store = Store(default_path("carrier"))
@@ -139,6 +147,7 @@ async def create_shipment(body: ShipmentRequest, idempotency_key: IdempotencyKey
             "carrier": "simcarrier",
             "tracking_number": f"SIM{secrets.token_hex(6).upper()}",
             "status": "created",
+            "origin": body.origin.model_dump() if body.origin else None,
         }
         reply = dict(shipment)
         if config.send_updates and config.webhook_url:

@@ -1,9 +1,19 @@
 """Payment provider: authorize, capture, void and refund.
 
 Tokens: `tok_ok` approves, `tok_declined` declines (402), `tok_flaky` answers 503
-twice per operation before it succeeds. Authorizations and every operation on them
-are kept in `SIMULATOR_STATE_DIR/payment.sqlite3` (memory only when unset), so a
-restart forgets nothing. Run: `uvicorn simulators.payment:app`.
+twice per operation before it succeeds, `tok_no_increase` approves but declines any
+increase of its authorization.
+
+A capture without a body takes what is left of the authorization and closes it.
+`{"amount": n}` captures part of it (one per shipment), leaving the rest open
+(`partially_captured`); `{"amount": n, "final": true}` captures its part and releases
+what is left. `POST /authorizations/{id}/increment {"amount": n}` raises an open
+authorization by n (an order edit's difference); a refund takes an optional
+`{"amount": n}` as well. The ledger keeps `captured` and `refunded` per authorization.
+
+Authorizations and every operation on them are kept in
+`SIMULATOR_STATE_DIR/payment.sqlite3` (memory only when unset), so a restart forgets
+nothing. Run: `uvicorn simulators.payment:app`.
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ import secrets
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header
@@ -34,6 +45,11 @@ class AuthorizeRequest(BaseModel):
     currency: str
     token: str
     reference: str
+
+
+class AmountRequest(BaseModel):
+    amount: int = Field(gt=0)
+    final: bool = False  # a capture: release what is left after this one
 
 
 def _ledger() -> dict[str, Any]:
@@ -75,7 +91,7 @@ async def authorize(body: AuthorizeRequest, idempotency_key: IdempotencyKey = No
         if body.token == "tok_declined":
             _record({"op": "decline", "reference": body.reference})
             return 402, {"error": "card_declined", "reference": body.reference}
-        if body.token not in ("tok_ok", "tok_flaky"):
+        if body.token not in ("tok_ok", "tok_flaky", "tok_no_increase"):
             return 402, {"error": "invalid_token", "reference": body.reference}
         auth: dict[str, Any] = {
             "id": f"auth_{secrets.token_hex(8)}",
@@ -84,6 +100,8 @@ async def authorize(body: AuthorizeRequest, idempotency_key: IdempotencyKey = No
             "currency": body.currency,
             "token": body.token,
             "status": "authorized",
+            "captured": 0,
+            "refunded": 0,
         }
         _save(auth)
         _record({"op": "authorize", "id": auth["id"], "amount": body.amount})
@@ -107,17 +125,85 @@ async def _transition(
             return 200, auth
         if auth["status"] not in allowed_from:
             return 409, {"error": f"cannot {operation} an authorization that is {auth['status']}"}
+        amount = auth["amount"]
+        if to == "captured":  # what is left of it
+            amount -= auth.get("captured", 0)
+            auth["captured"] = auth["amount"]
+        elif to == "refunded":
+            auth["refunded"] = auth.get("captured") or auth["amount"]
         auth["status"] = to
         _save(auth)
-        _record({"op": operation, "id": auth_id, "amount": auth["amount"]})
+        _record({"op": operation, "id": auth_id, "amount": amount})
+        return 200, auth
+
+    return await state.idempotent(f"{operation}:{auth_id}", key, perform)
+
+
+OPEN = {"authorized", "partially_captured"}
+
+
+async def _by_amount(
+    operation: str,
+    auth_id: str,
+    key: str | None,
+    change: Callable[[dict[str, Any]], tuple[int, dict[str, Any]] | None],
+) -> Any:
+    """An operation on part of an authorization; `change(auth)` applies it, or answers
+    (status, body) when it must refuse."""
+    auth = store.get("authorization", auth_id)
+    if auth is None:
+        return JSONResponse({"error": "not_found"}, status_code=404)
+    refusal = _flaky_refusal(auth["token"], operation, key)
+    if refusal:
+        return refusal
+
+    async def perform() -> tuple[int, dict[str, Any]]:
+        refused = change(auth)
+        if refused is not None:
+            return refused
+        _save(auth)
         return 200, auth
 
     return await state.idempotent(f"{operation}:{auth_id}", key, perform)
 
 
 @app.post("/authorizations/{auth_id}/capture")
-async def capture(auth_id: str, idempotency_key: IdempotencyKey = None) -> Any:
-    return await _transition("capture", auth_id, idempotency_key, {"authorized"}, "captured")
+async def capture(
+    auth_id: str, body: AmountRequest | None = None, idempotency_key: IdempotencyKey = None
+) -> Any:
+    if body is None:
+        return await _transition("capture", auth_id, idempotency_key, OPEN, "captured")
+
+    def take(auth: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        if auth["status"] not in OPEN:
+            return 409, {"error": f"cannot capture an authorization that is {auth['status']}"}
+        left = auth["amount"] - auth.get("captured", 0)
+        if body.amount > left:
+            return 422, {"error": "amount_exceeds_authorization", "left": left}
+        auth["captured"] = auth.get("captured", 0) + body.amount
+        done = body.final or auth["captured"] == auth["amount"]
+        auth["status"] = "captured" if done else "partially_captured"
+        _record({"op": "capture", "id": auth_id, "amount": body.amount, "final": done})
+        return None
+
+    return await _by_amount("capture", auth_id, idempotency_key, take)
+
+
+@app.post("/authorizations/{auth_id}/increment")
+async def increment(
+    auth_id: str, body: AmountRequest, idempotency_key: IdempotencyKey = None
+) -> Any:
+    def raise_by(auth: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        if auth["status"] not in OPEN:
+            return 409, {"error": f"cannot increase an authorization that is {auth['status']}"}
+        if auth["token"] == "tok_no_increase":
+            _record({"op": "decline", "reference": auth["reference"], "increment": body.amount})
+            return 402, {"error": "card_declined", "reference": auth["reference"]}
+        auth["amount"] += body.amount
+        _record({"op": "increment", "id": auth_id, "amount": body.amount})
+        return None
+
+    return await _by_amount("increment", auth_id, idempotency_key, raise_by)
 
 
 @app.post("/authorizations/{auth_id}/void")
@@ -126,8 +212,27 @@ async def void(auth_id: str, idempotency_key: IdempotencyKey = None) -> Any:
 
 
 @app.post("/authorizations/{auth_id}/refund")
-async def refund(auth_id: str, idempotency_key: IdempotencyKey = None) -> Any:
-    return await _transition("refund", auth_id, idempotency_key, {"captured"}, "refunded")
+async def refund(
+    auth_id: str, body: AmountRequest | None = None, idempotency_key: IdempotencyKey = None
+) -> Any:
+    if body is None:
+        return await _transition("refund", auth_id, idempotency_key, {"captured"}, "refunded")
+
+    def give_back(auth: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        if auth["status"] not in ("captured", "partially_refunded", "partially_captured"):
+            return 409, {"error": f"cannot refund an authorization that is {auth['status']}"}
+        captured = auth.get("captured") or auth["amount"]
+        left = captured - auth.get("refunded", 0)
+        if body.amount > left:
+            return 422, {"error": "amount_exceeds_capture", "left": left}
+        auth["refunded"] = auth.get("refunded", 0) + body.amount
+        if auth["status"] != "partially_captured":
+            whole = auth["refunded"] == captured
+            auth["status"] = "refunded" if whole else "partially_refunded"
+        _record({"op": "refund", "id": auth_id, "amount": body.amount})
+        return None
+
+    return await _by_amount("refund", auth_id, idempotency_key, give_back)
 
 
 @app.get("/authorizations")

@@ -149,3 +149,77 @@ async def test_a_retry_that_overlaps_its_first_call_is_told_it_is_in_progress(
     assert second.status_code == 409
     assert second.json() == {"error": "request_in_progress"}
     assert (await first).status_code == 201
+
+
+async def test_an_authorization_is_captured_in_parts_raised_and_refunded_in_part(
+    simulators: dict[str, httpx.AsyncClient],
+) -> None:
+    payment = simulators["payment"]
+    reference = f"ord_{uuid.uuid4().hex[:12]}"
+    auth = (
+        await payment.post(
+            "/authorizations",
+            json={"amount": 10_000, "currency": "USD", "token": "tok_ok", "reference": reference},
+        )
+    ).json()
+    raised = await payment.post(f"/authorizations/{auth['id']}/increment", json={"amount": 500})
+    first = await payment.post(f"/authorizations/{auth['id']}/capture", json={"amount": 4_000})
+    too_much = await payment.post(f"/authorizations/{auth['id']}/capture", json={"amount": 9_000})
+    last = await payment.post(
+        f"/authorizations/{auth['id']}/capture", json={"amount": 3_000, "final": True}
+    )
+    after_final = await payment.post(f"/authorizations/{auth['id']}/capture", json={"amount": 1})
+    refunded = await payment.post(f"/authorizations/{auth['id']}/refund", json={"amount": 1_000})
+
+    assert raised.json()["amount"] == 10_500
+    assert (first.json()["status"], first.json()["captured"]) == ("partially_captured", 4_000)
+    assert too_much.status_code == 422 and too_much.json()["left"] == 6_500
+    # The final part closes it: the 3 500 left are released, never captured.
+    assert (last.json()["status"], last.json()["captured"]) == ("captured", 7_000)
+    assert after_final.status_code == 409
+    assert (refunded.json()["status"], refunded.json()["refunded"]) == ("partially_refunded", 1_000)
+
+
+async def test_a_card_that_refuses_more_declines_the_increase_and_keeps_the_rest(
+    simulators: dict[str, httpx.AsyncClient],
+) -> None:
+    payment = simulators["payment"]
+    auth = (
+        await payment.post(
+            "/authorizations",
+            json={
+                "amount": 2_000,
+                "currency": "USD",
+                "token": "tok_no_increase",
+                "reference": f"ord_{uuid.uuid4().hex[:12]}",
+            },
+        )
+    ).json()
+    declined = await payment.post(f"/authorizations/{auth['id']}/increment", json={"amount": 1})
+    captured = await payment.post(f"/authorizations/{auth['id']}/capture")
+
+    assert declined.status_code == 402 and declined.json()["error"] == "card_declined"
+    assert (captured.json()["status"], captured.json()["captured"]) == ("captured", 2_000)
+
+
+async def test_the_carrier_keeps_where_a_parcel_was_picked_up(
+    simulators: dict[str, httpx.AsyncClient],
+) -> None:
+    booked = await simulators["carrier"].post(
+        "/shipments",
+        json={
+            "reference": f"ord_{uuid.uuid4().hex[:12]}",
+            "destination": {
+                "name": "Ada",
+                "line1": "1 Main St",
+                "city": "London",
+                "postal_code": "N1",
+                "country": "GB",
+            },
+            "items": [{"sku": "MUG", "quantity": 1}],
+            "origin": {"location_id": "eu-west", "country": "NL"},
+        },
+    )
+
+    assert booked.status_code == 201
+    assert booked.json()["origin"] == {"location_id": "eu-west", "country": "NL"}
