@@ -94,6 +94,12 @@ class Accounts:
         async with self._unit_of_work() as uow:
             return await uow.users.page(after=after, limit=limit)
 
+    async def with_email(self, email: str) -> list[User]:
+        """The user with this email (emails are unique, compared without case), if any."""
+        async with self._unit_of_work() as uow:
+            user = await uow.users.by_email(email)
+        return [] if user is None else [user]
+
     async def user(self, user_id: str) -> User:
         async with self._unit_of_work() as uow:
             user = await uow.users.get(user_id)

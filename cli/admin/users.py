@@ -28,9 +28,15 @@ UserId = Annotated[
 def list_users(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(min=1, max=100, help="How many.")] = 50,
+    email_: Annotated[
+        str | None, typer.Option("--email", help="Only the user with this email.")
+    ] = None,
 ) -> None:
     """Users, oldest first."""
-    users = run(ctx, lambda services: services.accounts.users(after=None, limit=limit))
+    if email_ is not None:
+        users = run(ctx, lambda services: services.accounts.with_email(email_))
+    else:
+        users = run(ctx, lambda services: services.accounts.users(after=None, limit=limit))
     rows = [(u.id, u.role, u.tier, u.email, u.disabled_at) for u in users]
     headers = ("ID", "ROLE", "TIER", "EMAIL", "DISABLED")
     emit(ctx, users, table(headers, rows, "no users"))
