@@ -113,14 +113,9 @@ async def authorize(body: AuthorizeRequest, idempotency_key: IdempotencyKey = No
 async def _transition(
     operation: str, auth_id: str, key: str | None, allowed_from: set[str], to: str
 ) -> Any:
-    auth = store.get("authorization", auth_id)
-    if auth is None:
-        return JSONResponse({"error": "not_found"}, status_code=404)
-    refusal = _flaky_refusal(auth["token"], operation, key)
-    if refusal:
-        return refusal
+    """The whole authorization moves to `to` (a second call finds it there already)."""
 
-    async def perform() -> tuple[int, dict[str, Any]]:
+    def move(auth: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
         if auth["status"] == to:
             return 200, auth
         if auth["status"] not in allowed_from:
@@ -132,24 +127,23 @@ async def _transition(
         elif to == "refunded":
             auth["refunded"] = auth.get("captured") or auth["amount"]
         auth["status"] = to
-        _save(auth)
         _record({"op": operation, "id": auth_id, "amount": amount})
-        return 200, auth
+        return None
 
-    return await state.idempotent(f"{operation}:{auth_id}", key, perform)
+    return await _operate(operation, auth_id, key, move)
 
 
 OPEN = {"authorized", "partially_captured"}
 
 
-async def _by_amount(
+async def _operate(
     operation: str,
     auth_id: str,
     key: str | None,
     change: Callable[[dict[str, Any]], tuple[int, dict[str, Any]] | None],
 ) -> Any:
-    """An operation on part of an authorization; `change(auth)` applies it, or answers
-    (status, body) when it must refuse."""
+    """An operation on one authorization, idempotent by its key: `change(auth)` applies
+    it, or answers (status, body) when it must refuse or has nothing to do."""
     auth = store.get("authorization", auth_id)
     if auth is None:
         return JSONResponse({"error": "not_found"}, status_code=404)
@@ -186,7 +180,7 @@ async def capture(
         _record({"op": "capture", "id": auth_id, "amount": body.amount, "final": done})
         return None
 
-    return await _by_amount("capture", auth_id, idempotency_key, take)
+    return await _operate("capture", auth_id, idempotency_key, take)
 
 
 @app.post("/authorizations/{auth_id}/increment")
@@ -203,7 +197,7 @@ async def increment(
         _record({"op": "increment", "id": auth_id, "amount": body.amount})
         return None
 
-    return await _by_amount("increment", auth_id, idempotency_key, raise_by)
+    return await _operate("increment", auth_id, idempotency_key, raise_by)
 
 
 @app.post("/authorizations/{auth_id}/void")
@@ -232,7 +226,7 @@ async def refund(
         _record({"op": "refund", "id": auth_id, "amount": body.amount})
         return None
 
-    return await _by_amount("refund", auth_id, idempotency_key, give_back)
+    return await _operate("refund", auth_id, idempotency_key, give_back)
 
 
 @app.get("/authorizations")
