@@ -25,7 +25,9 @@ COPY cli ./cli
 COPY db ./db
 COPY devstack ./devstack
 COPY domain ./domain
-COPY events ./events
+COPY outbox ./outbox
+COPY providers ./providers
+COPY consumers ./consumers
 COPY infra ./infra
 COPY services ./services
 COPY simulators ./simulators
@@ -48,8 +50,8 @@ ENV PATH=/opt/venv/bin:$PATH \
 WORKDIR /home/orders
 USER 10001:10001
 
-# The API; the worker's /livez, /readyz and /metrics.
-EXPOSE 8000 9464
+# The API, the API's /metrics, the worker's /livez, /readyz and /metrics.
+EXPOSE 8000 9466 9464
 # Set ORDERS_HEALTHCHECK_URL for processes other than the API (infra/healthcheck.py).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-m", "infra.healthcheck"]

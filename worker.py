@@ -15,8 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import uvicorn
@@ -37,7 +37,8 @@ from activities.stock import StockActivities
 from db.order_reads import OrderReads
 from infra.bootstrap import Bootstrap
 from infra.namespace_setup import ensure_schedules, ensure_search_attributes
-from infra.settings import Settings
+from infra.ops_server import OpsServer
+from infra.settings import Settings, settings_or_exit
 from infra.worker_ops_app import create_worker_app
 from outbox.amqp import AmqpPublisher
 from outbox.customer_email import CustomerEmails
@@ -49,13 +50,16 @@ from workflows.steps import Handler, Queue, served_by_queue
 
 log = logging.getLogger("orders.worker")
 
-# Our own packages do nothing at import time but define things, so workflows share the
-# worker's copy instead of importing and compiling them again for every new order.
-# The sandbox still refuses clocks, randomness and I/O when workflow code runs.
+# Only pure modules (no I/O, no clock, no randomness: the import-linter contracts hold
+# them to it) are shared with the worker instead of imported again for every workflow.
+# The workflow code itself (workflows/order, steps, housekeeping) is imported inside
+# the sandbox, so its clock, randomness and I/O are refused when it runs; a module
+# shared with the worker would get the real `datetime`, `time` and `random`. The
+# activities a workflow names come in through `imports_passed_through()`: they are
+# referred to there, never run.
+PURE_MODULES = ("domain", "workflows.contracts")
 SANDBOX = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules(
-        "domain", "workflows", "activities", "db", "outbox", "providers", "infra"
-    )
+    restrictions=SandboxRestrictions.default.with_passthrough_modules(*PURE_MODULES)
 )
 
 
@@ -179,15 +183,6 @@ async def running_relay(boot: Bootstrap) -> AsyncIterator[OutboxRelay | None]:
             await broker.close()
 
 
-class _OpsServer(uvicorn.Server):
-    """Serves /livez, /readyz and /metrics without taking over SIGINT and SIGTERM: the
-    worker decides when to stop, after its running activities have finished."""
-
-    @contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 def sdk_runtime(settings: Settings) -> Runtime:
     """A Temporal runtime that publishes the SDK's metrics (slots, latencies, polls)."""
     return Runtime(
@@ -211,8 +206,10 @@ async def run(boot: Bootstrap) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    # The ops endpoints' pool: readiness must answer while the steps' pool is busy.
-    http = _OpsServer(
+    # /livez, /readyz and /metrics, on a pool of their own (readiness must answer while
+    # the steps' pool is busy); the worker decides when they stop, after its running
+    # activities have finished.
+    http = OpsServer(
         uvicorn.Config(
             create_worker_app(settings, boot.engine("ops"), client),
             host="0.0.0.0",
@@ -233,7 +230,7 @@ async def run(boot: Bootstrap) -> None:
 
 
 def main() -> None:
-    boot = Bootstrap.start("order-worker")
+    boot = Bootstrap.start("order-worker", settings_or_exit("orders-worker"))
     if boot.settings.log_format != "json":
         logging.basicConfig(level=boot.settings.log_level)
     uvloop.run(run(boot))

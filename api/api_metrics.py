@@ -1,7 +1,8 @@
 """Prometheus metrics of the API process.
 
 One API process per container (uvicorn without --workers): each process serves its
-own /metrics, so no multiprocess aggregation is needed and every number is exact.
+own /metrics, on its metrics port (api/metrics_server.py), so no multiprocess
+aggregation is needed and every number is exact.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ TASK_QUEUE_BACKLOG = Gauge(
     "Workflow tasks waiting in the order task queue, as Temporal last reported it.",
 )
 REVIEWS_PENDING = Gauge(
-    "orders_reviews_pending", "Orders waiting for an ops review (read at scrape time)."
+    "orders_reviews_pending",
+    "Orders waiting for an ops review, as the read model last counted them.",
 )
 
 

@@ -16,6 +16,7 @@ from api.body_limit import BodyLimitMiddleware
 from api.content_type import JsonOnlyMiddleware
 from api.docs_pages import install_docs
 from api.load_shedding import InFlight, InFlightMiddleware, LoadShedder
+from api.metrics_server import metrics_endpoint
 from api.openapi import install_openapi
 from api.parameters import storable_parameters
 from api.problems import install_problem_handlers
@@ -75,7 +76,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await _bootstrap_admin(services, settings)
         services.order_feed.start()
         try:
-            yield
+            async with metrics_endpoint(settings, services.orders, shedder) as gauges:
+                app.state.gauges = gauges
+                yield
         finally:
             await services.order_feed.stop()
             await boot.aclose()

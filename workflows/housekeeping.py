@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from temporalio import workflow
 
+from domain.commands import KeysPurged, PurgeExpiredKeys
+from workflows import steps
+
+# Activities are only named here, never run in the sandbox: the worker's copy is used.
 with workflow.unsafe.imports_passed_through():
     from activities.housekeeping import HousekeepingActivities
-    from domain.commands import KeysPurged, PurgeExpiredKeys
-    from workflows import steps
 
 
 @workflow.defn

@@ -22,15 +22,10 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
+from temporalio import workflow
 from temporalio.common import Priority, RetryPolicy
 from temporalio.workflow import ActivityCancellationType
 
-from activities.housekeeping import HousekeepingActivities
-from activities.notify import NotificationActivities
-from activities.order_status import OrderStatusActivities
-from activities.payment import PaymentActivities
-from activities.shipping import ShippingActivities
-from activities.stock import StockActivities
 from domain.errors import (
     DestinationUnsupported,
     IllegalTransition,
@@ -41,6 +36,16 @@ from domain.errors import (
     ShipmentDelivered,
 )
 from workflows.contracts import SagaPolicy, StepPolicy
+
+# Workflow code imports this table inside the sandbox; the activities are only named
+# here (each step's handler), never run there: the worker's copy is used.
+with workflow.unsafe.imports_passed_through():
+    from activities.housekeeping import HousekeepingActivities
+    from activities.notify import NotificationActivities
+    from activities.order_status import OrderStatusActivities
+    from activities.payment import PaymentActivities
+    from activities.shipping import ShippingActivities
+    from activities.stock import StockActivities
 
 # Refusals that no retry can change: the activity raises them by these names.
 NON_RETRYABLE = [

@@ -1,5 +1,5 @@
-"""Operations endpoints: liveness and readiness for load balancers and orchestrators,
-and Prometheus metrics."""
+"""Operations endpoints: liveness and readiness for load balancers and orchestrators.
+Prometheus metrics are on a port of their own (api/metrics_server.py)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,11 @@ import asyncio
 import time
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from api.api_metrics import REVIEWS_PENDING
 from api.problems import PROBLEM_RESPONSE
 from api.resources import Resources, ResourcesDep
-from domain.order import OrderStatus
-from infra.bootstrap import unreachable_dependency
 
 router = APIRouter(tags=["operations"])
 
@@ -70,18 +66,3 @@ async def _check(resources: Resources, name: str) -> str:
     except Exception as error:  # any failure means "not ready"; the name says which
         return f"failed: {type(error).__name__}"
     return "ok"
-
-
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-async def metrics(resources: ResourcesDep) -> Response:
-    """RED metrics per route, flow control, the order task queue backlog and the orders
-    waiting for review."""
-    try:
-        pending = await resources.services.orders.count_in_status(OrderStatus.AWAITING_REVIEW)
-        REVIEWS_PENDING.set(pending)
-    except Exception as error:
-        if unreachable_dependency(error) is None:
-            raise
-        # The gauge keeps its last value; /readyz reports the database.
-    await resources.shedder.backlog()  # refreshes orders_task_queue_backlog
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -15,12 +15,13 @@ from enum import IntEnum
 from typing import Any, NoReturn, TypeVar
 
 import typer
+from pydantic import ValidationError
 
 from domain.errors import DomainError
 from domain.users import Caller, Role, Tier
 from infra import local_stack
 from infra.bootstrap import BadSetting, Bootstrap, unreachable_dependency
-from infra.settings import Settings
+from infra.settings import Settings, refused_settings
 from services.refusals import refusal_of
 from services.wiring import Services
 
@@ -47,7 +48,17 @@ class Session:
 def settings_for(database_url: str | None) -> Settings:
     """The settings of the stack to act on, leaving the environment as it is:
     --database-url, else DATABASE_URL, else the `make dev` stack of this checkout
-    (for every address the environment does not name itself)."""
+    (for every address the environment does not name itself). A refused setting ends
+    the command with a line each, as a bad command line does."""
+    try:
+        return _settings_for(database_url)
+    except ValidationError as error:
+        for line in refused_settings(error):
+            print(f"orders-admin: {line}", file=sys.stderr)
+        raise typer.Exit(Exit.USAGE) from None
+
+
+def _settings_for(database_url: str | None) -> Settings:
     if database_url:
         return Settings(database_url=database_url)
     if os.environ.get("DATABASE_URL"):

@@ -129,22 +129,31 @@ def test_ports_agree_with_the_settings() -> None:
     settings = Settings()
     services = compose()["services"]
     api_port, worker_port = settings.api_port, settings.worker_http_port
+    metrics_port = settings.api_metrics_port
 
+    # Only the API port is published: the metrics port stays on the compose network.
     assert services["api"]["ports"] == [f"{api_port}:{api_port}"]
     assert compose_environment()["api"]["ORDERS_API_PORT"] == str(api_port)
+    assert compose_environment()["api"]["ORDERS_API_METRICS_PORT"] == str(metrics_port)
+    assert manifest_environment()["ORDERS_API_METRICS_PORT"] == str(metrics_port)
     assert compose_environment()["worker"]["ORDERS_WORKER_HTTP_PORT"] == str(worker_port)
     for name, port in (("payment", 8101), ("carrier", 8102), ("email", 8103)):
         assert str(port) in services[name]["command"]
         assert f"http://{name}:{port}" == compose_environment()["api"][f"ORDERS_{name.upper()}_URL"]
     for _, doc in base_resources():
         for container in _containers(doc):
-            for port in container.get("ports", []):
-                expected = api_port if port["name"] == "http" else worker_port
-                assert port["containerPort"] == expected, doc["metadata"]["name"]
+            expected = {
+                "orders-api": {"http": api_port, "metrics": metrics_port},
+                "orders-worker": {"metrics": worker_port},
+            }.get(container["command"][0], {})
+            served = {port["name"]: port["containerPort"] for port in container.get("ports", [])}
+            assert served == expected, doc["metadata"]["name"]
 
 
 def test_every_probe_and_healthcheck_asks_an_endpoint_the_process_serves() -> None:
-    settings = Settings()
+    # Text logs: with JSON (the default) the app would set the process's root logger up,
+    # on this test's captured stderr, for every later test and the interpreter's exit.
+    settings = Settings(log_format="text")
     api = paths(create_app(settings))
     worker = paths(create_worker_app(settings, None, None))  # type: ignore[arg-type]
     probes = 0

@@ -203,3 +203,18 @@ def test_the_alerts_fire_as_their_promtool_unit_tests_expect() -> None:
     result = run(promtool, "test", "rules", "tests/deploy/alerts_test.yml")
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_promtool_accepts_the_compose_prometheus_config(tmp_path: Path) -> None:
+    """The scrape configuration compose mounts, with its rule file where this checkout
+    holds it (compose mounts deploy/prometheus at /etc/prometheus/orders)."""
+    promtool = _promtool()
+    config = yaml.safe_load((ROOT / "deploy" / "compose" / "prometheus.yml").read_text())
+    assert config["rule_files"] == ["/etc/prometheus/orders/alerts.yml"]
+    config["rule_files"] = [str(ALERTS)]
+    checked = tmp_path / "prometheus.yml"
+    checked.write_text(yaml.safe_dump(config))
+
+    result = run(promtool, "check", "config", str(checked))
+
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -111,6 +111,7 @@ def test_make_dev_serves_an_order_to_delivered_and_keeps_it_across_restarts(
         name: free_port()
         for name in (
             "api",
+            "api-metrics",
             "temporal",
             "ui",
             "payment",
@@ -140,7 +141,10 @@ def test_make_dev_serves_an_order_to_delivered_and_keeps_it_across_restarts(
             order_id = placed.json()["id"]
             delivered = wait_for(http, f"/v1/orders/{order_id}", customer, "delivered")
             assert delivered["payment"]["status"] == "captured"
-            api_metrics = samples(http.get("/metrics").text)
+            assert http.get("/metrics").status_code == 404  # not on the public port
+        api_metrics = samples(
+            httpx.get(f"http://127.0.0.1:{ports['api-metrics']}/metrics", timeout=10).text
+        )
         worker_metrics = samples(
             httpx.get(f"http://127.0.0.1:{ports['worker']}/metrics", timeout=10).text
         )

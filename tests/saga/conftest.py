@@ -1,5 +1,6 @@
-"""The fast tier: OrderWorkflow on Temporal's time-skipping test server, with stub
-activities served under the real names on the real queues of the step table.
+"""The fast tier: OrderWorkflow on Temporal's time-skipping test server, in the worker's
+sandbox, with stub activities served under the real names on the real queues of the
+step table.
 
 Timers and retry backoff are skipped, so a 24 h review timeout or an hour of retries
 runs in a moment. What the saga did is read from the calls the stubs recorded.
@@ -43,6 +44,7 @@ from domain.commands import (
 from domain.errors import DomainError
 from domain.order import Address
 from infra.namespace_setup import search_attribute_types
+from worker import SANDBOX
 from workflows.contracts import (
     CarrierUpdate,
     OrderView,
@@ -254,7 +256,7 @@ class Saga:
 
     async def replay_failures(self, order: OrderWorkflowInput) -> list[str]:
         """Every run of the order replayed on the current code: what failed, if anything."""
-        replayer = Replayer(workflows=[OrderWorkflow])
+        replayer = Replayer(workflows=[OrderWorkflow], workflow_runner=SANDBOX)
         failures: list[str] = []
         run_id: str | None = await self._first_run_id(order)
         while run_id:
@@ -360,6 +362,7 @@ async def saga_on(time_skipping: WorkflowEnvironment) -> AsyncIterator[Saga]:
                     task_queue=name,
                     workflows=[OrderWorkflow] if name == queue else [],
                     activities=handlers,
+                    workflow_runner=SANDBOX,  # the worker's own: what it refuses, these do
                 )
             )
         yield saga

@@ -55,19 +55,20 @@ async def test_a_payload_sealed_with_an_unknown_key_is_refused() -> None:
 
 
 def test_production_refuses_the_development_key() -> None:
-    secrets = {"webhook_secret": "w" * 20, "api_key_pepper": "p" * 20}
+    secrets = {"webhook_secret": "w3" * 20, "api_key_pepper": "p4" * 20}
+    own_key = base64.b64encode(bytes(range(32))).decode()
     with pytest.raises(ValidationError, match="development key"):
         Settings(environment="production", **secrets)
     with pytest.raises(ValidationError, match="CODEC_OPEN"):
         Settings(
             environment="production",
-            payload_keys={"k1": OLD},
+            payload_keys={"k1": own_key},
             payload_key_id="k1",
             codec_open=True,
             **secrets,
         )
     accepted = Settings(
-        environment="production", payload_keys={"k1": OLD}, payload_key_id="k1", **secrets
+        environment="production", payload_keys={"k1": own_key}, payload_key_id="k1", **secrets
     )
     assert DEVELOPMENT_KEY not in accepted.payload_keys.values()
 

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from temporalio import workflow
 
+from domain.commands import CancelShipment, CloseOrder, ReleaseStock, VoidPayment
+from domain.errors import ShipmentDelivered
+from domain.order import Attention, FailureReason, OrderStatus
+from workflows import search_attributes
+from workflows.order.outcomes import StepFailed
+from workflows.order.saga import OrderSaga
+
+# Activities are only named here, never run in the sandbox: the worker's copy is used.
 with workflow.unsafe.imports_passed_through():
     from activities.order_status import OrderStatusActivities
     from activities.payment import PaymentActivities
     from activities.shipping import ShippingActivities
     from activities.stock import StockActivities
-    from domain.commands import CancelShipment, CloseOrder, ReleaseStock, VoidPayment
-    from domain.errors import ShipmentDelivered
-    from domain.order import Attention, FailureReason, OrderStatus
-    from workflows import search_attributes
-
-from workflows.order.outcomes import StepFailed
-from workflows.order.saga import OrderSaga
 
 
 class Compensation(OrderSaga):

@@ -12,24 +12,25 @@ from datetime import timedelta
 
 from temporalio import workflow
 
+from domain.commands import (
+    AuthorizePayment,
+    CapturePayment,
+    CreateShipment,
+    RecordReview,
+    RequestReview,
+    ReserveStock,
+)
+from domain.errors import DestinationUnsupported, PaymentDeclined
+from domain.order import Attention, FailureReason, OrderStatus
+from workflows.order.compensation import Compensation
+from workflows.order.outcomes import OrderFailed, OrderRefused, StepFailed
+
+# Activities are only named here, never run in the sandbox: the worker's copy is used.
 with workflow.unsafe.imports_passed_through():
     from activities.order_status import OrderStatusActivities
     from activities.payment import PaymentActivities
     from activities.shipping import ShippingActivities
     from activities.stock import StockActivities
-    from domain.commands import (
-        AuthorizePayment,
-        CapturePayment,
-        CreateShipment,
-        RecordReview,
-        RequestReview,
-        ReserveStock,
-    )
-    from domain.errors import DestinationUnsupported, PaymentDeclined
-    from domain.order import Attention, FailureReason, OrderStatus
-
-from workflows.order.compensation import Compensation
-from workflows.order.outcomes import OrderFailed, OrderRefused, StepFailed
 
 
 class ForwardPath(Compensation):

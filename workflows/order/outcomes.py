@@ -3,12 +3,10 @@ stories raise and catch, and the error an update's validator refuses with."""
 
 from __future__ import annotations
 
-from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
-with workflow.unsafe.imports_passed_through():
-    from domain.errors import DomainError
-    from domain.order import FailureReason
+from domain.errors import DomainError
+from domain.order import FailureReason
 
 
 class OrderFailed(Exception):

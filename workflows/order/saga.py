@@ -18,21 +18,22 @@ from temporalio import workflow
 from temporalio.common import Priority, SearchAttributeUpdate
 from temporalio.exceptions import FailureError
 
+from domain.commands import FlagOrder, SendNotification, ShipmentCreated, StockReservation
+from domain.order import Attention, FailureReason, OrderStatus
+from workflows import search_attributes, steps
+from workflows.contracts import (
+    CancelRequest,
+    CarrierUpdate,
+    OrderView,
+    OrderWorkflowInput,
+    ReviewDecision,
+)
+from workflows.order.outcomes import StepFailed
+
+# Activities are only named here, never run in the sandbox: the worker's copy is used.
 with workflow.unsafe.imports_passed_through():
     from activities.notify import NotificationActivities
     from activities.order_status import OrderStatusActivities
-    from domain.commands import FlagOrder, SendNotification, ShipmentCreated, StockReservation
-    from domain.order import Attention, FailureReason, OrderStatus
-    from workflows import search_attributes, steps
-    from workflows.contracts import (
-        CancelRequest,
-        CarrierUpdate,
-        OrderView,
-        OrderWorkflowInput,
-        ReviewDecision,
-    )
-
-from workflows.order.outcomes import StepFailed
 
 ParamT = TypeVar("ParamT")
 ResultT = TypeVar("ResultT")

@@ -15,16 +15,17 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 
-with workflow.unsafe.imports_passed_through():
-    from activities.shipping import ShippingActivities
-    from domain.commands import RecordCarrierEvent, StockReservation, TrackShipment
-    from domain.order import Attention, OrderStatus
-    from domain.order import CarrierEvent as Reported
-    from workflows.contracts import CarrierUpdate, TrackingState
-    from workflows.steps import TRACKING_PRIORITY
-
+from domain.commands import RecordCarrierEvent, StockReservation, TrackShipment
+from domain.order import Attention, OrderStatus
+from domain.order import CarrierEvent as Reported
+from workflows.contracts import CarrierUpdate, TrackingState
 from workflows.order.outcomes import StepFailed
 from workflows.order.saga import OrderSaga
+from workflows.steps import TRACKING_PRIORITY
+
+# Activities are only named here, never run in the sandbox: the worker's copy is used.
+with workflow.unsafe.imports_passed_through():
+    from activities.shipping import ShippingActivities
 
 KNOWN_EVENTS = frozenset(event.value for event in Reported)
 # Polls in one run before it continues as new: about 15 history events each.

@@ -12,19 +12,19 @@ import asyncio
 
 from temporalio import workflow
 
-with workflow.unsafe.imports_passed_through():
-    from domain.errors import IdempotencyKeyReused, NotAwaitingReview, NotCancellable
-    from domain.identity import ensure_same_request
-    from domain.order import Attention, FailureReason, OrderStatus
-    from workflows.contracts import (
-        CancelRequest,
-        CarrierUpdate,
-        OrderView,
-        OrderWorkflowInput,
-        Placement,
-        PlacementRequest,
-        ReviewDecision,
-    )
+# The domain and the contracts are pure: the sandbox shares the worker's copy (worker.py).
+from domain.errors import IdempotencyKeyReused, NotAwaitingReview, NotCancellable
+from domain.identity import ensure_same_request
+from domain.order import Attention, FailureReason, OrderStatus
+from workflows.contracts import (
+    CancelRequest,
+    CarrierUpdate,
+    OrderView,
+    OrderWorkflowInput,
+    Placement,
+    PlacementRequest,
+    ReviewDecision,
+)
 
 # The stories are workflow code too: imported inside the sandbox like this module.
 from workflows.order.forward import ForwardPath
