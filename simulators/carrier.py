@@ -62,9 +62,7 @@ class Destination(BaseModel):
     country: str = Field(min_length=2, max_length=2)
 
 
-class Origin(BaseModel):
-    """Where the parcel is picked up: the shop's location that holds its units."""
-
+class Origin(BaseModel):  # where the parcel is picked up: the location holding its units
     location_id: str
     country: str = Field(min_length=2, max_length=2)
 
