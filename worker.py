@@ -28,6 +28,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.attempts import CountRetries
+from activities.edits import OrderEditActivities
 from activities.housekeeping import HousekeepingActivities
 from activities.notify import NotificationActivities
 from activities.order_status import OrderStatusActivities
@@ -69,6 +70,7 @@ def activity_objects(boot: Bootstrap) -> list[object]:
     uow = boot.unit_of_work_factory("steps")
     return [
         StockActivities(uow, boot.settings.allocation_strategy),
+        OrderEditActivities(uow, boot.settings.allocation_strategy),
         PaymentActivities(uow, boot.payments()),
         ShippingActivities(uow, boot.carrier()),
         OrderStatusActivities(uow),

@@ -40,6 +40,12 @@ ORDERS_FLAGGED = Counter(
     "Orders flagged for an operator, by reason (domain.order.Attention).",
     ["reason"],
 )
+SHIPMENTS_PER_ORDER = Histogram(
+    "order_shipments",
+    "Parcels an order ships in (one per location its units are held at); "
+    "the split rate is the share above one.",
+    buckets=(1, 2, 3, 4, 6, 10),
+)
 MILESTONE_SECONDS = Histogram(
     "orders_milestone_seconds",
     "Time from placing an order to each milestone.",

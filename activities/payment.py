@@ -12,7 +12,13 @@ from activities.base import (
     provider_attempt,
     read_order,
 )
-from domain.commands import AuthorizePayment, CapturePayment, PaymentAuthorized, VoidPayment
+from domain.commands import (
+    AuthorizePayment,
+    CapturePayment,
+    IncreaseAuthorization,
+    PaymentAuthorized,
+    VoidPayment,
+)
 from providers.payment import PaymentClient
 
 
@@ -44,17 +50,48 @@ class PaymentActivities:
 
     @activity.defn
     async def capture_payment(self, command: CapturePayment) -> None:
+        """Captures one parcel's part of the authorization (the final one releasing what
+        is left), or all of it at once for orders of before."""
         order = await read_order(self._uow, command.order_id)
         if order.authorization_id is None:
             raise order_not_found(command.order_id)
         async with provider_attempt():
-            await self._payments.capture(order.authorization_id, f"{order.id}:capture")
+            if command.number is None:
+                await self._payments.capture(order.authorization_id, f"{order.id}:capture")
+            else:
+                await self._payments.capture(
+                    order.authorization_id,
+                    f"{order.id}:capture:{command.number}",
+                    command.amount,
+                    command.final,
+                )
         async with self._uow() as uow:
             locked = await uow.orders.get(order.id)
             assert locked is not None
-            locked.capture()
+            shipments = await uow.shipments.of(order.id)
+            if command.number is None:
+                locked.capture()
+                for parcel in shipments:
+                    parcel.capture(parcel.value)
+            else:
+                parcel = shipments[command.number - 1]
+                if parcel.capture(command.amount):
+                    locked.shipment_captured(parcel, command.final)
+            await uow.shipments.save(shipments)
             await uow.orders.save(locked)
             await uow.commit()
+
+    @activity.defn
+    async def increase_authorization(self, command: IncreaseAuthorization) -> None:
+        """Raises the order's authorization by an edit's difference, once per edit; a
+        decline is a refusal, and the edit is abandoned."""
+        order = await read_order(self._uow, command.order_id)
+        if order.authorization_id is None:
+            raise order_not_found(command.order_id)
+        async with provider_attempt():
+            await self._payments.increase(
+                order.authorization_id, command.amount, f"{order.id}:edit:{command.edit_id}"
+            )
 
     @activity.defn
     async def void_payment(self, command: VoidPayment) -> None:
@@ -84,6 +121,15 @@ class PaymentActivities:
                 elif status == "captured":
                     await self._payments.refund(auth_id, f"{command.order_id}:refund:{auth_id}")
                     undone.append(("refunded", auth_id))
+                elif status == "partially_captured":  # some parcels' parts were taken
+                    captured = authorization.get("captured", 0)
+                    left = captured - authorization.get("refunded", 0)
+                    if left > 0:
+                        await self._payments.refund(
+                            auth_id, f"{command.order_id}:refund:{auth_id}:{captured}", left
+                        )
+                    await self._payments.void(auth_id, f"{command.order_id}:void:{auth_id}")
+                    undone.append(("refunded" if captured else "voided", auth_id))
                 elif status in ("voided", "refunded"):
                     undone.append((status, auth_id))
                 else:  # e.g. still pending at the provider: not undone yet

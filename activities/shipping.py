@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from temporalio import activity
@@ -12,9 +13,9 @@ from activities.base import (
     not_yet,
     order_not_found,
     provider_attempt,
-    read_order,
     refusal,
 )
+from domain.allocation import Location, allocate
 from domain.commands import (
     CancelShipment,
     CreateShipment,
@@ -24,7 +25,9 @@ from domain.commands import (
     TrackingEvent,
     TrackShipment,
 )
-from domain.errors import ShipmentDelivered
+from domain.errors import LocationClosed, ShipmentDelivered
+from domain.order import Order, OrderStatus
+from domain.shipments import Shipment, ShipmentState
 from providers.carrier import CarrierClient
 
 
@@ -35,25 +38,97 @@ class ShippingActivities:
 
     @activity.defn
     async def create_shipment(self, command: CreateShipment) -> ShipmentCreated:
-        """Books the parcel with the carrier, then in one transaction marks the order
-        shipped and turns its held stock into stock that has left."""
-        order = await read_order(self._uow, command.order_id)
+        """Books one parcel with the carrier (for orders of before, the whole order as
+        one), then in one transaction records it and turns its held stock into stock
+        that has left; the order is shipped once every parcel is booked."""
+        order, parcels, origin = await self._parcels_to_book(command)
+        booked = next((p for p in parcels if p.tracking_number), None)
+        if booked is not None:  # a retry after the commit landed
+            assert booked.carrier_shipment_id and booked.carrier
+            return ShipmentCreated(
+                booked.carrier_shipment_id,
+                booked.carrier,
+                booked.tracking_number or "",
+                command.number,
+            )
+        key = f"{order.id}:ship" if command.number is None else f"{order.id}:ship:{command.number}"
+        items = [item for parcel in parcels for item in parcel.items]
         async with provider_attempt():
-            shipment = await self._carrier.create_shipment(order, f"{order.id}:ship")
+            shipment = await self._carrier.create_shipment(order, key, items, origin)
         async with self._uow() as uow:
             locked = await uow.orders.get(order.id)
             if locked is None:
                 raise order_not_found(order.id)
-            if locked.ship(shipment.shipment_id, shipment.carrier, shipment.tracking_number):
-                held = await uow.locations.held(locked.id, locked.quantities)
-                stock = await uow.stock.lock(held)
-                for place, quantity in held.items():
-                    stock[place].commit(quantity)
-                await uow.stock.save(stock.values())
-                await uow.orders.save(locked)
-                await uow.commit()
+            shipments = await uow.shipments.of(order.id)
+            wanted = {parcel.number for parcel in parcels}
+            booking = [s for s in shipments if s.number in wanted]
+            for parcel in booking:
+                if parcel.book(shipment.shipment_id, shipment.carrier, shipment.tracking_number):
+                    stock = await uow.stock.lock(parcel.quantities)
+                    for place, quantity in parcel.quantities.items():
+                        stock[place].commit(quantity)
+                    await uow.stock.save(stock.values())
+                    locked.shipment_booked(parcel, shipments)
+            await uow.shipments.save(booking)
+            await uow.orders.save(locked)
+            await uow.commit()
+            if locked.status is OrderStatus.SHIPPED and not booked:
                 metrics.milestone_reached(locked, "shipped")
-        return shipment
+        return replace(shipment, number=command.number)
+
+    async def _parcels_to_book(
+        self, command: CreateShipment
+    ) -> tuple[Order, list[Shipment], Location | None]:
+        """The order, what this booking takes (every parcel, for orders of before), and
+        where it is picked up. A parcel whose location was closed since the
+        reservation moves, whole, to an active one that has its units."""
+        async with self._uow() as uow:
+            order = await uow.orders.get(command.order_id, lock=False)
+            if order is None:
+                raise order_not_found(command.order_id)
+            shipments = await uow.shipments.of(order.id, lock=False)
+            if command.number is None:
+                return order, shipments, None
+            parcel = shipments[command.number - 1]
+            origin = await uow.locations.get(parcel.location_id)
+        if origin is not None and not origin.active and not parcel.tracking_number:
+            origin = await self._reallocate(order, parcel.number)
+        return order, [parcel], origin
+
+    async def _reallocate(self, order: Order, number: int) -> Location:
+        async with self._uow() as uow:
+            locked = await uow.orders.get(order.id)
+            assert locked is not None
+            parcel = (await uow.shipments.of(order.id))[number - 1]
+            closed = parcel.location_id
+            everywhere = await uow.stock.lock_everywhere(item.sku for item in parcel.items)
+            moved = allocate(
+                [(item.sku, item.quantity) for item in parcel.items],
+                await uow.locations.all(),
+                {place: item.available for place, item in everywhere.items()},
+                country=order.shipping_address.country,
+            )
+            if moved.short or len(moved.locations) != 1:
+                raise refusal(
+                    LocationClosed(
+                        f"location {closed} was closed before parcel {parcel.id} was booked, "
+                        "and no active location has all of its units"
+                    )
+                )
+            (to,) = moved.locations
+            for place, quantity in parcel.quantities.items():
+                everywhere[place].release(quantity)
+                everywhere[(to, place[1])].reserve(quantity)
+            await uow.stock.save(everywhere.values())
+            await uow.locations.move_allocation(order.id, closed, to)
+            parcel.move_to(to)
+            locked.shipment_moved(parcel, closed, moved.reasons)
+            await uow.shipments.save([parcel])
+            await uow.orders.save(locked)
+            await uow.commit()
+            location = await uow.locations.get(to)
+        assert location is not None
+        return location
 
     @activity.defn
     async def track_shipment(self, command: TrackShipment) -> ShipmentTracking:
@@ -62,7 +137,7 @@ class ShippingActivities:
         async with provider_attempt():
             shipments = await self._carrier.shipments_for(command.order_id)
         events = [
-            TrackingEvent(event["event"], _utc(event["occurred_at"]))
+            TrackingEvent(event["event"], _utc(event["occurred_at"]), shipment["tracking_number"])
             for shipment in shipments
             if shipment["status"] != "cancelled"
             for event in shipment.get("events", [])
@@ -71,18 +146,35 @@ class ShippingActivities:
 
     @activity.defn
     async def record_carrier_event(self, command: RecordCarrierEvent) -> None:
+        """Applies a carrier event to the parcel with its tracking number (the order's
+        one parcel for orders of before); the order is delivered once every one is."""
         async with self._uow() as uow:
             order = await uow.orders.get(command.order_id)
             if order is None:
                 raise order_not_found(command.order_id)
-            if order.record_carrier_event(command.event, command.occurred_at):
-                await uow.orders.save(order)
-                await uow.commit()
-                if order.status.is_terminal:
-                    metrics.order_completed(order)
-                elif command.event == "exception":
-                    metrics.SHIPMENT_EXCEPTIONS.inc()
-                    activity.logger.warning("the carrier reports a problem with the shipment")
+            shipments = await uow.shipments.of(order.id)
+            if command.tracking_number is None:  # an order of before: its one parcel
+                tracked = [s for s in shipments if s.state.is_booked]
+                changed = order.record_carrier_event(command.event, command.occurred_at)
+            else:
+                tracked = [s for s in shipments if s.tracking_number == command.tracking_number]
+                changed = False
+            was = order.status
+            for parcel in tracked:
+                applied = parcel.track(command.event)
+                if command.tracking_number is not None and applied:
+                    order.shipment_tracked(parcel, command.event, command.occurred_at, shipments)
+                    changed = True
+            if not changed:
+                return
+            await uow.shipments.save(tracked)
+            await uow.orders.save(order)
+            await uow.commit()
+        if order.status.is_terminal and was is not order.status:
+            metrics.order_completed(order)
+        elif command.event == "exception":
+            metrics.SHIPMENT_EXCEPTIONS.inc()
+            activity.logger.warning("the carrier reports a problem with a shipment")
 
     @activity.defn
     async def cancel_shipment(self, command: CancelShipment) -> None:
@@ -120,10 +212,19 @@ class ShippingActivities:
         if cancelled and (stored_id is None or stored_id in cancelled):
             async with self._uow() as uow:
                 order = await uow.orders.get(command.order_id)
-                if order is not None and order.cancel_shipment(cancelled[0]):
-                    await uow.orders.save(order)
-                    await uow.commit()
+                if order is None:
+                    return
+                shipments = await uow.shipments.of(order.id)
+                for parcel in shipments:  # booked ones the carrier called off, and the rest
+                    if parcel.state is not ShipmentState.DELIVERED and (
+                        parcel.carrier_shipment_id in cancelled or not parcel.state.is_booked
+                    ):
+                        parcel.call_off()
+                await uow.shipments.save(shipments)
+                if order.cancel_shipment(cancelled[0]):
                     metrics.COMPENSATIONS.labels("cancel_shipment").inc()
+                await uow.orders.save(order)
+                await uow.commit()
         if delivered:
             raise refusal(
                 ShipmentDelivered(

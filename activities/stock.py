@@ -11,9 +11,10 @@ from activities.base import UnitOfWorkFactory
 from domain import events
 from domain.allocation import Strategy, allocate
 from domain.catalog import not_for_sale
-from domain.commands import ReleaseStock, ReserveStock, StockReservation
+from domain.commands import PlannedShipment, ReleaseStock, ReserveStock, StockReservation
 from domain.money import Money
 from domain.order import FailureReason, Order, OrderLine, OrderStatus, quantities_by_sku
+from domain.shipments import Shipment, plan
 
 
 class StockActivities:
@@ -37,7 +38,8 @@ class StockActivities:
             existing = await uow.orders.get(command.order_id, lock=False)
             if existing is not None:  # a retry after the commit landed
                 refused = await uow.orders.event_data(command.order_id, events.INVENTORY_REFUSED)
-                return _reservation_of(existing, refused)
+                planned = await uow.shipments.of(command.order_id, lock=False)
+                return reservation_of(existing, refused, planned)
 
             products = await uow.products.get_many(wanted)
             unavailable = not_for_sale(wanted, products, command.currency)
@@ -68,6 +70,7 @@ class StockActivities:
                 strategy=self._strategy,
             )
             short = list(allocation.short)
+            parcels: list[Shipment] = []
             if short:
                 order.refuse(FailureReason.OUT_OF_STOCK, short)
             else:
@@ -75,44 +78,65 @@ class StockActivities:
                     stock[(pick.location_id, pick.sku)].reserve(pick.quantity)
                 await uow.stock.save(stock.values())
                 order.reserve(allocation.reasons)
+                prices = {line.sku: line.unit_price.amount for line in order.lines}
+                parcels = plan(order.id, allocation.picks, prices)
             await uow.orders.add(
                 order, idempotency_key=command.idempotency_key, fingerprint=command.fingerprint
             )
             uow.locations.allocate(order.id, allocation.picks)
+            uow.shipments.add(parcels)
             await uow.commit()
         if short:
             metrics.order_completed(order)
         else:
             metrics.ORDERS_PLACED.inc()
-        return StockReservation(reserved=not short, total=order.total.amount, refused_skus=short)
+            metrics.SHIPMENTS_PER_ORDER.observe(len(parcels))
+        return reservation_of(order, {"skus": short} if short else None, parcels)
 
     @activity.defn
     async def release_stock(self, command: ReleaseStock) -> None:
-        """Frees held units, or restocks shipped ones; a second call finds nothing to do."""
+        """Frees held units and restocks those of parcels called off, where each parcel
+        holds them; a second call finds nothing to do."""
         async with self._uow() as uow:
             order = await uow.orders.get(command.order_id)
             if order is None:
                 return
-            done = order.release_stock()
-            if done is None:
+            shipments = await uow.shipments.of(order.id)
+            done = [(parcel, parcel.put_back()) for parcel in shipments]
+            places = [place for parcel, did in done if did for place in parcel.quantities]
+            if not places:
                 return
-            held = await uow.locations.held(order.id, order.quantities)
-            stock = await uow.stock.lock(held)
-            for place, quantity in held.items():
-                if done == "released":
-                    stock[place].release(quantity)
-                else:
-                    stock[place].restock(quantity)
+            stock = await uow.stock.lock(places)
+            for parcel, did in done:
+                for place, quantity in parcel.quantities.items():
+                    if did == "released":
+                        stock[place].release(quantity)
+                    elif did == "restocked":
+                        stock[place].restock(quantity)
             await uow.stock.save(stock.values())
+            await uow.shipments.save(shipments)
+            order.stock_put_back(did for _, did in done if did)
             await uow.orders.save(order)
             await uow.commit()
         metrics.COMPENSATIONS.labels("release_stock").inc()
 
 
-def _reservation_of(order: Order, refused: dict[str, Any] | None) -> StockReservation:
+def reservation_of(
+    order: Order, refused: dict[str, Any] | None, parcels: list[Shipment]
+) -> StockReservation:
+    """The answer of a reservation (or an edit): held or refused, the total, the plan."""
     skus = refused.get("skus", []) if refused else []
     return StockReservation(
         reserved=order.status is not OrderStatus.FAILED,
         total=order.total.amount,
         refused_skus=list(skus) if isinstance(skus, list) else [],
+        shipments=[
+            PlannedShipment(
+                parcel.number,
+                parcel.location_id,
+                parcel.value,
+                sum(item.quantity for item in parcel.items),
+            )
+            for parcel in parcels
+        ],
     )

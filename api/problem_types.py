@@ -61,6 +61,24 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "not-awaiting-review": ProblemType(
         409, "Not Awaiting Review", "Only an order in `awaiting_review` takes a review decision."
     ),
+    "not-editable": ProblemType(
+        409,
+        "Not Editable",
+        "A parcel of the order is booked at the carrier (or the order has ended): it can no "
+        "longer be edited. Cancel it if it can still be cancelled, or return what arrives.",
+    ),
+    "payment-declined": ProblemType(
+        409,
+        "Payment Declined",
+        "The card declined the edit's difference; nothing changed. Edit with a smaller "
+        "difference, or place a new order with another card.",
+    ),
+    "edit-pending": ProblemType(
+        503,
+        "Edit Pending",
+        "The edit is still being made; retry with the same Idempotency-Key and body for "
+        "its outcome.",
+    ),
     "idempotency-key-spent": ProblemType(
         409,
         "Idempotency Key Spent",

@@ -17,7 +17,7 @@ from domain.errors import (
     UnknownCustomer,
     WrongCurrency,
 )
-from services.order_client import StillPlacing
+from services.order_client import StillEditing, StillPlacing
 from services.refusals import refusal_of
 
 
@@ -38,6 +38,12 @@ def _details(error: DomainError) -> tuple[str | None, dict[str, str], dict[str, 
     if isinstance(error, OutOfStock):
         headers = {"Idempotent-Replayed": "true"} if error.replayed else {}
         return None, headers, {"skus": error.skus, "order_id": error.order_id}
+    if isinstance(error, ProductUnavailable) and not error.lines:  # named by sku only
+        errors = [
+            {"pointer": "/items", "detail": f"{sku} is unknown or not for sale"}
+            for sku in error.skus
+        ]
+        return "some items cannot be ordered", {}, {"errors": errors}
     if isinstance(error, ProductUnavailable):
         errors = [
             {"pointer": f"/items/{index}/sku", "detail": f"{sku} is unknown or not for sale"}
@@ -66,6 +72,18 @@ def install_refusal_handlers(app: FastAPI) -> None:
                 503,
                 "/problems/placement-pending",
                 "the order is still being placed; retry with the same Idempotency-Key",
+                headers={"Retry-After": "2"},
+            ),
+        )
+
+    @app.exception_handler(StillEditing)
+    async def on_still_editing(request: Request, exc: StillEditing) -> JSONResponse:
+        return problem_response(
+            request,
+            Problem(
+                503,
+                "/problems/edit-pending",
+                "the edit is still being made; retry with the same Idempotency-Key",
                 headers={"Retry-After": "2"},
             ),
         )

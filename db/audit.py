@@ -6,12 +6,20 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import String, cast, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.tables import OrderEventRow, OrderLineRow, OrderRow, StockAdjustmentRow, StockRow
+from db.tables import (
+    OrderEventRow,
+    OrderLineRow,
+    OrderRow,
+    ShipmentRow,
+    StockAdjustmentRow,
+    StockRow,
+)
 from domain.invariants import OrderFacts, StockFacts
 from domain.order import OrderStatus, StockStatus
+from domain.shipments import UnitsState
 
 
 async def read_books(
@@ -30,7 +38,23 @@ async def read_books(
 
     lines: dict[str, dict[str, int]] = defaultdict(dict)
     timeline: dict[str, list[str]] = defaultdict(list)
+    parcels: dict[str, tuple[int, int | None]] = {}
     if ids:
+        # The rows of one parcel share its tracking number (orders of before).
+        for order_id, count, captured in await session.execute(
+            select(
+                ShipmentRow.order_id,
+                func.count(
+                    func.distinct(
+                        func.coalesce(ShipmentRow.tracking_number, cast(ShipmentRow.number, String))
+                    )
+                ),
+                func.sum(ShipmentRow.captured_amount),
+            )
+            .where(ShipmentRow.order_id.in_(ids))
+            .group_by(ShipmentRow.order_id)
+        ):
+            parcels[order_id] = (int(count), None if captured is None else int(captured))
         for order_id, sku, quantity in await session.execute(
             select(OrderLineRow.order_id, OrderLineRow.sku, OrderLineRow.quantity).where(
                 OrderLineRow.order_id.in_(ids)
@@ -53,6 +77,8 @@ async def read_books(
             lines=lines[row.id],
             timeline=timeline[row.id],
             settled=now - row.updated_at >= grace,
+            parcels=parcels.get(row.id, (1, None))[0],
+            captured=parcels.get(row.id, (1, None))[1],
         )
         for row in rows
     ]
@@ -69,18 +95,17 @@ async def read_books(
         StockFacts(sku, int(on_hand), int(reserved))
         for sku, on_hand, reserved in await session.execute(stock_query)
     ]
-    held = await _units_by_sku(session, StockStatus.HELD, None if order_ids is None else skus)
+    held = await _units_by_sku(session, UnitsState.HELD, None if order_ids is None else skus)
     return orders, stock, held
 
 
-# Units held by orders, per (location, sku): by their allocation, or at `default` for
-# orders placed before locations.
-_HELD_BY_PLACE = """
-    SELECT coalesce(a.location_id, 'default'), l.sku, sum(coalesce(a.quantity, l.quantity))
-    FROM order_lines l
-    JOIN orders o ON o.id = l.order_id AND o.stock_status = 'held'
-    LEFT JOIN order_allocations a ON a.order_id = l.order_id AND a.line_no = l.line_no
-    WHERE (CAST(:skus AS varchar[]) IS NULL OR l.sku = ANY(:skus))
+# Units of every parcel whose units are in a state (held, committed), per (location,
+# sku): each parcel holds its own, where it ships from.
+_UNITS = """
+    SELECT s.location_id, item->>'sku', sum(CAST(item->>'quantity' AS integer))
+    FROM shipments s CROSS JOIN LATERAL jsonb_array_elements(s.items) AS item
+    WHERE s.units = :units
+      AND (CAST(:skus AS varchar[]) IS NULL OR item->>'sku' = ANY(:skus))
     GROUP BY 1, 2
 """
 
@@ -93,10 +118,7 @@ async def read_places(
     if skus is not None:
         query = query.where(StockRow.sku.in_(list(skus)))
     reserved = {(loc, sku): int(units) for loc, sku, units in await session.execute(query)}
-    rows = await session.execute(
-        text(_HELD_BY_PLACE), {"skus": None if skus is None else list(skus)}
-    )
-    held = {(loc, sku): int(units) for loc, sku, units in rows}
+    held = await _units_by_place(session, UnitsState.HELD, skus)
     return reserved, held
 
 
@@ -104,27 +126,31 @@ async def read_stock_ledger(
     session: AsyncSession, skus: Collection[str] | None
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Per sku: the sum of every adjustment, and the units that left with parcels and
-    stayed gone (orders whose stock is committed), over all orders of those skus."""
+    stayed gone (parcels whose units are committed), over all orders of those skus."""
     adjusted_query = select(StockAdjustmentRow.sku, func.sum(StockAdjustmentRow.delta)).group_by(
         StockAdjustmentRow.sku
     )
     if skus is not None:
         adjusted_query = adjusted_query.where(StockAdjustmentRow.sku.in_(list(skus)))
     adjusted = {sku: int(units) for sku, units in await session.execute(adjusted_query)}
-    shipped = await _units_by_sku(session, StockStatus.COMMITTED, skus)
+    shipped = await _units_by_sku(session, UnitsState.COMMITTED, skus)
     return adjusted, shipped
 
 
 async def _units_by_sku(
-    session: AsyncSession, stock_status: StockStatus, skus: Collection[str] | None
+    session: AsyncSession, units: UnitsState, skus: Collection[str] | None
 ) -> dict[str, int]:
-    """Per sku, the units of every order whose stock is in this state (of these skus)."""
-    query = (
-        select(OrderLineRow.sku, func.sum(OrderLineRow.quantity))
-        .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
-        .where(OrderRow.stock_status == stock_status.value)
-        .group_by(OrderLineRow.sku)
+    """Per sku, the units of every parcel in this state (of these skus)."""
+    by_sku: dict[str, int] = defaultdict(int)
+    for (_, sku), quantity in (await _units_by_place(session, units, skus)).items():
+        by_sku[sku] += quantity
+    return dict(by_sku)
+
+
+async def _units_by_place(
+    session: AsyncSession, units: UnitsState, skus: Collection[str] | None
+) -> dict[tuple[str, str], int]:
+    rows = await session.execute(
+        text(_UNITS), {"units": units.value, "skus": None if skus is None else list(skus)}
     )
-    if skus is not None:
-        query = query.where(OrderLineRow.sku.in_(list(skus)))
-    return {sku: int(units) for sku, units in await session.execute(query)}
+    return {(location, sku): int(quantity) for location, sku, quantity in rows}

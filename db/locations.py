@@ -5,12 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.tables import LocationRow, OrderAllocationRow
 from domain.allocation import Location, Pick
 from domain.inventory import DEFAULT_LOCATION
+
+_MOVE = text(
+    """
+    INSERT INTO order_allocations (order_id, line_no, location_id, sku, quantity)
+    SELECT order_id, line_no, :to, sku, quantity FROM order_allocations
+    WHERE order_id = :order_id AND location_id = :closed
+    ON CONFLICT (order_id, line_no, location_id)
+    DO UPDATE SET quantity = order_allocations.quantity + excluded.quantity
+    """
+)
 
 # What an admin may change on a location.
 EDITABLE = frozenset({"name", "country", "priority", "active"})
@@ -67,6 +77,33 @@ class LocationRepository:
                     quantity=pick.quantity,
                 )
             )
+
+    async def move_allocation(self, order_id: str, closed: str, to: str) -> None:
+        """The order's units held at `closed` are held at `to` now (a line already
+        partly at `to` adds them up)."""
+        await self._session.execute(_MOVE, {"order_id": order_id, "closed": closed, "to": to})
+        await self._session.execute(
+            delete(OrderAllocationRow).where(
+                OrderAllocationRow.order_id == order_id, OrderAllocationRow.location_id == closed
+            )
+        )
+
+    async def picks(self, order_id: str) -> list[Pick]:
+        """Where each of the order's lines is held, line by line."""
+        rows = await self._session.scalars(
+            select(OrderAllocationRow)
+            .where(OrderAllocationRow.order_id == order_id)
+            .order_by(OrderAllocationRow.line_no, OrderAllocationRow.location_id)
+        )
+        return [Pick(r.line_no, r.sku, r.location_id, r.quantity) for r in rows]
+
+    async def reallocate(self, order_id: str, picks: Iterable[Pick]) -> None:
+        """The order's units are held where `picks` say now (an edit)."""
+        await self._session.execute(
+            delete(OrderAllocationRow).where(OrderAllocationRow.order_id == order_id)
+        )
+        self.allocate(order_id, picks)
+        await self._session.flush()
 
     async def held(
         self, order_id: str, quantities: Mapping[str, int]

@@ -7,11 +7,13 @@ from datetime import datetime
 
 from sqlalchemy import Select, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
 
-from db.tables import OrderEventRow, OrderRow
+from db.tables import OrderEventRow, OrderRow, ShipmentRow
 from domain import events
 from domain.notices import CustomerNotice
-from domain.order_records import LineRecord, OrderRecord, TimelineEntry
+from domain.order_records import LineRecord, OrderRecord, ShipmentRecord, TimelineEntry
+from domain.shipments import shipment_id
 
 # One round trip: the order, its customer's address and its lines.
 _NOTICE = text(
@@ -26,12 +28,16 @@ _NOTICE = text(
 )
 
 
+# Orders with their parcels, in one more round trip per query.
+_WITH_SHIPMENTS = select(OrderRow).options(selectinload(OrderRow.shipments))
+
+
 class OrderReads:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
     async def find(self, order_id: str) -> OrderRecord | None:
-        return await self._one(select(OrderRow).where(OrderRow.id == order_id))
+        return await self._one(_WITH_SHIPMENTS.where(OrderRow.id == order_id))
 
     async def customer_notice(self, order_id: str) -> CustomerNotice | None:
         async with self._sessions() as session:
@@ -52,7 +58,9 @@ class OrderReads:
         )
 
     async def find_by_tracking(self, tracking_number: str) -> OrderRecord | None:
-        return await self._one(select(OrderRow).where(OrderRow.tracking_number == tracking_number))
+        """The order one of whose parcels has this tracking number."""
+        parcels = select(ShipmentRow.order_id).where(ShipmentRow.tracking_number == tracking_number)
+        return await self._one(_WITH_SHIPMENTS.where(OrderRow.id.in_(parcels)).limit(1))
 
     async def page(
         self,
@@ -66,7 +74,7 @@ class OrderReads:
 
         Served by ix_orders_customer_created / ix_orders_status_created / ix_orders_created.
         """
-        query = select(OrderRow)
+        query = _WITH_SHIPMENTS
         if customer_id is not None:
             query = query.where(OrderRow.customer_id == customer_id)
         if status is not None:
@@ -133,4 +141,16 @@ def _record(row: OrderRow) -> OrderRecord:
         failed_compensations=tuple(row.failed_compensations or ()),
         created_at=row.created_at,
         updated_at=row.updated_at,
+        shipments=tuple(
+            ShipmentRecord(
+                id=shipment_id(row.id, parcel.number),
+                location_id=parcel.location_id,
+                items=tuple((item["sku"], int(item["quantity"])) for item in parcel.items),
+                status=parcel.state,
+                carrier=parcel.carrier,
+                tracking_number=parcel.tracking_number,
+                captured_amount=parcel.captured_amount,
+            )
+            for parcel in row.shipments
+        ),
     )

@@ -42,15 +42,7 @@ class OrderRepository:
             customer_id=order.customer_id,
             idempotency_key=idempotency_key,
             fingerprint=fingerprint,
-            lines=[
-                OrderLineRow(
-                    line_no=number,
-                    sku=line.sku,
-                    quantity=line.quantity,
-                    unit_price_amount=line.unit_price.amount,
-                )
-                for number, line in enumerate(order.lines, start=1)
-            ],
+            lines=_line_rows(order),
         )
         _copy_state(order, row)
         self._session.add(row)
@@ -61,6 +53,12 @@ class OrderRepository:
     async def save(self, order: Order) -> None:
         row = self._rows[order.id]
         _copy_state(order, row)
+        if _line_values(order) != [
+            (line.sku, line.quantity, line.unit_price_amount) for line in row.lines
+        ]:  # an edit: the new full list of lines (the old rows go first: same keys)
+            row.lines.clear()
+            await self._session.flush()
+            row.lines.extend(_line_rows(order))
         await self._session.flush()
         await self._write_events(order)
 
@@ -102,6 +100,17 @@ class OrderRepository:
             )
         )
         order.new_events.clear()
+
+
+def _line_values(order: Order) -> list[tuple[str, int, int]]:
+    return [(line.sku, line.quantity, line.unit_price.amount) for line in order.lines]
+
+
+def _line_rows(order: Order) -> list[OrderLineRow]:
+    return [
+        OrderLineRow(line_no=number, sku=sku, quantity=quantity, unit_price_amount=price)
+        for number, (sku, quantity, price) in enumerate(_line_values(order), start=1)
+    ]
 
 
 def _copy_state(order: Order, row: OrderRow) -> None:

@@ -142,6 +142,10 @@ class OrderRow(Base):
     lines: Mapped[list[OrderLineRow]] = relationship(
         order_by="OrderLineRow.line_no", cascade="all, delete-orphan", lazy="selectin"
     )
+    # Loaded only where asked for (the read model): writers use ShipmentRepository.
+    shipments: Mapped[list[ShipmentRow]] = relationship(
+        order_by="ShipmentRow.number", lazy="raise", viewonly=True
+    )
 
 
 class OrderLineRow(Base):
@@ -166,6 +170,42 @@ class OrderAllocationRow(Base):
     location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"), primary_key=True)
     sku: Mapped[str] = mapped_column(String(64))
     quantity: Mapped[int] = mapped_column(Integer)
+
+
+class ShipmentRow(Base):
+    """One parcel of an order: the units of one location, booked, captured and tracked
+    on its own (domain/shipments.py)."""
+
+    __tablename__ = "shipments"
+    __table_args__ = (CheckConstraint("captured_amount >= 0", name="captured"),)
+
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    value_amount: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(20))
+    units: Mapped[str] = mapped_column(String(20))
+    carrier: Mapped[str | None] = mapped_column(String(40))
+    carrier_shipment_id: Mapped[str | None] = mapped_column(String(64))
+    # Shared by the rows of one parcel (an order of before shipped as one from several).
+    tracking_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    captured_amount: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class OrderEditRow(Base):
+    """An edit of an order before fulfillment: pending (its added units held), then
+    applied or abandoned; `plan` is what each of its steps does (domain/edits.py)."""
+
+    __tablename__ = "order_edits"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    plan: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
 class OrderEventRow(Base):

@@ -7,9 +7,11 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.catalog import ProductRepository
+from db.edits import EditRepository
 from db.idempotency import IdempotencyRepository
 from db.locations import LocationRepository
 from db.orders import OrderRepository
+from db.shipments import ShipmentRepository
 from db.stock import StockRepository
 from db.users import UserRepository
 
@@ -21,6 +23,8 @@ class UnitOfWork:
     users: UserRepository
     idempotency: IdempotencyRepository
     locations: LocationRepository
+    shipments: ShipmentRepository
+    edits: EditRepository
     session: AsyncSession
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
@@ -34,6 +38,8 @@ class UnitOfWork:
         self.users = UserRepository(self.session)
         self.idempotency = IdempotencyRepository(self.session)
         self.locations = LocationRepository(self.session)
+        self.shipments = ShipmentRepository(self.session)
+        self.edits = EditRepository(self.session)
         return self
 
     async def __aexit__(

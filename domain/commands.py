@@ -29,11 +29,23 @@ class ReserveStock:
 
 
 @dataclass(frozen=True)
+class PlannedShipment:
+    """One parcel of the order as planned at reservation: where from, what it is worth."""
+
+    number: int
+    location_id: str
+    value: int
+    units: int
+
+
+@dataclass(frozen=True)
 class StockReservation:
     reserved: bool
     total: int = 0
     refused_skus: list[str] = field(default_factory=list)
     unavailable_skus: list[str] = field(default_factory=list)
+    # One per location the units are held at (empty in histories from before).
+    shipments: list[PlannedShipment] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,7 @@ class PaymentAuthorized:
 @dataclass(frozen=True)
 class CreateShipment:
     order_id: str
+    number: int | None = None  # None: the whole order as one parcel (orders of before)
 
 
 @dataclass(frozen=True)
@@ -71,11 +84,17 @@ class ShipmentCreated:
     shipment_id: str
     carrier: str
     tracking_number: str
+    number: int | None = None
 
 
 @dataclass(frozen=True)
 class CapturePayment:
     order_id: str
+    # One parcel's part (its value); the final one releases what is left. None: the
+    # whole authorization at once (orders of before).
+    number: int | None = None
+    amount: int = 0
+    final: bool = True
 
 
 @dataclass(frozen=True)
@@ -87,6 +106,7 @@ class TrackShipment:
 class TrackingEvent:
     event: str
     occurred_at: str
+    tracking_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +121,58 @@ class RecordCarrierEvent:
     order_id: str
     event: str
     occurred_at: str
+    tracking_number: str | None = None  # None: the order's one parcel (orders of before)
+
+
+@dataclass(frozen=True)
+class PlanEdit:
+    """Prices an edit and holds the units it adds (only prices it, on a dry run)."""
+
+    order_id: str
+    edit_id: str
+    lines: list[LineRequest] | None = None  # the new full list; None: the lines stay
+    shipping_address: Address | None = None  # None: the address stays
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    sku: str
+    quantity: int
+    unit_price: int
+
+
+@dataclass(frozen=True)
+class EditQuote:
+    """What an edit makes of the order, or why it cannot be made."""
+
+    total: int = 0
+    difference: int = 0  # > 0: the customer pays more; < 0: the rest is released
+    lines: list[PricedLine] = field(default_factory=list)
+    refused_skus: list[str] = field(default_factory=list)  # out of stock everywhere
+    unavailable_skus: list[str] = field(default_factory=list)  # not for sale
+    not_editable: str | None = None  # the order's status, when it is too late
+
+
+@dataclass(frozen=True)
+class ApplyEdit:
+    order_id: str
+    edit_id: str
+
+
+@dataclass(frozen=True)
+class AbandonEdit:
+    order_id: str
+    edit_id: str
+
+
+@dataclass(frozen=True)
+class IncreaseAuthorization:
+    """Raises the order's authorization by an edit's difference."""
+
+    order_id: str
+    edit_id: str
+    amount: int
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,10 @@ class PaymentDeclined(DomainError):
     """The card issuer said no. Asking again will not change its mind."""
 
 
+class PaymentUnavailable(DomainError):
+    """The payment provider could not be reached within the step's bound."""
+
+
 class DestinationUnsupported(DomainError):
     """The carrier does not deliver to the shipping address."""
 
@@ -89,6 +93,11 @@ class LocationTaken(DomainError):
         super().__init__(f"a location {location_id} exists")
 
 
+class LocationClosed(DomainError):
+    """A parcel's location was closed before it was booked, and no active location
+    has all of its units to take it over."""
+
+
 class ShipmentNotFound(NotFound):
     def __init__(self, tracking_number: str) -> None:
         super().__init__(f"no shipment {tracking_number}")
@@ -129,6 +138,14 @@ class NotCancellable(DomainError):
     @classmethod
     def in_status(cls, status: str) -> NotCancellable:
         return cls(f"the order is {status} and can no longer be cancelled")
+
+
+class NotEditable(DomainError):
+    """A parcel of the order is booked (or it has ended): it can no longer change."""
+
+    @classmethod
+    def in_status(cls, status: str) -> NotEditable:
+        return cls(f"the order is {status} and can no longer be edited")
 
 
 class NotAwaitingReview(DomainError):

@@ -48,6 +48,8 @@ class OrderFacts:
     timeline: list[str]  # event types, oldest first
     settled: bool = True  # False while the order is young enough to be in flight
     workflow_running: bool | None = None  # None: not asked
+    parcels: int = 1  # the parcels it ships in (one per location its units are at)
+    captured: int | None = None  # what our books say was captured (None: not gathered)
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,15 @@ class Authorization:
     id: str
     reference: str
     amount: int
-    status: str  # authorized, captured, voided, refunded
+    status: str  # authorized, partially_captured, captured, voided, refunded, ...
+    captured: int | None = None  # None: the whole amount once captured (a ledger of before)
+
+    @property
+    def taken(self) -> int:
+        """What was captured of it."""
+        if self.captured is not None:
+            return self.captured
+        return self.amount if self.status in ("captured", "refunded") else 0
 
 
 @dataclass(frozen=True)
@@ -170,12 +180,25 @@ def money_violations(facts: Facts) -> Iterable[Violation]:
     for order in facts.orders:
         auths = by_order.get(order.id, [])
         captured = [a for a in auths if a.status == "captured"]
-        held = [a for a in auths if a.status == "authorized"]
+        held = [a for a in auths if a.status in ("authorized", "partially_captured")]
+        for auth in auths:
+            if auth.taken > auth.amount:
+                yield Violation(
+                    "money", order.id, f"{auth.taken} captured of {auth.amount} authorized"
+                )
         if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
-            if len(captured) != 1 or captured[0].amount != order.total:
-                amounts = [a.amount for a in captured]
+            # Every parcel is booked: the parts captured add up to what shipped, the total.
+            taken = sum(a.taken for a in auths if a.status != "voided")
+            if len(captured) != 1 or taken != order.total:
+                amounts = [a.taken for a in auths if a.taken]
                 yield Violation(
                     "money", order.id, f"captures {amounts} for a total of {order.total}"
+                )
+            elif order.captured is not None and order.captured != taken:
+                yield Violation(
+                    "money",
+                    order.id,
+                    f"our books captured {order.captured}, the provider {taken}",
                 )
             if held:
                 yield Violation("money", order.id, f"{len(held)} authorization(s) left open")
@@ -201,12 +224,18 @@ def shipping_violations(facts: Facts) -> Iterable[Violation]:
     known = {order.id for order in facts.orders}
     for order in facts.orders:
         count = live.get(order.id, 0)
-        if count > 1:
-            yield Violation("shipping", order.id, f"{count} live shipments")
+        if count > order.parcels:
+            yield Violation(
+                "shipping", order.id, f"{count} live shipments for {order.parcels} parcel(s)"
+            )
         if order.status in (OrderStatus.FAILED, OrderStatus.CANCELLED) and count:
             yield Violation("shipping", order.id, f"{order.status.value} with a live shipment")
-        if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED) and count != 1:
-            yield Violation("shipping", order.id, f"{order.status.value} with {count} shipments")
+        if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED) and count != order.parcels:
+            yield Violation(
+                "shipping",
+                order.id,
+                f"{order.status.value} with {count} shipments for {order.parcels} parcel(s)",
+            )
     if facts.complete:
         for reference in sorted(set(live) - known):
             yield Violation("shipping", reference, "the carrier ships for no such order")

@@ -8,7 +8,7 @@ reply was lost changes nothing and records no second event.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -17,6 +17,7 @@ from domain import events
 from domain.errors import IllegalTransition
 from domain.events import OrderEvent
 from domain.money import Money
+from domain.shipments import Shipment, ShipmentState, all_booked, all_delivered, shipment_id
 
 
 class OrderStatus(StrEnum):
@@ -110,12 +111,17 @@ _ALLOWED: dict[OrderStatus, set[OrderStatus]] = {
     _S.PENDING: {_S.RESERVED, _S.FAILED, _S.CANCELLED},
     _S.RESERVED: {_S.AWAITING_REVIEW, _S.AUTHORIZED, _S.FAILED, _S.CANCELLED},
     _S.AWAITING_REVIEW: {_S.RESERVED, _S.FAILED, _S.CANCELLED},
-    _S.AUTHORIZED: {_S.SHIPPED, _S.FAILED, _S.CANCELLED},
+    # An edit that raises the total past the review threshold holds it for review again.
+    _S.AUTHORIZED: {_S.AWAITING_REVIEW, _S.SHIPPED, _S.FAILED, _S.CANCELLED},
     _S.SHIPPED: {_S.DELIVERED, _S.FAILED},
     _S.DELIVERED: set(),
     _S.CANCELLED: set(),
     _S.FAILED: set(),
 }
+
+
+# Before any parcel is booked, an order can still change (an edit).
+EDITABLE = frozenset({_S.PENDING, _S.RESERVED, _S.AWAITING_REVIEW, _S.AUTHORIZED})
 
 
 @dataclass(frozen=True)
@@ -228,11 +234,17 @@ class Order:
         return True
 
     def approve(self, reviewer_id: str, note: str | None) -> bool:
+        """Back to where it was held: reserved, or authorized when an edit sent it back."""
+        back = (
+            OrderStatus.AUTHORIZED
+            if self.payment_status is PaymentStatus.AUTHORIZED
+            else OrderStatus.RESERVED
+        )
         if self.status is not OrderStatus.AWAITING_REVIEW:
-            if self.status is OrderStatus.RESERVED:
+            if self.status is back:
                 return False
             raise IllegalTransition(self.id, self.status, "approved")
-        self.status = OrderStatus.RESERVED
+        self.status = back
         self._record(events.REVIEW_APPROVED, reviewer_id=reviewer_id, note=note)
         return True
 
@@ -267,6 +279,7 @@ class Order:
         return True
 
     def capture(self) -> bool:
+        """The whole authorization is taken at once (a one-parcel order of before)."""
         if self.payment_status is PaymentStatus.CAPTURED:
             return False
         if self.payment_status is not PaymentStatus.AUTHORIZED:
@@ -276,46 +289,119 @@ class Order:
         return True
 
     def record_carrier_event(self, event: str, occurred_at: str) -> bool:
-        """Applies a tracking update; the same (event, time) twice is applied once."""
+        """Applies a tracking update to the order's one parcel (orders of before);
+        the same (event, time) twice is applied once."""
         if self.status is not OrderStatus.SHIPPED:
             return False
-        key = f"carrier:{event}:{occurred_at}"
+        self._carrier_event(event, occurred_at, f"carrier:{event}:{occurred_at}", {})
         if event == CarrierEvent.DELIVERED:
             self.status = OrderStatus.DELIVERED
-            self.shipment_status = ShipmentStatus.DELIVERED
-            self._record(events.SHIPMENT_DELIVERED, key=key, occurred_at=occurred_at)
-        elif event == CarrierEvent.IN_TRANSIT:
-            self.shipment_status = ShipmentStatus.IN_TRANSIT
-            self._record(events.SHIPMENT_IN_TRANSIT, key=key, occurred_at=occurred_at)
-        elif event == CarrierEvent.EXCEPTION:
-            self.shipment_status = ShipmentStatus.EXCEPTION
-            self._record(events.SHIPMENT_EXCEPTION, key=key, occurred_at=occurred_at)
-        else:
-            raise ValueError(f"unknown carrier event {event!r}")
         return True
+
+    def edit(
+        self, edit_id: str, lines: Sequence[OrderLine], address: Address, difference: int
+    ) -> None:
+        """Takes an edit made before any parcel was booked: the new full list of lines
+        (each unit at the price it was sold at, new skus at today's) and address."""
+        if self.status not in EDITABLE:
+            raise IllegalTransition(self.id, self.status, "edited")
+        before = self.lines
+        self._record(
+            events.ORDER_EDITED,
+            key=f"{events.ORDER_EDITED}:{edit_id}",
+            edit_id=edit_id,
+            before=[_line_data(line) for line in before],
+            after=[_line_data(line) for line in lines],
+            difference=difference,
+            total=sum(line.line_total.amount for line in lines),
+            **({"shipping_address": asdict(address)} if address != self.shipping_address else {}),
+        )
+        self.lines = list(lines)
+        self.shipping_address = address
+
+    # -- shipments: one parcel per location ------------------------------------
+
+    def shipment_booked(self, shipment: Shipment, shipments: Sequence[Shipment]) -> None:
+        """Records a parcel the carrier took (after `shipment.book()`); the first one is
+        the order's `shipment`, and the order is shipped once every one is booked."""
+        self._record(
+            events.SHIPMENT_BOOKED,
+            key=f"{events.SHIPMENT_BOOKED}:{shipment.number}",
+            shipment_id=shipment.id,
+            location_id=shipment.location_id,
+            carrier=shipment.carrier,
+            tracking_number=shipment.tracking_number,
+            items=[{"sku": item.sku, "quantity": item.quantity} for item in shipment.items],
+        )
+        first = shipments[0]
+        if all_booked(shipments) and first.carrier and first.tracking_number:
+            self.ship(first.carrier_shipment_id or first.id, first.carrier, first.tracking_number)
+
+    def shipment_moved(self, shipment: Shipment, closed: str, reasons: Sequence[str]) -> None:
+        """A parcel's location closed before booking: its units are held elsewhere now."""
+        self._record(
+            events.SHIPMENT_REALLOCATED,
+            key=f"{events.SHIPMENT_REALLOCATED}:{shipment.number}:{shipment.location_id}",
+            shipment_id=shipment.id,
+            from_location=closed,
+            to_location=shipment.location_id,
+            allocation=[f"{closed} was closed; {reason}" for reason in reasons],
+        )
+
+    def shipment_captured(self, shipment: Shipment, final: bool) -> None:
+        """Records one parcel's part of the payment (after `shipment.capture()`); the
+        final one releases what is left of the authorization."""
+        if self.payment_status is not PaymentStatus.AUTHORIZED:
+            raise IllegalTransition(self.id, f"payment {self.payment_status}", "captured")
+        self._record(
+            events.PAYMENT_CAPTURED,
+            key=f"{events.PAYMENT_CAPTURED}:{shipment.number}",
+            amount=shipment.captured,
+            shipment_id=shipment.id,
+            final=final,
+        )
+        if final:
+            self.payment_status = PaymentStatus.CAPTURED
+
+    def shipment_tracked(
+        self, shipment: Shipment, event: str, occurred_at: str, shipments: Sequence[Shipment]
+    ) -> None:
+        """Records a carrier event of one parcel (after `shipment.track()`); the order
+        is delivered once every parcel is."""
+        left = sum(1 for s in shipments if s.state is not ShipmentState.DELIVERED)
+        data: dict[str, Any] = {"shipment_id": shipment.id, "shipments_left": left}
+        self._carrier_event(
+            event, occurred_at, f"carrier:{shipment.number}:{event}:{occurred_at}", data
+        )
+        if self.status is OrderStatus.SHIPPED and all_delivered(shipments):
+            self.status = OrderStatus.DELIVERED
+
+    def _carrier_event(self, event: str, at: str, key: str, data: dict[str, Any]) -> None:
+        kind = {
+            CarrierEvent.IN_TRANSIT: events.SHIPMENT_IN_TRANSIT,
+            CarrierEvent.DELIVERED: events.SHIPMENT_DELIVERED,
+            CarrierEvent.EXCEPTION: events.SHIPMENT_EXCEPTION,
+        }[CarrierEvent(event)]
+        if data.get("shipment_id", shipment_id(self.id, 1)) == shipment_id(self.id, 1):
+            self.shipment_status = ShipmentStatus(event)  # `shipment` is the first parcel
+        self._record(kind, key=key, occurred_at=at, **data)
 
     # -- compensation -----------------------------------------------------------
 
-    def release_stock(self) -> str | None:
-        """Puts the order's units back: reserved ones freed, and shipped ones restocked
-        only once the carrier has called their parcel off. Units that left with a
-        parcel nobody called back are not on the shelf, so they stay committed.
-
-        Returns what was done ("released" / "restocked"), or None when nothing goes
-        back, so the caller adjusts inventory exactly once.
-        """
-        if self.stock_status is StockStatus.HELD:
-            self.stock_status = StockStatus.RELEASED
+    def stock_put_back(self, done: Iterable[str]) -> bool:
+        """Records what compensation did with the order's units, per parcel
+        (`Shipment.put_back()`): held ones released, called-off ones restocked. Units
+        that left with a parcel nobody called back are not on the shelf: they stay
+        committed."""
+        done = set(done)
+        if not done:
+            return False
+        if "released" in done:
             self._record(events.STOCK_RELEASED)
-            return "released"
-        if (
-            self.stock_status is StockStatus.COMMITTED
-            and self.shipment_status is ShipmentStatus.CANCELLED
-        ):
-            self.stock_status = StockStatus.RESTOCKED
+        if "restocked" in done:
             self._record(events.STOCK_RESTOCKED)
-            return "restocked"
-        return None
+        self.stock_status = StockStatus.RESTOCKED if "restocked" in done else StockStatus.RELEASED
+        return True
 
     def void_payment(self, authorization_id: str) -> bool:
         if self.payment_status in (PaymentStatus.VOIDED, PaymentStatus.REFUNDED):
@@ -392,3 +478,7 @@ class Order:
 
     def _record(self, event_type: str, key: str = "", **data: Any) -> None:
         self.new_events.append(OrderEvent(event_type, data, key))
+
+
+def _line_data(line: OrderLine) -> dict[str, Any]:
+    return {"sku": line.sku, "quantity": line.quantity, "unit_price": line.unit_price.amount}

@@ -16,6 +16,19 @@ class LineRecord:
 
 
 @dataclass(frozen=True)
+class ShipmentRecord:
+    """One parcel of the order: the units of one location."""
+
+    id: str
+    location_id: str
+    items: tuple[tuple[str, int], ...]  # (sku, quantity)
+    status: str  # pending until booked, then as the carrier reports
+    carrier: str | None
+    tracking_number: str | None
+    captured_amount: int | None
+
+
+@dataclass(frozen=True)
 class OrderRecord:
     id: str
     customer_id: str
@@ -34,6 +47,7 @@ class OrderRecord:
     failed_compensations: tuple[str, ...]
     created_at: datetime
     updated_at: datetime
+    shipments: tuple[ShipmentRecord, ...] = ()
 
 
 @dataclass(frozen=True)

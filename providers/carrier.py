@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
 import httpx
 
+from domain.allocation import Location
 from domain.commands import ShipmentCreated
 from domain.errors import DestinationUnsupported, ShipmentDelivered
 from domain.order import Order
+from domain.shipments import ShipmentItem
 from providers.http import call_timeout, find_by_reference, raise_for_status
 from providers.metrics import provider_call
 
@@ -16,16 +19,27 @@ class CarrierClient:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self._http = http
 
-    async def create_shipment(self, order: Order, idempotency_key: str) -> ShipmentCreated:
+    async def create_shipment(
+        self,
+        order: Order,
+        idempotency_key: str,
+        items: Sequence[ShipmentItem],
+        origin: Location | None = None,
+    ) -> ShipmentCreated:
+        """Books a parcel of these items of the order, picked up at `origin` (None: the
+        shop's one address)."""
+        body: dict[str, Any] = {
+            "reference": order.id,
+            "destination": asdict(order.shipping_address),
+            "items": [{"sku": item.sku, "quantity": item.quantity} for item in items],
+        }
+        if origin is not None:
+            body["origin"] = {"location_id": origin.id, "country": origin.country}
         async with provider_call("carrier", "create_shipment"):
             response = await self._http.post(
                 "/shipments",
                 timeout=call_timeout(self._http),
-                json={
-                    "reference": order.id,
-                    "destination": asdict(order.shipping_address),
-                    "items": [{"sku": line.sku, "quantity": line.quantity} for line in order.lines],
-                },
+                json=body,
                 headers={"Idempotency-Key": idempotency_key},
             )
             if response.status_code == 422 and "destination" in response.text:

@@ -37,12 +37,14 @@ class CarrierEvents:
             # tracking number; the reference finds the order then, and its workflow
             # keeps the event until the booking is done.
             booked = await self._reads.find(report.reference)
-            if booked is not None and booked.tracking_number in (None, report.tracking_number):
+            if booked is not None and booked.status not in ("delivered", "cancelled", "failed"):
                 order = booked
         if order is None:
             raise ShipmentNotFound(report.tracking_number)
         occurred_at = report.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
         await order_client.signal_carrier_event(
-            self._temporal, order.id, CarrierUpdate(report.event.value, occurred_at)
+            self._temporal,
+            order.id,
+            CarrierUpdate(report.event.value, occurred_at, report.tracking_number),
         )
         return order.id

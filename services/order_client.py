@@ -35,6 +35,11 @@ from domain.errors import (
     IdempotencyKeyReused,
     NotAwaitingReview,
     NotCancellable,
+    NotEditable,
+    OutOfStock,
+    PaymentDeclined,
+    PaymentUnavailable,
+    ProductUnavailable,
 )
 from domain.identity import workflow_id_for
 from domain.users import Tier
@@ -43,6 +48,8 @@ from workflows import search_attributes
 from workflows.contracts import (
     CancelRequest,
     CarrierUpdate,
+    EditOutcome,
+    EditRequest,
     OrderView,
     OrderWorkflowInput,
     Placement,
@@ -65,6 +72,10 @@ class WorkflowClosed(Exception):
 
 class StillPlacing(Exception):
     """The workflow has not answered the placement in time; the same key can retry."""
+
+
+class StillEditing(Exception):
+    """The workflow has not finished the edit in time; the same key can retry."""
 
 
 def saga_policy(settings: Settings) -> SagaPolicy:
@@ -162,6 +173,27 @@ async def review(
     return await _steer(client, settings, order_id, OrderWorkflow.review, decision)
 
 
+async def edit(
+    client: Client, settings: Settings, order_id: str, request: EditRequest
+) -> EditOutcome:
+    """Runs the edit in the order's workflow and answers with its outcome. The same
+    edit id and body again is answered with the first outcome (a dry run is never
+    kept). Raises StillEditing when the workflow has not finished it in time."""
+    handle = _handle(client, order_id)
+    update_id = None if request.dry_run else f"{request.edit_id}:{request.fingerprint}"
+    try:
+        return await asyncio.wait_for(
+            handle.execute_update(OrderWorkflow.edit, request, id=update_id),
+            settings.placement_timeout.total_seconds(),
+        )
+    except WorkflowUpdateFailedError as error:
+        raise _refusal(error) from error
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError) as error:
+        raise StillEditing() from error
+    except RPCError as error:
+        raise _not_accepted(error) from error
+
+
 async def signal_carrier_event(client: Client, order_id: str, event: CarrierUpdate) -> bool:
     """Wakes the workflow with a tracking update; False when it has already finished."""
     handle = _handle(client, order_id)
@@ -212,7 +244,19 @@ def _not_accepted(error: WorkflowUpdateFailedError | RPCError) -> Exception:
 
 # The business rules an update's validator enforces, by the type name it raises them as.
 _REFUSALS: dict[str, type[DomainError]] = {
-    error.__name__: error for error in (IdempotencyKeyReused, NotCancellable, NotAwaitingReview)
+    error.__name__: error
+    for error in (
+        IdempotencyKeyReused,
+        NotCancellable,
+        NotAwaitingReview,
+        NotEditable,
+        PaymentDeclined,
+        PaymentUnavailable,
+    )
+}
+# ... and those that name skus, which travel as the refusal's details.
+_SKU_REFUSALS: dict[str, type[OutOfStock | ProductUnavailable]] = {
+    error.__name__: error for error in (OutOfStock, ProductUnavailable)
 }
 
 
@@ -221,4 +265,7 @@ def _refusal(error: WorkflowUpdateFailedError) -> Exception:
     cause = error.cause
     if isinstance(cause, ApplicationError) and cause.type in _REFUSALS:
         return _REFUSALS[cause.type](cause.message)
+    if isinstance(cause, ApplicationError) and cause.type in _SKU_REFUSALS:
+        skus = [str(sku) for sku in (cause.details[0] if cause.details else [])]
+        return _SKU_REFUSALS[cause.type](skus)
     return error

@@ -3,19 +3,28 @@ after placing (services/placing.py). Who may see an order is decided here, once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 from temporalio.client import Client
 
 from db.order_reads import OrderReads
-from domain.errors import NotAwaitingReview, NotCancellable, NotPermitted, OrderNotFound
-from domain.order import OrderStatus
-from domain.order_records import OrderRecord, TimelineEntry
+from domain.commands import LineRequest
+from domain.errors import (
+    NotAwaitingReview,
+    NotCancellable,
+    NotEditable,
+    NotPermitted,
+    OrderNotFound,
+)
+from domain.identity import new_id
+from domain.order import EDITABLE, Address, OrderStatus
+from domain.order_records import LineRecord, OrderRecord, TimelineEntry
 from domain.users import Caller
 from infra.settings import Settings
 from services import order_client
-from workflows.contracts import CancelRequest, ReviewDecision
+from workflows.contracts import CancelRequest, EditRequest, ReviewDecision
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,26 @@ class ReviewOrder:
     by: Caller
     approve: bool
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class EditOrder:
+    """The new full list of lines and/or a new address, before any parcel is booked."""
+
+    order_id: str
+    by: Caller
+    idempotency_key: str
+    fingerprint: str  # of the request's body
+    lines: list[LineRequest] | None = None
+    shipping_address: Address | None = None
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class Edited:
+    order: OrderRecord  # after the edit; on a dry run, as the edit would make it
+    difference: int  # > 0: authorized on top; < 0: released when the payment is taken
+    held_for_review: bool
 
 
 @dataclass(frozen=True)
@@ -124,6 +153,41 @@ class Orders:
         except order_client.WorkflowClosed:
             raise NotAwaitingReview.in_status(order.status) from None
         return Decision(await self.find(command.by, order.id), settled=view is not None)
+
+    async def edit(self, command: EditOrder) -> Edited:
+        """Edits the order in its workflow, all or nothing; a dry run only prices it.
+        The same key and body again answers as the first time."""
+        order = await self.find(command.by, command.order_id)
+        if OrderStatus(order.status) not in EDITABLE:
+            raise NotEditable.in_status(order.status)
+        key = f"{command.by.user_id}:{command.idempotency_key}"
+        request = EditRequest(
+            edit_id=f"edt_{hashlib.sha256(key.encode()).hexdigest()[:24]}"
+            if not command.dry_run
+            else new_id("dry"),
+            fingerprint=command.fingerprint,
+            lines=command.lines,
+            shipping_address=command.shipping_address,
+            dry_run=command.dry_run,
+        )
+        try:
+            outcome = await order_client.edit(self._temporal, self._settings, order.id, request)
+        except order_client.WorkflowClosed:
+            raise NotEditable.in_status(order.status) from None
+        if command.dry_run:
+            order = replace(
+                order,
+                lines=tuple(LineRecord(x.sku, x.quantity, x.unit_price) for x in outcome.lines),
+                total_amount=outcome.total,
+                shipping_address=(
+                    asdict(command.shipping_address)
+                    if command.shipping_address
+                    else order.shipping_address
+                ),
+            )
+        else:
+            order = await self.find(command.by, order.id)
+        return Edited(order, outcome.difference, outcome.held_for_review)
 
 
 def _may_see(viewer: Caller, order: OrderRecord) -> bool:

@@ -146,6 +146,7 @@ async def create_shipment(body: ShipmentRequest, idempotency_key: IdempotencyKey
             "tracking_number": f"SIM{secrets.token_hex(6).upper()}",
             "status": "created",
             "origin": body.origin.model_dump() if body.origin else None,
+            "items": body.items,
         }
         reply = dict(shipment)
         if config.send_updates and config.webhook_url:

@@ -202,7 +202,8 @@ async def increment(
 
 @app.post("/authorizations/{auth_id}/void")
 async def void(auth_id: str, idempotency_key: IdempotencyKey = None) -> Any:
-    return await _transition("void", auth_id, idempotency_key, {"authorized"}, "voided")
+    # A partly captured one releases what is left (refund its captured part first).
+    return await _transition("void", auth_id, idempotency_key, OPEN, "voided")
 
 
 @app.post("/authorizations/{auth_id}/refund")

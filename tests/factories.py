@@ -11,6 +11,7 @@ from sqlalchemy import func, update
 
 from db.tables import IdempotencyKeyRow
 from db.unit_of_work import UnitOfWork
+from domain.allocation import Location
 from domain.inventory import StockItem
 from domain.users import Role, Tier
 from services.accounts import Accounts, NewUser
@@ -77,3 +78,27 @@ async def expire_key(uow_factory: Any, caller_id: str, key: str) -> None:
             .values(expires_at=func.now() - timedelta(seconds=1))
         )
         await uow.commit()
+
+
+async def add_location(
+    uow_factory: UowFactory,
+    name: str,
+    *,
+    country: str = "GB",
+    priority: int = 100,
+    stock: dict[str, int] | None = None,
+) -> str:
+    """A new active location (its id unique to the test) holding this stock."""
+    location_id = unique(name).lower()
+    async with uow_factory() as uow:
+        await uow.locations.create(Location(location_id, name, country, priority))
+        for sku, units in (stock or {}).items():
+            uow.stock.add(StockItem(sku, units, 0, location_id))
+        await uow.commit()
+    return location_id
+
+
+async def stock_at(uow_factory: UowFactory, sku: str) -> dict[str, tuple[int, int]]:
+    """(on hand, reserved) of the sku per location."""
+    async with uow_factory() as uow:
+        return {i.location_id: (i.on_hand, i.reserved) for i in await uow.stock.levels(sku)}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from domain.commands import LineRequest, ShipmentCreated
+from domain.commands import LineRequest, PricedLine, ShipmentCreated
 from domain.order import Address
 
 
@@ -52,6 +52,7 @@ class CarrierUpdate:
 
     event: str  # a domain.order.CarrierEvent value
     occurred_at: str
+    tracking_number: str | None = None  # which parcel (None in histories from before)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,9 @@ class TrackingState:
     flags: list[str]
     first_placement_id: str | None = None
     last_event: str = "none yet"
+    # Split orders: every parcel, and those delivered (by tracking number).
+    parcels: list[ShipmentCreated] = field(default_factory=list)
+    delivered: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,28 @@ class ReviewDecision:
 class CancelRequest:
     reason: str | None = None
     requested_by: str | None = None
+
+
+@dataclass(frozen=True)
+class EditRequest:
+    """An edit before fulfillment: the new full list of lines and/or a new address."""
+
+    edit_id: str  # from the caller's Idempotency-Key; a fresh one for a dry run
+    fingerprint: str  # of the request's body: the same key with another body is refused
+    lines: list[LineRequest] | None = None
+    shipping_address: Address | None = None
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class EditOutcome:
+    """What the edit made of the order (or would make, on a dry run)."""
+
+    total: int
+    difference: int  # > 0: authorized on top; < 0: released when the payment is taken
+    lines: list[PricedLine]
+    dry_run: bool = False
+    held_for_review: bool = False  # the new total sends the order back to review
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,9 @@ FAILED_COMPENSATIONS = SearchAttributeKey.for_keyword_list("FailedCompensations"
 # Why the saga handed the order to a person (domain.order.Attention):
 # `NeedsOperator = "delivery_overdue"`, or `NeedsOperator IS NOT NULL` for all of them.
 NEEDS_OPERATOR = SearchAttributeKey.for_keyword_list("NeedsOperator")
+# How many parcels the order ships in (one per location): `ShipmentCount > 1` lists
+# the orders that split.
+SHIPMENT_COUNT = SearchAttributeKey.for_int("ShipmentCount")
 
 # Name -> type, as `temporal server start-dev --search-attribute` wants them.
 REGISTERED = {
@@ -27,4 +30,5 @@ REGISTERED = {
     ORDER_TOTAL.name: "Int",
     FAILED_COMPENSATIONS.name: "KeywordList",
     NEEDS_OPERATOR.name: "KeywordList",
+    SHIPMENT_COUNT.name: "Int",
 }

@@ -40,6 +40,7 @@ from workflows.contracts import SagaPolicy, StepPolicy
 # Workflow code imports this table inside the sandbox; the activities are only named
 # here (each step's handler), never run there: the worker's copy is used.
 with workflow.unsafe.imports_passed_through():
+    from activities.edits import OrderEditActivities
     from activities.housekeeping import HousekeepingActivities
     from activities.notify import NotificationActivities
     from activities.order_status import OrderStatusActivities
@@ -134,6 +135,17 @@ STEPS: tuple[Step, ...] = (
         lambda policy: policy.capture_bound_seconds,
     ),
     Step(ShippingActivities.record_carrier_event, Queue.ORDERS, _DATABASE, _until_done),
+    # An edit before fulfillment: hold what it adds, raise the authorization by its
+    # difference, then apply it (or abandon it when the payment is declined).
+    Step(OrderEditActivities.plan_edit, Queue.ORDERS, _DATABASE, _until_done),
+    Step(
+        PaymentActivities.increase_authorization,
+        Queue.PAYMENT,
+        StepPolicy(15),
+        lambda policy: policy.payment_bound_seconds,
+    ),
+    Step(OrderEditActivities.apply_edit, Queue.ORDERS, _DATABASE, _until_done),
+    Step(OrderEditActivities.abandon_edit, Queue.ORDERS, _DATABASE, _until_done),
     Step(ShippingActivities.track_shipment, Queue.CARRIER, StepPolicy(15)),
     Step(
         PaymentActivities.void_payment,

@@ -13,9 +13,12 @@ from api.links import segment
 from api.pagination import CursorParam, Limit, Page, decode_time_cursor, time_cursor
 from api.problems import PROBLEM_RESPONSE, Problem
 from api.resources import ResourcesDep, ServicesDep
+from api.schemas.common import Money
 from api.schemas.orders import (
     CancelIn,
     DecisionOut,
+    EditedOut,
+    EditOrderIn,
     OrderDecisionOut,
     OrderEventOut,
     OrderOut,
@@ -25,7 +28,7 @@ from api.schemas.orders import (
 from domain.commands import LineRequest
 from domain.identity import request_fingerprint
 from domain.order import Address, OrderStatus
-from services.orders import CancelOrder, OrderQuery, ReviewOrder
+from services.orders import CancelOrder, EditOrder, OrderQuery, ReviewOrder
 from services.placing import OrderRequest
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
@@ -239,3 +242,66 @@ async def review_order(
     taken = await services.orders.review(ReviewOrder(order_id, caller, approve, body.note))
     decision = DecisionOut(action=body.decision, by=caller.user_id, note=body.note)
     return OrderDecisionOut.after(taken.order, decision)
+
+
+@router.post(
+    "/{order_id}/edits",
+    summary="Edit an order before it ships",
+    responses={
+        400: {"description": "Idempotency-Key missing or malformed JSON", **PROBLEM_RESPONSE},
+        404: {"description": "No such order (or not yours)", **PROBLEM_RESPONSE},
+        409: {
+            "description": "A parcel is booked (`not-editable`), the card declined the "
+            "difference (`payment-declined`), or stock is short (`out-of-stock`)",
+            **PROBLEM_RESPONSE,
+        },
+        422: {
+            "description": "Invalid edit, or the key was used with another body",
+            **PROBLEM_RESPONSE,
+        },
+        503: {"description": "Still being made: retry with the same key", **PROBLEM_RESPONSE},
+    },
+)
+async def edit_order(
+    order_id: str,
+    body: EditOrderIn,
+    caller: CurrentCaller,
+    services: ServicesDep,
+    idempotency_key: IdempotencyKey = None,
+    dry_run: Annotated[
+        bool, Query(description="Price the edit and answer as if made; change nothing.")
+    ] = False,
+) -> EditedOut:
+    """Changes the items (the new full list) and/or the shipping address, all or
+    nothing: the stock is held again, the payment difference authorized (or released
+    when the payment is taken), and a new total above the review threshold goes back to
+    review. Editable until any of its parcels is booked at the carrier."""
+    if not idempotency_key:
+        raise Problem(
+            400,
+            "/problems/idempotency-key-missing",
+            "an edit needs an Idempotency-Key header (1 to 255 characters)",
+        )
+    edited = await services.orders.edit(
+        EditOrder(
+            order_id,
+            caller,
+            idempotency_key,
+            request_fingerprint(body.model_dump(mode="json")),
+            lines=(
+                [LineRequest(item.sku, item.quantity) for item in body.items]
+                if body.items is not None
+                else None
+            ),
+            shipping_address=(
+                Address(**body.shipping_address.model_dump()) if body.shipping_address else None
+            ),
+            dry_run=dry_run,
+        )
+    )
+    return EditedOut(
+        order=OrderOut.of(edited.order),
+        difference=Money(amount=edited.difference, currency=edited.order.currency),
+        dry_run=dry_run,
+        held_for_review=edited.held_for_review,
+    )

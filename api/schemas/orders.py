@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.common import InputModel, Money
 from domain.order import FailureReason, OrderStatus
@@ -51,6 +51,19 @@ class PlaceOrderIn(InputModel):
     )
 
 
+class EditOrderIn(InputModel):
+    """The new full list of items and/or a new address; at least one of them."""
+
+    items: list[LineIn] | None = Field(None, min_length=1, max_length=MAX_LINES)
+    shipping_address: AddressIn | None = None
+
+    @model_validator(mode="after")
+    def _something_changes(self) -> EditOrderIn:
+        if self.items is None and self.shipping_address is None:
+            raise ValueError("an edit names new items, a new shipping_address, or both")
+        return self
+
+
 class LineOut(BaseModel):
     sku: str
     quantity: int
@@ -67,6 +80,27 @@ class ShipmentOut(BaseModel):
     status: str
     carrier: str | None
     tracking_number: str | None = None
+
+
+class ShipmentItemOut(BaseModel):
+    sku: str
+    quantity: int
+
+
+class ParcelOut(BaseModel):
+    """One parcel of the order: the units of one location, booked, captured and
+    tracked on its own."""
+
+    id: str
+    location_id: str
+    items: list[ShipmentItemOut]
+    status: str = Field(
+        description="pending until the carrier books it; then created, in_transit, "
+        "delivered, exception; cancelled when called off."
+    )
+    carrier: str | None = None
+    tracking_number: str | None = None
+    captured: Money | None = Field(None, description="This parcel's part of the payment.")
 
 
 _ORDER_EXAMPLE: dict[str, Any] = {
@@ -95,6 +129,17 @@ _ORDER_EXAMPLE: dict[str, Any] = {
         "carrier": "sim-express",
         "tracking_number": "SIM1Z999AA10123456",
     },
+    "shipments": [
+        {
+            "id": "ord_6f1c2a9e4b7d8c0a1e2f-1",
+            "location_id": "default",
+            "items": [{"sku": "MUG-RED", "quantity": 2}],
+            "status": "in_transit",
+            "carrier": "sim-express",
+            "tracking_number": "SIM1Z999AA10123456",
+            "captured": {"amount": 2900, "currency": "USD"},
+        }
+    ],
     "failure_reason": None,
     "failed_compensations": [],
     "created_at": "2026-11-29T21:30:00Z",
@@ -124,7 +169,13 @@ class OrderOut(BaseModel):
     total: Money
     shipping_address: dict[str, Any]
     payment: PaymentOut
-    shipment: ShipmentOut | None = None
+    shipment: ShipmentOut | None = Field(None, description="The first of `shipments`, once booked.")
+    shipments: list[ParcelOut] = Field(
+        default_factory=list,
+        description="One parcel per location the order's units are held at, in the order "
+        "they are booked; the order is shipped once every one is booked and delivered "
+        "once every one is delivered.",
+    )
     failure_reason: FailureReason | None = Field(None, description="Why a failed order failed.")
     failed_compensations: list[str] = Field(
         default_factory=list,
@@ -166,6 +217,22 @@ class OrderOut(BaseModel):
                 if order.shipment_status
                 else None
             ),
+            shipments=[
+                ParcelOut(
+                    id=parcel.id,
+                    location_id=parcel.location_id,
+                    items=[ShipmentItemOut(sku=sku, quantity=qty) for sku, qty in parcel.items],
+                    status=parcel.status,
+                    carrier=parcel.carrier,
+                    tracking_number=parcel.tracking_number,
+                    captured=(
+                        Money(amount=parcel.captured_amount, currency=currency)
+                        if parcel.captured_amount is not None
+                        else None
+                    ),
+                )
+                for parcel in order.shipments
+            ],
             failure_reason=FailureReason(order.failure_reason) if order.failure_reason else None,
             failed_compensations=list(order.failed_compensations),
             created_at=order.created_at,
@@ -257,3 +324,16 @@ class CarrierEventIn(InputModel):
     )
     event: Literal["in_transit", "delivered", "exception"]
     occurred_at: datetime
+
+
+class EditedOut(BaseModel):
+    """The order after the edit (on a dry run, as the edit would make it), and what the
+    customer pays more (above zero, authorized now) or has released (below zero, when
+    the payment is taken)."""
+
+    order: OrderOut
+    difference: Money
+    dry_run: bool = False
+    held_for_review: bool = Field(
+        False, description="The new total sends the order back to an ops review."
+    )

@@ -1,19 +1,22 @@
-"""`orders-admin orders`: list, show, approve, reject and cancel orders."""
+"""`orders-admin orders`: list, show, approve, reject, cancel and edit orders."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 import typer
 
 from cli.admin.inputs import identifier, text
 from cli.admin.session import emit, operator, run, table
+from domain.commands import LineRequest
+from domain.identity import request_fingerprint
 from domain.order import OrderStatus
-from domain.order_records import OrderRecord
-from services.orders import CancelOrder, Decision, OrderQuery, ReviewOrder
+from domain.order_records import OrderRecord, ShipmentRecord
+from services.orders import CancelOrder, Decision, EditOrder, OrderQuery, ReviewOrder
 from services.wiring import Services
 
-app = typer.Typer(help="List, show, approve, reject and cancel orders.", no_args_is_help=True)
+app = typer.Typer(help="List, show, approve, reject, cancel and edit orders.", no_args_is_help=True)
 
 OrderId = Annotated[
     str,
@@ -74,6 +77,7 @@ def show(ctx: typer.Context, order_id: OrderId) -> None:
             f"  {line.quantity} x {line.sku} at {_money(line.unit_price_amount, order)}"
             for line in order.lines
         ),
+        *(_parcel(parcel, order) for parcel in order.shipments),
         *(
             f"  {entry.at:%Y-%m-%d %H:%M:%S} {entry.type} "
             + " ".join(f"{k}={v}" for k, v in entry.data.items())
@@ -108,6 +112,61 @@ def cancel(
     """Cancel an order and undo its steps (stock, payment, parcel)."""
     command = CancelOrder(order_id, operator(), reason)
     _report(ctx, "cancel", run(ctx, lambda services: services.orders.cancel(command)))
+
+
+@app.command()
+def edit(
+    ctx: typer.Context,
+    order_id: OrderId,
+    item: Annotated[
+        list[str],
+        typer.Option(
+            help="SKU=QUANTITY, once per line: the order's new full list of lines.",
+            show_default=False,
+        ),
+    ],
+    dry_run: Annotated[bool, typer.Option(help="Price the edit; change nothing.")] = False,
+    key: Annotated[
+        str | None,
+        typer.Option(help="Idempotency key: the same key again repeats the first answer."),
+    ] = None,
+) -> None:
+    """Change an order's lines before any of its parcels is booked (all or nothing)."""
+    lines = [_line(value) for value in item]
+    command = EditOrder(
+        order_id,
+        operator(),
+        key or uuid.uuid4().hex,
+        request_fingerprint({"items": [[line.sku, line.quantity] for line in lines]}),
+        lines=lines,
+        dry_run=dry_run,
+    )
+    edited = run(ctx, lambda services: services.orders.edit(command))
+    order = edited.order
+    text = (
+        f"edit{' (dry run)' if dry_run else ''}: {order.id} totals "
+        f"{_money(order.total_amount, order)}, difference {_money(edited.difference, order)}"
+        + ("; held for review" if edited.held_for_review else "")
+    )
+    emit(ctx, {"order": order, "difference": edited.difference, "dry_run": dry_run}, text)
+
+
+def _line(value: str) -> LineRequest:
+    sku, _, quantity = value.partition("=")
+    if not sku or not quantity.isdigit() or int(quantity) < 1:
+        raise typer.BadParameter(f"{value!r}: expected SKU=QUANTITY, e.g. MUG-BLUE=2")
+    return LineRequest(sku.strip(), int(quantity))
+
+
+def _parcel(parcel: ShipmentRecord, order: OrderRecord) -> str:
+    items = ", ".join(f"{quantity} x {sku}" for sku, quantity in parcel.items)
+    booked = f" {parcel.carrier} {parcel.tracking_number}" if parcel.tracking_number else ""
+    paid = (
+        f", captured {_money(parcel.captured_amount, order)}"
+        if parcel.captured_amount is not None
+        else ""
+    )
+    return f"  parcel {parcel.id} from {parcel.location_id}: {items}; {parcel.status}{booked}{paid}"
 
 
 def _report(ctx: typer.Context, action: str, decision: Decision) -> None:

@@ -163,3 +163,31 @@ async def test_an_inactive_location_takes_no_new_orders(
 
     assert refused.status_code == 409 and refused.json()["type"] == "/problems/out-of-stock"
     assert taken.status_code == 201, taken.text
+
+
+async def test_a_split_order_shows_each_parcel_with_its_location_tracking_and_part_paid(
+    http: httpx.AsyncClient, admin: Caller, customer: Caller, session_uow: Any, settings: Settings
+) -> None:
+    sku = await add_product(session_uow, price=400, on_hand=1)  # 1 at default
+    other = await add_location(http, admin, "GB", 1)
+    await stock_at(http, admin, other, sku, 2)
+
+    placed = await http.post("/v1/orders", json=order_body((sku, 3)), headers=customer.placing())
+    assert placed.status_code == 201, placed.text
+    order_id = placed.json()["id"]
+    await wait_for_status(http, customer, order_id, "delivered")
+    order = (await http.get(f"/v1/orders/{order_id}", headers=customer.auth)).json()
+
+    parcels = order["shipments"]
+    assert [(p["id"], p["status"]) for p in parcels] == [
+        (f"{order_id}-1", "delivered"),
+        (f"{order_id}-2", "delivered"),
+    ]
+    assert sorted((p["location_id"], p["items"][0]["quantity"]) for p in parcels) == sorted(
+        [(other, 2), ("default", 1)]
+    )
+    assert sum(p["captured"]["amount"] for p in parcels) == order["total"]["amount"] == 1_200
+    assert len({p["tracking_number"] for p in parcels}) == 2
+    # `shipment` stays: the first parcel.
+    assert order["shipment"]["tracking_number"] == parcels[0]["tracking_number"]
+    assert await run_check(settings, [order_id], grace=0) == 0

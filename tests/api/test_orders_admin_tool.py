@@ -222,3 +222,29 @@ async def test_an_operator_lists_retries_and_drops_parked_deliveries(
     assert dropped.returncode == 0 and dropped.stdout.startswith("1 delivery(ies) dropped")
     assert again.stdout.strip() == "nothing parked"
     assert [tuple(row) for row in rows] == [(entries[0], 0, None)]  # back in line, fresh
+
+
+async def test_an_operator_edits_an_order_and_sees_its_parcels(
+    http: httpx.AsyncClient, customer: Caller, session_uow: Any, settings: Settings
+) -> None:
+    sku = await add_product(session_uow, price=60_000, on_hand=5)  # held for review
+    held = (
+        await http.post("/v1/orders", json=order_body((sku, 1)), headers=customer.placing())
+    ).json()
+    await wait_for_status(http, customer, held["id"], "awaiting_review")
+
+    priced = await admin_async(
+        settings, "orders", "edit", held["id"], "--item", f"{sku}=2", "--dry-run"
+    )
+    edited = await admin_async(settings, "orders", "edit", held["id"], "--item", f"{sku}=2")
+    bad = await admin_async(settings, "orders", "edit", held["id"], "--item", f"{sku}=none")
+    await admin_async(settings, "orders", "approve", held["id"])
+    await wait_for_status(http, customer, held["id"], "delivered")
+    shown = await admin_async(settings, "orders", "show", held["id"])
+
+    assert priced.returncode == 0, priced.stderr
+    assert "(dry run)" in priced.stdout and "difference 600.00 USD" in priced.stdout
+    assert edited.returncode == 0 and "totals 1,200.00 USD" in edited.stdout, edited.stderr
+    assert bad.returncode == 2 and "SKU=QUANTITY" in bad.stderr
+    assert f"parcel {held['id']}-1 from default: 2 x {sku}; delivered" in shown.stdout
+    assert "order.edited" in shown.stdout

@@ -61,12 +61,14 @@ async def test_an_order_reaches_delivered_and_its_timeline_tells_the_story(
         "order.placed",
         "inventory.reserved",
         "payment.authorized",
-        "shipment.created",
+        "shipment.booked",  # its one parcel
+        "shipment.created",  # every parcel booked: the order shipped
         "inventory.committed",
         "payment.captured",
         "shipment.in_transit",
         "shipment.delivered",
     ]
+    assert [parcel["status"] for parcel in delivered["shipments"]] == ["delivered"]
 
 
 async def test_the_same_key_and_body_replays_the_first_answer(

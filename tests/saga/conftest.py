@@ -36,6 +36,7 @@ from temporalio.worker import Replayer, Worker
 
 from domain.commands import (
     LineRequest,
+    PlannedShipment,
     ShipmentCreated,
     ShipmentTracking,
     StockReservation,
@@ -69,7 +70,9 @@ POLICY = SagaPolicy(
 
 # What each step answers when it works.
 ANSWERS: dict[str, Any] = {
-    "reserve_stock": StockReservation(reserved=True, total=2_000),
+    "reserve_stock": StockReservation(
+        reserved=True, total=2_000, shipments=[PlannedShipment(1, "default", 2_000, 1)]
+    ),
     "create_shipment": ShipmentCreated("shp_1", "stub", "TRK1"),
     "track_shipment": ShipmentTracking([TrackingEvent("delivered", "2026-01-01T00:00:00Z")]),
 }

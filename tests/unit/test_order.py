@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from domain import events
+from domain.allocation import Pick
 from domain.errors import IllegalTransition
 from domain.money import Money
 from domain.order import (
@@ -14,6 +15,7 @@ from domain.order import (
     PaymentStatus,
     StockStatus,
 )
+from domain.shipments import Shipment, plan
 
 ADDRESS = Address("Ada", "1 Main St", "London", "N1", "GB")
 
@@ -116,21 +118,36 @@ def test_a_refused_order_fails_with_the_reason() -> None:
     assert event_types(order)[-2:] == [events.INVENTORY_REFUSED, events.ORDER_FAILED]
 
 
+def parcel_of(order: Order) -> Shipment:
+    """The order's one parcel, as planned at reservation."""
+    picks = [Pick(n, line.sku, "default", line.quantity) for n, line in enumerate(order.lines, 1)]
+    (parcel,) = plan(order.id, picks, {line.sku: line.unit_price.amount for line in order.lines})
+    return parcel
+
+
 def test_releasing_stock_frees_held_units_once() -> None:
     order = placed_order()
     order.reserve()
-    assert order.release_stock() == "released"
-    assert order.release_stock() is None
+    parcel = parcel_of(order)
+    assert parcel.put_back() == "released"
+    assert parcel.put_back() is None
+    assert order.stock_put_back(["released"])
     assert order.stock_status is StockStatus.RELEASED
+    assert not order.stock_put_back([])
 
 
 def test_releasing_stock_after_shipping_restocks_it_once_the_parcel_is_called_off() -> None:
     order = placed_order()
     order.reserve()
     order.authorize("auth_1")
-    order.ship("shp_1", "simcarrier", "TRK1")
+    parcel = parcel_of(order)
+    parcel.book("shp_1", "simcarrier", "TRK1")
+    order.shipment_booked(parcel, [parcel])
+    assert order.status is OrderStatus.SHIPPED
+    parcel.call_off()
     order.cancel_shipment("shp_1")
-    assert order.release_stock() == "restocked"
+    assert parcel.put_back() == "restocked"
+    order.stock_put_back(["restocked"])
     assert order.stock_status is StockStatus.RESTOCKED
 
 
@@ -141,10 +158,13 @@ def test_units_that_left_with_a_parcel_nobody_called_back_stay_committed(
     order = placed_order()
     order.reserve()
     order.authorize("auth_1")
-    order.ship("shp_1", "simcarrier", "TRK1")
+    parcel = parcel_of(order)
+    parcel.book("shp_1", "simcarrier", "TRK1")
+    order.shipment_booked(parcel, [parcel])
     if carrier_says:
-        order.record_carrier_event(carrier_says, "2026-01-01T00:00:00Z")
-    assert order.release_stock() is None
+        parcel.track(carrier_says)
+        order.shipment_tracked(parcel, carrier_says, "2026-01-01T00:00:00Z", [parcel])
+    assert parcel.put_back() is None
     assert order.stock_status is StockStatus.COMMITTED
     assert events.STOCK_RESTOCKED not in event_types(order)
 

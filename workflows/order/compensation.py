@@ -28,6 +28,19 @@ class Compensation(OrderSaga):
     async def _compensate(self) -> None:
         """Runs every registered undo, newest first; one that keeps failing past its
         bound does not stop the others, and is flagged on the order for an operator."""
+        async with self._edit_lock:  # an edit in flight first settles what it holds
+            await self._undo_each()
+        if self._failed_compensations and self._patched("flag-failed-compensations"):
+            workflow.upsert_search_attributes(
+                [search_attributes.FAILED_COMPENSATIONS.value_set(self._failed_compensations)]
+            )
+            workflow.set_current_details(
+                "NEEDS AN OPERATOR: "
+                + ", ".join(self._failed_compensations)
+                + " gave up; see the 'failed compensation' runbook in docs/operations.md"
+            )
+
+    async def _undo_each(self) -> None:
         for undo in reversed(self._compensations):
             self._waiting_for(f"undoing what was done: {undo.__name__.removeprefix('_')}")
             try:
@@ -38,15 +51,6 @@ class Compensation(OrderSaga):
                     "compensation %s of order %s failed", step, self._order.order_id
                 )
                 self._failed_compensations.append(step)
-        if self._failed_compensations and self._patched("flag-failed-compensations"):
-            workflow.upsert_search_attributes(
-                [search_attributes.FAILED_COMPENSATIONS.value_set(self._failed_compensations)]
-            )
-            workflow.set_current_details(
-                "NEEDS AN OPERATOR: "
-                + ", ".join(self._failed_compensations)
-                + " gave up; see the 'failed compensation' runbook in docs/operations.md"
-            )
 
     async def _release_stock(self) -> None:
         await self._step(

@@ -16,13 +16,16 @@ from domain.commands import (
     AuthorizePayment,
     CapturePayment,
     CreateShipment,
+    PlannedShipment,
     RecordReview,
     RequestReview,
     ReserveStock,
+    ShipmentCreated,
 )
-from domain.errors import DestinationUnsupported, PaymentDeclined
+from domain.errors import DestinationUnsupported, LocationClosed, PaymentDeclined
 from domain.order import Attention, FailureReason, OrderStatus
 from workflows.order.compensation import Compensation
+from workflows.order.edits import Edits
 from workflows.order.outcomes import OrderFailed, OrderRefused, StepFailed
 
 # Activities are only named here, never run in the sandbox: the worker's copy is used.
@@ -33,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.stock import StockActivities
 
 
-class ForwardPath(Compensation):
+class ForwardPath(Compensation, Edits):
     async def _reserve(self) -> None:
         self._compensations.append(self._release_stock)
         order = self._order
@@ -106,7 +109,8 @@ class ForwardPath(Compensation):
         )
         if not decision.approve:
             raise OrderFailed(FailureReason.REVIEW_REJECTED)
-        self._set_status(OrderStatus.RESERVED)
+        self._approved_total = self._reservation.total if self._reservation else 0
+        self._set_status(OrderStatus.AUTHORIZED if self._authorized else OrderStatus.RESERVED)
         self._review_recorded = True
 
     async def _bookkeeping(self, activity: object, command: object, summary: str) -> None:
@@ -120,39 +124,79 @@ class ForwardPath(Compensation):
     async def _authorize(self) -> None:
         self._compensations.append(self._void_payment)
         self._waiting_for(f"the payment provider to authorize {self._amount()}")
-        try:
-            await self._step(
-                PaymentActivities.authorize_payment,
-                AuthorizePayment(self._order.order_id, self._order.payment_token),
-                f"authorize {self._amount()} for {self._whose()}",
-            )
-        except StepFailed as error:
-            declined = error.refused_with(PaymentDeclined)
-            raise OrderFailed(
-                FailureReason.PAYMENT_DECLINED if declined else FailureReason.PAYMENT_UNAVAILABLE
-            ) from error
+        async with self._edit_lock:  # the amount an edit in flight settles first
+            try:
+                await self._step(
+                    PaymentActivities.authorize_payment,
+                    AuthorizePayment(self._order.order_id, self._order.payment_token),
+                    f"authorize {self._amount()} for {self._whose()}",
+                )
+            except StepFailed as error:
+                declined = error.refused_with(PaymentDeclined)
+                raise OrderFailed(
+                    FailureReason.PAYMENT_DECLINED
+                    if declined
+                    else FailureReason.PAYMENT_UNAVAILABLE
+                ) from error
+            self._authorized = True
         self._set_status(OrderStatus.AUTHORIZED)
 
     async def _ship(self) -> None:
-        # A cancel that arrives while the parcel is being booked is still taken: the
+        # A cancel that arrives while a parcel is being booked is still taken: the
         # booking finishes first (steps wait for their activity on cancellation), then
-        # the shipment is cancelled at the carrier with everything else.
+        # every parcel is called off at the carrier with everything else.
+        await self._stop_edits()
         self._compensations.append(self._cancel_shipment)
-        self._waiting_for(f"the carrier to book a parcel to {self._destination()}")
+        self._waiting_for(f"the carrier to book {self._parcels_to_book()} to {self._destination()}")
+        for parcel in self._plan():
+            booked = await self._book(parcel)
+            self._booked.append(booked)
+            self._shipment = self._shipment or booked
+        self._shipped_at = workflow.now()
+        self._set_status(OrderStatus.SHIPPED)
+        self._notify("shipped")
+
+    async def _stop_edits(self) -> None:
+        """From here on the order can no longer change: an edit in flight finishes
+        first, and one that raised the total past what was approved is reviewed again."""
+        while True:
+            async with self._edit_lock:
+                if not (self._split() and self._review_needed()):
+                    self._booking_started = True
+                    return
+            await self._wait_for_review()
+
+    def _plan(self) -> list[PlannedShipment | None]:
+        """The parcels to book, in order; None: the whole order as one (before)."""
+        if not self._split() or self._reservation is None:
+            return [None]
+        return list(self._reservation.shipments) or [None]
+
+    def _parcels_to_book(self) -> str:
+        count = len(self._plan())
+        return f"{count} parcels" if count > 1 else "a parcel"
+
+    async def _book(self, parcel: PlannedShipment | None) -> ShipmentCreated:
+        what = self._items()
+        if parcel is not None and len(self._plan()) > 1:
+            what = f"parcel {parcel.number} ({parcel.units} units from {parcel.location_id})"
+        elif parcel is not None:
+            what = f"a parcel of {what} from {parcel.location_id}"
+        else:
+            what = f"a parcel of {what}"
         try:
-            self._shipment = await self._step(
+            return await self._step(
                 ShippingActivities.create_shipment,
-                CreateShipment(self._order.order_id),
-                f"book a parcel of {self._items()} to {self._destination()} for {self._whose()}",
+                CreateShipment(self._order.order_id, parcel.number if parcel else None),
+                f"book {what} to {self._destination()} for {self._whose()}",
             )
         except StepFailed as error:
+            if error.refused_with(LocationClosed):
+                raise OrderFailed(FailureReason.OUT_OF_STOCK) from error
             refused = error.refused_with(DestinationUnsupported)
             raise OrderFailed(
                 FailureReason.SHIPPING_REFUSED if refused else FailureReason.SHIPPING_UNAVAILABLE
             ) from error
-        self._shipped_at = workflow.now()
-        self._set_status(OrderStatus.SHIPPED)
-        self._notify("shipped")
 
     async def _capture(self) -> None:
         self._waiting_for(f"the payment provider to capture {self._amount()}")
@@ -188,9 +232,23 @@ class ForwardPath(Compensation):
         )
 
     async def _capture_once(self, bound: timedelta | None = None) -> None:
-        await self._step(
-            PaymentActivities.capture_payment,
-            CapturePayment(self._order.order_id),
-            f"capture {self._amount()} for {self._whose()}",
-            bound=bound,
-        )
+        """Takes the payment: each parcel's part in turn (the last releasing what is
+        left of the authorization), or all of it at once for orders of before. A
+        retry takes only the parts not taken yet."""
+        plan = self._plan()
+        for parcel in plan:
+            if parcel is None:
+                command = CapturePayment(self._order.order_id)
+                summary = f"capture {self._amount()} for {self._whose()}"
+            elif parcel.number in self._captured:
+                continue
+            else:
+                command = CapturePayment(
+                    self._order.order_id, parcel.number, parcel.value, parcel is plan[-1]
+                )
+                summary = f"capture {self._money(parcel.value)} for {self._whose()}"
+                if len(plan) > 1:
+                    summary += f", parcel {parcel.number} of {len(plan)}"
+            await self._step(PaymentActivities.capture_payment, command, summary, bound=bound)
+            if parcel is not None:
+                self._captured.add(parcel.number)

@@ -53,5 +53,8 @@ class StepFailed(Exception):
 
 
 def rejection(error: DomainError) -> ApplicationError:
-    """An update refused by a business rule; the caller gets the rule's name as type."""
-    return ApplicationError(str(error), type=type(error).__name__)
+    """An update refused by a business rule; the caller gets the rule's name as type,
+    and the skus when the rule names some."""
+    skus = getattr(error, "skus", None)
+    details = [list(skus)] if skus is not None else []
+    return ApplicationError(str(error), *details, type=type(error).__name__)

@@ -42,6 +42,7 @@ ResultT = TypeVar("ResultT")
 # costs a history event and a `TemporalChangeVersion` upsert. Orders started before a
 # release replay through the marker (or, before 2026-12, the individual patches) they
 # recorded. The newest version comes first.
+SHIPMENTS_VERSION = "order-saga-2026-12-shipments"  # one parcel per location
 BOUNDED_VERSION = "order-saga-2026-12-bounded"  # every failure ends in a chosen state
 OUTBOX_VERSION = "order-saga-2026-12"  # one marker; emails from the outbox
 EARLIER_PATCHES = frozenset(
@@ -54,7 +55,7 @@ EARLIER_PATCHES = frozenset(
     }
 )
 # Saga versions, oldest first: 0 takes the individual patches above.
-INDIVIDUAL_PATCHES, OUTBOX, BOUNDED = 0, 1, 2
+INDIVIDUAL_PATCHES, OUTBOX, BOUNDED, SHIPMENTS = 0, 1, 2, 3
 
 
 class OrderSaga:
@@ -73,14 +74,25 @@ class OrderSaga:
         self._review_recorded = False
         self._cancel: CancelRequest | None = None
         self._carrier_events: list[CarrierUpdate] = []
-        self._seen_carrier_events: set[tuple[str, str]] = set()
+        self._seen_carrier_events: set[tuple[str, str, str | None]] = set()
         self._forward: asyncio.Task[None] | None = None
         self._compensations: list[Callable[[], Awaitable[None]]] = []
         self._failed_compensations: list[str] = []
         self._flags: list[str] = []
         self._notifications: list[asyncio.Task[None]] = []
         self._saga_version: int | None = None
-        self._shipment: ShipmentCreated | None = None
+        self._shipment: ShipmentCreated | None = None  # the first parcel
+        # One parcel per location (split orders): booked, captured, delivered on its own.
+        self._booked: list[ShipmentCreated] = []
+        self._captured: set[int] = set()
+        self._delivered: set[str] = set()  # tracking numbers
+        # Edits before fulfillment (edits.py): they take turns with the booking on one
+        # lock; once the booking has started, the order can no longer change.
+        self._edit_lock = asyncio.Lock()
+        self._edit_fingerprints: dict[str, str] = {}
+        self._booking_started = False
+        self._authorized = False
+        self._approved_total: int | None = None
         self._shipped_at: datetime | None = None
         # Tracking: the current wait before asking the carrier, and what it last said.
         self._poll_seconds = order.policy.tracking_poll_seconds
@@ -148,7 +160,9 @@ class OrderSaga:
         """Decided once, at the start of the run: a new order records only the newest
         marker; a replayed one finds the marker its history holds."""
         if self._saga_version is None:
-            if workflow.patched(BOUNDED_VERSION):
+            if workflow.patched(SHIPMENTS_VERSION):
+                self._saga_version = SHIPMENTS
+            elif workflow.patched(BOUNDED_VERSION):
                 self._saga_version = BOUNDED
             elif workflow.patched(OUTBOX_VERSION):
                 self._saga_version = OUTBOX
@@ -160,6 +174,11 @@ class OrderSaga:
         """Whether this run ends every failure in a chosen state: bounded tracking, the
         capture kept once the parcel has left, one rule for every cancel."""
         return self._version() >= BOUNDED
+
+    def _split(self) -> bool:
+        """Whether this run ships one parcel per location, each booked, captured and
+        tracked on its own (before: the whole order as one parcel)."""
+        return self._version() >= SHIPMENTS
 
     def _patched(self, change: str) -> bool:
         """Whether this run takes one of the changes made before the 2026-12 marker:
@@ -201,6 +220,8 @@ class OrderSaga:
             ]
             if self._reservation is not None:
                 updates.append(search_attributes.ORDER_TOTAL.value_set(self._reservation.total))
+            if self._booked and self._split():
+                updates.append(search_attributes.SHIPMENT_COUNT.value_set(len(self._booked)))
             workflow.upsert_search_attributes(updates)
 
     async def _flag(self, attention: Attention, detail: str) -> None:
@@ -237,8 +258,10 @@ class OrderSaga:
         return shown if len(lines) <= 3 else f"{shown} and {len(lines) - 3} more lines"
 
     def _amount(self) -> str:
-        total = self._reservation.total if self._reservation else 0
-        return f"{total / 100:,.2f} {self._order.currency}"
+        return self._money(self._reservation.total if self._reservation else 0)
+
+    def _money(self, amount: int) -> str:
+        return f"{amount / 100:,.2f} {self._order.currency}"
 
     def _destination(self) -> str:
         address = self._order.shipping_address
@@ -247,6 +270,9 @@ class OrderSaga:
     def _parcel(self) -> str:
         if self._shipment is None:
             return f"the parcel to {self._destination()}"
+        if len(self._booked) > 1:
+            numbers = ", ".join(parcel.tracking_number for parcel in self._booked)
+            return f"{len(self._booked)} parcels ({numbers})"
         return f"parcel {self._shipment.tracking_number} ({self._shipment.carrier})"
 
     def _view(self) -> OrderView:

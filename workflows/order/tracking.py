@@ -39,7 +39,12 @@ class Tracking(OrderSaga):
         if event.event not in KNOWN_EVENTS:
             workflow.logger.warning("ignoring unknown carrier event %r", event.event)
             return
-        key = (event.event, event.occurred_at)
+        if not self._split():
+            event = dataclasses.replace(event, tracking_number=None)  # one parcel
+        elif event.tracking_number is None and self._shipment is not None:
+            # From a webhook route of before: the first parcel is the order's `shipment`.
+            event = dataclasses.replace(event, tracking_number=self._shipment.tracking_number)
+        key = (event.event, event.occurred_at, event.tracking_number)
         if key in self._seen_carrier_events:
             return
         self._seen_carrier_events.add(key)
@@ -60,20 +65,35 @@ class Tracking(OrderSaga):
         self._notify("delivered")
 
     async def _record(self, event: CarrierUpdate) -> None:
+        if self._split():
+            parcel = self._parcel_named(event)
+            if parcel is None:
+                workflow.logger.warning(
+                    "ignoring '%s' of %s: not one of the order's parcels",
+                    event.event,
+                    event.tracking_number,
+                )
+                return
+            event = dataclasses.replace(event, tracking_number=parcel)
         try:
             await self._step(
                 ShippingActivities.record_carrier_event,
-                RecordCarrierEvent(self._order.order_id, event.event, event.occurred_at),
-                f"record '{event.event}' of {self._parcel()}",
+                RecordCarrierEvent(
+                    self._order.order_id, event.event, event.occurred_at, event.tracking_number
+                ),
+                f"record '{event.event}' of {self._parcel_of(event)}",
             )
         except StepFailed as error:  # only a refusal: the step retries until it lands
             await self._flag(
                 Attention.STEP_REFUSED,
-                f"the read model refused the carrier's '{event.event}' of {self._parcel()}: "
+                f"the read model refused the carrier's '{event.event}' of "
+                f"{self._parcel_of(event)}: "
                 f"{error.cause}",
             )
         self._last_event = event.event
-        if event.event == Reported.DELIVERED:
+        if event.event == Reported.DELIVERED and event.tracking_number is not None:
+            self._delivered.add(event.tracking_number)
+        if event.event == Reported.DELIVERED and self._every_parcel_delivered():
             self._set_status(OrderStatus.DELIVERED)
             self._waiting_for(f"nothing: delivered ({self._parcel()})")
             workflow.logger.info("order delivered")
@@ -83,6 +103,25 @@ class Tracking(OrderSaga):
                 f"the carrier reports a problem with {self._parcel()} (lost, damaged or "
                 "returned to sender); tracking goes on in case it is delivered after all",
             )
+
+    def _every_parcel_delivered(self) -> bool:
+        if not self._split():
+            return True  # the order's one parcel
+        return all(parcel.tracking_number in self._delivered for parcel in self._booked)
+
+    def _parcel_named(self, event: CarrierUpdate) -> str | None:
+        """The tracking number of the parcel the event is about. An event that found
+        its order by reference before the booking's answer may name the parcel
+        otherwise: with one parcel, it can only be that one."""
+        numbers = [parcel.tracking_number for parcel in self._booked]
+        if event.tracking_number in numbers:
+            return event.tracking_number
+        return numbers[0] if len(numbers) == 1 else None
+
+    def _parcel_of(self, event: CarrierUpdate) -> str:
+        if event.tracking_number is None or len(self._booked) < 2:
+            return self._parcel()
+        return f"parcel {event.tracking_number}"
 
     async def _next_carrier_event(self) -> None:
         """Waits for a webhook, asking the carrier after each silence, longer each time."""
@@ -138,7 +177,9 @@ class Tracking(OrderSaga):
             workflow.logger.warning("the carrier could not say where %s is", self._parcel())
             return
         for seen in tracking.events:
-            self._take_carrier_event(CarrierUpdate(seen.event, seen.occurred_at))
+            self._take_carrier_event(
+                CarrierUpdate(seen.event, seen.occurred_at, seen.tracking_number)
+            )
 
     # -- the delivery window ------------------------------------------------------
 
@@ -178,11 +219,13 @@ class Tracking(OrderSaga):
             shipment=self._shipment,
             shipped_at=self._shipped_at.isoformat(),
             poll_seconds=self._poll_seconds,
-            seen_events=[CarrierUpdate(*key) for key in sorted(self._seen_carrier_events)],
+            seen_events=[CarrierUpdate(*key) for key in sorted(self._seen_carrier_events, key=str)],
             pending_events=list(self._carrier_events),
             flags=list(self._flags),
             first_placement_id=self._first_placement_id,
             last_event=self._last_event,
+            parcels=list(self._booked),
+            delivered=sorted(self._delivered),
         )
         workflow.continue_as_new(dataclasses.replace(self._order, tracking=state))
 
@@ -193,7 +236,12 @@ class Tracking(OrderSaga):
         self._shipment = state.shipment
         self._shipped_at = datetime.fromisoformat(state.shipped_at)
         self._poll_seconds = state.poll_seconds
-        self._seen_carrier_events = {(e.event, e.occurred_at) for e in state.seen_events}
+        self._seen_carrier_events = {
+            (e.event, e.occurred_at, e.tracking_number) for e in state.seen_events
+        }
+        # A run of before continued as new tracks its one parcel like a split order's.
+        self._booked = list(state.parcels) or [state.shipment]
+        self._delivered = set(state.delivered)
         self._carrier_events = list(state.pending_events)
         self._flags = list(state.flags)
         self._first_placement_id = state.first_placement_id

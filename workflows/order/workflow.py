@@ -2,7 +2,8 @@
 
 `run()` tells the whole story; each chapter lives in its own module: the forward
 path (forward.py), undoing (compensation.py), tracking (tracking.py), the shared
-means (saga.py). The messages (place, cancel, review, carrier events, status) are
+means (saga.py), edits before fulfillment (edits.py). The messages (place, cancel,
+review, edit, carrier events, status) are
 here, with the rules that decide whether each is taken.
 """
 
@@ -19,6 +20,8 @@ from domain.order import Attention, FailureReason, OrderStatus
 from workflows.contracts import (
     CancelRequest,
     CarrierUpdate,
+    EditOutcome,
+    EditRequest,
     OrderView,
     OrderWorkflowInput,
     Placement,
@@ -187,6 +190,18 @@ class OrderWorkflow(ForwardPath, Tracking):
             raise rejection(NotAwaitingReview("the order has been reviewed already"))
         if not self._review_open or self._cancel is not None:
             raise rejection(NotAwaitingReview.in_status(self._status.value))
+
+    @workflow.update
+    async def edit(self, request: EditRequest) -> EditOutcome:
+        """Changes the lines or the address before any parcel is booked; all or nothing
+        (edits.py). A dry run prices the edit and changes nothing."""
+        return await self._edit(request)
+
+    @edit.validator
+    def _validate_edit(self, request: EditRequest) -> None:
+        refused = self._edit_refusal(request)
+        if refused is not None:
+            raise refused
 
     @workflow.signal
     def carrier_event(self, event: CarrierUpdate) -> None:

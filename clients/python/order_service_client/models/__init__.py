@@ -16,6 +16,8 @@ from .decode_payloads_body_payloads_item_metadata import DecodePayloadsBodyPaylo
 from .decode_payloads_response_200 import DecodePayloadsResponse200
 from .decode_payloads_response_200_payloads_item import DecodePayloadsResponse200PayloadsItem
 from .decode_payloads_response_200_payloads_item_metadata import DecodePayloadsResponse200PayloadsItemMetadata
+from .edit_order_in import EditOrderIn
+from .edited_out import EditedOut
 from .encode_payloads_body import EncodePayloadsBody
 from .encode_payloads_body_payloads_item import EncodePayloadsBodyPayloadsItem
 from .encode_payloads_body_payloads_item_metadata import EncodePayloadsBodyPayloadsItemMetadata
@@ -47,6 +49,7 @@ from .page_adjustment_out import PageAdjustmentOut
 from .page_order_out import PageOrderOut
 from .page_product_out import PageProductOut
 from .page_user_out import PageUserOut
+from .parcel_out import ParcelOut
 from .payment_in import PaymentIn
 from .payment_out import PaymentOut
 from .place_order_in import PlaceOrderIn
@@ -61,6 +64,7 @@ from .receive_carrier_event_response_receive_carrier_event import ReceiveCarrier
 from .review_in import ReviewIn
 from .review_in_decision import ReviewInDecision
 from .role import Role
+from .shipment_item_out import ShipmentItemOut
 from .shipment_out import ShipmentOut
 from .stream_order_events_response_200 import StreamOrderEventsResponse200
 from .tier import Tier
@@ -83,6 +87,8 @@ __all__ = (
     "DecodePayloadsResponse200",
     "DecodePayloadsResponse200PayloadsItem",
     "DecodePayloadsResponse200PayloadsItemMetadata",
+    "EditedOut",
+    "EditOrderIn",
     "EncodePayloadsBody",
     "EncodePayloadsBodyPayloadsItem",
     "EncodePayloadsBodyPayloadsItemMetadata",
@@ -114,6 +120,7 @@ __all__ = (
     "PageOrderOut",
     "PageProductOut",
     "PageUserOut",
+    "ParcelOut",
     "PaymentIn",
     "PaymentOut",
     "PlaceOrderIn",
@@ -128,6 +135,7 @@ __all__ = (
     "ReviewIn",
     "ReviewInDecision",
     "Role",
+    "ShipmentItemOut",
     "ShipmentOut",
     "StreamOrderEventsResponse200",
     "Tier",

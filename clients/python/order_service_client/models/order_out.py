@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..models.line_out import LineOut
     from ..models.money import Money
     from ..models.order_out_shipping_address import OrderOutShippingAddress
+    from ..models.parcel_out import ParcelOut
     from ..models.payment_out import PaymentOut
     from ..models.shipment_out import ShipmentOut
 
@@ -40,7 +41,9 @@ class OrderOut:
         failed_compensations (list[str] | Unset): Undo steps (release_stock, void_payment, cancel_shipment) that gave up
             past their retry bound: an operator must finish them by hand.
         failure_reason (FailureReason | None | Unset): Why a failed order failed.
-        shipment (None | ShipmentOut | Unset):
+        shipment (None | ShipmentOut | Unset): The first of `shipments`, once booked.
+        shipments (list[ParcelOut] | Unset): One parcel per location the order's units are held at, in the order they
+            are booked; the order is shipped once every one is booked and delivered once every one is delivered.
     """
 
     created_at: datetime.datetime
@@ -55,6 +58,7 @@ class OrderOut:
     failed_compensations: list[str] | Unset = UNSET
     failure_reason: FailureReason | None | Unset = UNSET
     shipment: None | ShipmentOut | Unset = UNSET
+    shipments: list[ParcelOut] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -101,6 +105,13 @@ class OrderOut:
         else:
             shipment = self.shipment
 
+        shipments: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.shipments, Unset):
+            shipments = []
+            for shipments_item_data in self.shipments:
+                shipments_item = shipments_item_data.to_dict()
+                shipments.append(shipments_item)
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -122,6 +133,8 @@ class OrderOut:
             field_dict["failure_reason"] = failure_reason
         if shipment is not UNSET:
             field_dict["shipment"] = shipment
+        if shipments is not UNSET:
+            field_dict["shipments"] = shipments
 
         return field_dict
 
@@ -130,6 +143,7 @@ class OrderOut:
         from ..models.line_out import LineOut  # noqa: PLC0415
         from ..models.money import Money  # noqa: PLC0415
         from ..models.order_out_shipping_address import OrderOutShippingAddress  # noqa: PLC0415
+        from ..models.parcel_out import ParcelOut  # noqa: PLC0415
         from ..models.payment_out import PaymentOut  # noqa: PLC0415
         from ..models.shipment_out import ShipmentOut  # noqa: PLC0415
 
@@ -193,6 +207,15 @@ class OrderOut:
 
         shipment = _parse_shipment(d.pop("shipment", UNSET))
 
+        _shipments = d.pop("shipments", UNSET)
+        shipments: list[ParcelOut] | Unset = UNSET
+        if _shipments is not UNSET:
+            shipments = []
+            for shipments_item_data in _shipments:
+                shipments_item = ParcelOut.from_dict(shipments_item_data)
+
+                shipments.append(shipments_item)
+
         order_out = cls(
             created_at=created_at,
             customer_id=customer_id,
@@ -206,6 +229,7 @@ class OrderOut:
             failed_compensations=failed_compensations,
             failure_reason=failure_reason,
             shipment=shipment,
+            shipments=shipments,
         )
 
         order_out.additional_properties = d
