@@ -10,6 +10,7 @@ from typing import Any
 
 from temporalio import activity
 
+from activities import order_metrics as metrics
 from activities.base import UnitOfWorkFactory, order_not_found, refusal
 from activities.stock import reservation_of
 from db.unit_of_work import UnitOfWork
@@ -50,6 +51,7 @@ class OrderEditActivities:
             if order is None:
                 raise order_not_found(command.order_id)
             if order.status not in EDITABLE:
+                metrics.ORDER_EDITS.labels("not_editable").inc()
                 return EditQuote(not_editable=order.status.value)
             wanted = merged(
                 [(line.sku, line.quantity) for line in command.lines]
@@ -60,6 +62,7 @@ class OrderEditActivities:
             products = await uow.products.get_many(added)
             unavailable = not_for_sale(added, products, order.currency)
             if unavailable:
+                metrics.ORDER_EDITS.labels("unavailable").inc()
                 return EditQuote(unavailable_skus=unavailable)
             lines = priced(
                 wanted,
@@ -70,6 +73,7 @@ class OrderEditActivities:
             address = command.shipping_address or order.shipping_address
             edit = await self._plan(uow, order, lines, address)
             if edit.short or command.dry_run:
+                metrics.ORDER_EDITS.labels("out_of_stock" if edit.short else "priced").inc()
                 return _quote(_stored(edit, address))
             stock = await uow.stock.lock(edit.hold)
             for place, units in edit.hold.items():
@@ -132,6 +136,7 @@ class OrderEditActivities:
             await uow.edits.settle(command.edit_id, "applied")
             await uow.orders.save(order)
             await uow.commit()
+        metrics.ORDER_EDITS.labels("applied").inc()
         return reservation_of(order, None, parcels)
 
     @activity.defn
@@ -149,6 +154,7 @@ class OrderEditActivities:
             await uow.stock.save(stock.values())
             await uow.edits.settle(command.edit_id, "abandoned")
             await uow.commit()
+        metrics.ORDER_EDITS.labels("declined").inc()
 
 
 def _stored(edit: EditPlan, address: Address) -> dict[str, Any]:

@@ -41,10 +41,16 @@ ORDERS_FLAGGED = Counter(
     ["reason"],
 )
 SHIPMENTS_PER_ORDER = Histogram(
-    "order_shipments",
+    "orders_shipments",
     "Parcels an order ships in (one per location its units are held at); "
     "the split rate is the share above one.",
     buckets=(1, 2, 3, 4, 6, 10),
+)
+ORDER_EDITS = Counter(
+    "orders_edits_total",
+    "Order edits by outcome: applied, declined (the card refused the difference), "
+    "out_of_stock, unavailable (a sku not for sale), not_editable, priced (a dry run).",
+    ["outcome"],
 )
 MILESTONE_SECONDS = Histogram(
     "orders_milestone_seconds",

@@ -21,6 +21,8 @@ from domain.invariants import OrderFacts, StockFacts
 from domain.order import OrderStatus, StockStatus
 from domain.shipments import UnitsState
 
+Place = tuple[str, str]  # (location id, sku)
+
 
 async def read_books(
     session: AsyncSession, order_ids: Collection[str] | None, grace: timedelta
@@ -112,44 +114,55 @@ _UNITS = """
 
 async def read_places(
     session: AsyncSession, skus: Collection[str] | None
-) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
-    """Per (location, sku): units reserved there, and units orders hold there."""
-    query = select(StockRow.location_id, StockRow.sku, StockRow.reserved)
+) -> tuple[dict[Place, int], dict[Place, int], dict[Place, int]]:
+    """Per (location, sku): units reserved there, units orders hold there, and units on
+    hand there."""
+    query = select(StockRow.location_id, StockRow.sku, StockRow.reserved, StockRow.on_hand)
     if skus is not None:
         query = query.where(StockRow.sku.in_(list(skus)))
-    reserved = {(loc, sku): int(units) for loc, sku, units in await session.execute(query)}
+    reserved: dict[Place, int] = {}
+    on_hand: dict[Place, int] = {}
+    for location, sku, units_reserved, units_on_hand in await session.execute(query):
+        reserved[(location, sku)] = int(units_reserved)
+        on_hand[(location, sku)] = int(units_on_hand)
     held = await _units_by_place(session, UnitsState.HELD, skus)
-    return reserved, held
+    return reserved, held, on_hand
 
 
 async def read_stock_ledger(
     session: AsyncSession, skus: Collection[str] | None
-) -> tuple[dict[str, int], dict[str, int]]:
-    """Per sku: the sum of every adjustment, and the units that left with parcels and
-    stayed gone (parcels whose units are committed), over all orders of those skus."""
-    adjusted_query = select(StockAdjustmentRow.sku, func.sum(StockAdjustmentRow.delta)).group_by(
-        StockAdjustmentRow.sku
-    )
+) -> tuple[dict[Place, int], dict[Place, int]]:
+    """Per (location, sku): the sum of every adjustment made there, and the units that
+    left from there with parcels and stayed gone (parcels whose units are committed),
+    over all orders of those skus."""
+    query = select(
+        StockAdjustmentRow.location_id, StockAdjustmentRow.sku, func.sum(StockAdjustmentRow.delta)
+    ).group_by(StockAdjustmentRow.location_id, StockAdjustmentRow.sku)
     if skus is not None:
-        adjusted_query = adjusted_query.where(StockAdjustmentRow.sku.in_(list(skus)))
-    adjusted = {sku: int(units) for sku, units in await session.execute(adjusted_query)}
-    shipped = await _units_by_sku(session, UnitsState.COMMITTED, skus)
+        query = query.where(StockAdjustmentRow.sku.in_(list(skus)))
+    adjusted = {(loc, sku): int(units) for loc, sku, units in await session.execute(query)}
+    shipped = await _units_by_place(session, UnitsState.COMMITTED, skus)
     return adjusted, shipped
+
+
+def by_sku(units: dict[Place, int]) -> dict[str, int]:
+    """Per sku, over every location."""
+    totals: dict[str, int] = defaultdict(int)
+    for (_, sku), quantity in units.items():
+        totals[sku] += quantity
+    return dict(totals)
 
 
 async def _units_by_sku(
     session: AsyncSession, units: UnitsState, skus: Collection[str] | None
 ) -> dict[str, int]:
     """Per sku, the units of every parcel in this state (of these skus)."""
-    by_sku: dict[str, int] = defaultdict(int)
-    for (_, sku), quantity in (await _units_by_place(session, units, skus)).items():
-        by_sku[sku] += quantity
-    return dict(by_sku)
+    return by_sku(await _units_by_place(session, units, skus))
 
 
 async def _units_by_place(
     session: AsyncSession, units: UnitsState, skus: Collection[str] | None
-) -> dict[tuple[str, str], int]:
+) -> dict[Place, int]:
     rows = await session.execute(
         text(_UNITS), {"units": units.value, "skus": None if skus is None else list(skus)}
     )

@@ -110,6 +110,11 @@ class Facts:
     # their allocation. None: not gathered.
     reserved_by_place: dict[tuple[str, str], int] | None = None
     held_by_place: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Per (location, sku): units on hand there, every adjustment made there, and the
+    # units that left from there with a parcel. None: not gathered.
+    on_hand_by_place: dict[tuple[str, str], int] | None = None
+    adjusted_by_place: dict[tuple[str, str], int] = field(default_factory=dict)
+    shipped_by_place: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def find_violations(facts: Facts) -> list[Violation]:
@@ -156,6 +161,20 @@ def stock_violations(facts: Facts) -> Iterable[Violation]:
                     "stock",
                     f"{sku}@{location}",
                     f"{reserved} reserved but orders hold {held} there",
+                )
+    if facts.on_hand_by_place is not None:
+        # Each location's shelf moves only by its adjustments and the parcels that left
+        # from it (a called-off parcel's units come back where they left).
+        for place in sorted(set(facts.on_hand_by_place) | set(facts.adjusted_by_place)):
+            on_hand = facts.on_hand_by_place.get(place, 0)
+            expected = facts.adjusted_by_place.get(place, 0) - facts.shipped_by_place.get(place, 0)
+            if on_hand != expected:
+                location, sku = place
+                yield Violation(
+                    "stock",
+                    f"{sku}@{location}",
+                    f"{on_hand} on hand, but its adjustments less units shipped from there "
+                    f"make {expected}",
                 )
     parcels: dict[str, set[str]] = defaultdict(set)
     for shipment in facts.shipments:

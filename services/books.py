@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from temporalio.client import Client
 
-from db.audit import read_books, read_places, read_stock_ledger
+from db.audit import by_sku, read_books, read_places, read_stock_ledger
 from db.engine import make_engine, make_session_factory
 from domain.identity import workflow_id_for
 from domain.invariants import Authorization, Facts, Shipment, Violation, find_violations
@@ -39,7 +39,7 @@ async def check(
             orders, stock, held = await read_books(session, order_ids, grace)
             skus = None if order_ids is None else [item.sku for item in stock]
             adjusted, shipped = await read_stock_ledger(session, skus)
-            reserved_at, held_at = await read_places(session, skus)
+            reserved_at, held_at, on_hand_at = await read_places(session, skus)
     finally:
         await engine.dispose()
 
@@ -67,10 +67,13 @@ async def check(
         shipments,
         held,
         complete=order_ids is None,
-        adjusted_by_sku=adjusted,
-        shipped_by_sku=shipped,
+        adjusted_by_sku=by_sku(adjusted),
+        shipped_by_sku=by_sku(shipped),
         reserved_by_place=reserved_at,
         held_by_place=held_at,
+        on_hand_by_place=on_hand_at,
+        adjusted_by_place=adjusted,
+        shipped_by_place=shipped,
     )
     return find_violations(facts)
 

@@ -13,7 +13,7 @@ from api.links import segment
 from api.pagination import CursorParam, Limit, Page, decode_time_cursor, time_cursor
 from api.problems import PROBLEM_RESPONSE, Problem
 from api.resources import ResourcesDep, ServicesDep
-from api.schemas.common import Money
+from api.schemas.common import MoneyDifference
 from api.schemas.orders import (
     CancelIn,
     DecisionOut,
@@ -301,7 +301,7 @@ async def edit_order(
     )
     return EditedOut(
         order=OrderOut.of(edited.order),
-        difference=Money(amount=edited.difference, currency=edited.order.currency),
+        difference=MoneyDifference(amount=edited.difference, currency=edited.order.currency),
         dry_run=dry_run,
         held_for_review=edited.held_for_review,
     )

@@ -34,3 +34,13 @@ class Money(InputModel):
         ge=0, le=10**12, description="Amount in minor units (cents).", examples=[1999]
     )
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code.", examples=["USD"])
+
+
+class MoneyDifference(BaseModel):
+    """An amount that may be below zero: what a change adds (above) or takes off."""
+
+    amount: int = Field(
+        description="Minor units (cents); below zero when the change lowers the total.",
+        examples=[-450],
+    )
+    currency: str = Field(description="ISO 4217 code.", examples=["USD"])

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.schemas.common import InputModel, Money
+from api.schemas.common import InputModel, Money, MoneyDifference
 from domain.order import FailureReason, OrderStatus
 from domain.order_records import OrderRecord, TimelineEntry
 
@@ -332,7 +332,7 @@ class EditedOut(BaseModel):
     the payment is taken)."""
 
     order: OrderOut
-    difference: Money
+    difference: MoneyDifference
     dry_run: bool = False
     held_for_review: bool = Field(
         False, description="The new total sends the order back to an ops review."

@@ -124,3 +124,17 @@ async def test_edits_are_refused_with_a_clear_answer(
         assert refused.headers["content-type"] == "application/problem+json"
     assert (await stock_of(session_uow, sku)).reserved == 1  # nothing changed
     await http.post(f"/v1/orders/{order_id}/cancel", headers=customer.auth)
+
+
+async def test_an_edit_that_lowers_the_total_answers_a_difference_below_zero(
+    http: httpx.AsyncClient, customer: Caller, session_uow: Any
+) -> None:
+    sku = await add_product(session_uow, price=EXPENSIVE, on_hand=5)
+    order_id = await held_order(http, customer, (sku, 3))
+
+    lowered = await edit(http, customer, order_id, {"items": [{"sku": sku, "quantity": 1}]})
+
+    assert lowered.status_code == 200, lowered.text
+    assert lowered.json()["difference"] == {"amount": -2 * EXPENSIVE, "currency": "USD"}
+    assert (await stock_of(session_uow, sku)).reserved == 1  # two went back
+    await http.post(f"/v1/orders/{order_id}/cancel", headers=customer.auth)

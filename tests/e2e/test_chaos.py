@@ -1,6 +1,7 @@
 """The chaos run at a small size: every fault of `python -m devstack.chaos`, with orders
-streaming through real processes, and afterwards every order settled and the books
-straight. Run it larger by hand (`--orders 1000 --clients 20`)."""
+streaming through real processes over three locations (a third of them split in two
+parcels, every fifth edited), and afterwards every order settled and the books
+straight, stock exact per location. Run it larger by hand (`--orders 1000 --clients 20`)."""
 
 from __future__ import annotations
 
@@ -23,4 +24,7 @@ async def test_orders_survive_every_fault_and_the_books_stay_straight(tmp_path: 
     assert report.violations == []
     assert report.failed_executions == []
     assert sum(report.outcomes.values()) == 30
+    assert report.parcels[2] > 0  # orders that split shipped in two parcels
+    assert sum(report.edits.values()) == 6  # orders 2, 7, 12, ... each answered once
+    assert set(report.edits) <= {"200", "409 not-editable"}
     assert report.temporal_down_answers and set(report.temporal_down_answers) <= {"503"}

@@ -220,3 +220,38 @@ def test_units_reserved_at_one_location_but_held_at_another_are_found() -> None:
 
     assert rules_broken(facts) == [("stock", "MUG@default"), ("stock", "MUG@eu-west")]
     assert rules_broken(straight) == []
+
+
+def test_a_unit_that_left_from_another_location_than_its_shelf_says_is_found() -> None:
+    # 5 adjusted in at each location, 2 shipped from eu-west: 5 and 3 on hand.
+    straight = books(
+        on_hand_by_place={("default", "MUG"): 5, ("eu-west", "MUG"): 3},
+        adjusted_by_place={("default", "MUG"): 5, ("eu-west", "MUG"): 5},
+        shipped_by_place={("eu-west", "MUG"): 2},
+    )
+    # The same totals, but the parcel is booked as leaving from default.
+    crossed = replace(straight, shipped_by_place={("default", "MUG"): 2})
+
+    assert rules_broken(straight) == []
+    assert rules_broken(crossed) == [("stock", "MUG@default"), ("stock", "MUG@eu-west")]
+
+
+def test_parts_captured_add_up_to_the_total_and_never_exceed_the_authorization() -> None:
+    in_parts = [Authorization("auth_1", "ord_1", 2_000, "captured", captured=2_000)]
+    short = [Authorization("auth_1", "ord_1", 2_500, "captured", captured=1_000)]
+    over = [Authorization("auth_1", "ord_1", 1_000, "captured", captured=2_000)]
+
+    assert rules_broken(books(authorizations=in_parts)) == []
+    assert ("money", "ord_1") in rules_broken(books(authorizations=short))
+    assert ("money", "ord_1") in rules_broken(books(authorizations=over))
+    ours = replace(delivered(), captured=1_500)  # our books disagree with the provider
+    assert ("money", "ord_1") in rules_broken(books(orders=[ours], authorizations=in_parts))
+
+
+def test_an_order_shipped_in_two_parcels_has_two_live_shipments() -> None:
+    two = replace(delivered(), parcels=2)
+    both = [Shipment("shp_1", "ord_1", "delivered"), Shipment("shp_2", "ord_1", "delivered")]
+
+    assert rules_broken(books(orders=[two], shipments=both)) == []
+    assert ("shipping", "ord_1") in rules_broken(books(orders=[two]))
+    assert ("shipping", "ord_1") in rules_broken(books(shipments=both))

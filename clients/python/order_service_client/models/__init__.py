@@ -38,6 +38,7 @@ from .location_patch import LocationPatch
 from .location_stock_in import LocationStockIn
 from .location_stock_out import LocationStockOut
 from .money import Money
+from .money_difference import MoneyDifference
 from .order_decision_out import OrderDecisionOut
 from .order_decision_out_shipping_address import OrderDecisionOutShippingAddress
 from .order_event_out import OrderEventOut
@@ -109,6 +110,7 @@ __all__ = (
     "LocationStockIn",
     "LocationStockOut",
     "Money",
+    "MoneyDifference",
     "OrderDecisionOut",
     "OrderDecisionOutShippingAddress",
     "OrderEventOut",

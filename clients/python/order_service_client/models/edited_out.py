@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.money import Money
+    from ..models.money_difference import MoneyDifference
     from ..models.order_out import OrderOut
 
 
@@ -25,13 +25,13 @@ class EditedOut:
     the payment is taken).
 
         Attributes:
-            difference (Money):
+            difference (MoneyDifference): An amount that may be below zero: what a change adds (above) or takes off.
             order (OrderOut):
             dry_run (bool | Unset):  Default: False.
             held_for_review (bool | Unset): The new total sends the order back to an ops review. Default: False.
     """
 
-    difference: Money
+    difference: MoneyDifference
     order: OrderOut
     dry_run: bool | Unset = False
     held_for_review: bool | Unset = False
@@ -63,11 +63,11 @@ class EditedOut:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.money import Money  # noqa: PLC0415
+        from ..models.money_difference import MoneyDifference  # noqa: PLC0415
         from ..models.order_out import OrderOut  # noqa: PLC0415
 
         d = dict(src_dict)
-        difference = Money.from_dict(d.pop("difference"))
+        difference = MoneyDifference.from_dict(d.pop("difference"))
 
         order = OrderOut.from_dict(d.pop("order"))
 

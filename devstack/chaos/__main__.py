@@ -1,0 +1,3 @@
+from devstack.chaos.run import main
+
+main()
