@@ -33,6 +33,7 @@ from activities.housekeeping import HousekeepingActivities
 from activities.notify import NotificationActivities
 from activities.order_status import OrderStatusActivities
 from activities.payment import PaymentActivities
+from activities.refunds import RefundActivities
 from activities.shipping import ShippingActivities
 from activities.stock import StockActivities
 from db.order_reads import OrderReads
@@ -47,6 +48,7 @@ from outbox.kafka import KafkaPublisher
 from outbox.relay import OutboxRelay
 from workflows.housekeeping import PurgeIdempotencyKeysWorkflow
 from workflows.order import OrderWorkflow
+from workflows.refund import RefundWorkflow
 from workflows.steps import Handler, Queue, served_by_queue
 
 log = logging.getLogger("orders.worker")
@@ -72,6 +74,7 @@ def activity_objects(boot: Bootstrap) -> list[object]:
         StockActivities(uow, boot.settings.allocation_strategy),
         OrderEditActivities(uow, boot.settings.allocation_strategy),
         PaymentActivities(uow, boot.payments()),
+        RefundActivities(uow, boot.payments()),
         ShippingActivities(uow, boot.carrier()),
         OrderStatusActivities(uow),
         NotificationActivities(OrderReads(boot.sessions("steps")), boot.email()),
@@ -111,7 +114,7 @@ def build_workers(
             Worker(
                 client,
                 task_queue=settings.task_queue,
-                workflows=[OrderWorkflow, PurgeIdempotencyKeysWorkflow],
+                workflows=[OrderWorkflow, RefundWorkflow, PurgeIdempotencyKeysWorkflow],
                 workflow_runner=SANDBOX,
                 activities=served[Queue.ORDERS],
                 max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,

@@ -52,6 +52,15 @@ ORDER_EDITS = Counter(
     "out_of_stock, unavailable (a sku not for sale), not_editable, priced (a dry run).",
     ["outcome"],
 )
+REFUNDS = Counter(
+    "orders_refunds_total",
+    "Refunds by outcome: succeeded, or failed (given up past the bound: an operator "
+    "retries or settles it, see the RefundFailed runbook).",
+    ["outcome"],
+)
+REFUNDED = Counter(
+    "orders_refunded_minor_units_total", "Money refunded to customers, in minor units."
+)
 MILESTONE_SECONDS = Histogram(
     "orders_milestone_seconds",
     "Time from placing an order to each milestone.",

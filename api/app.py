@@ -32,6 +32,7 @@ from api.routes import (
     orders,
     problem_pages,
     products,
+    refunds,
     users,
     webhooks,
 )
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         inventory,
         locations,
         orders,
+        refunds,
         webhooks,
         codec,
         problem_pages,

@@ -167,6 +167,8 @@ _OWN = {
     ("/v1/orders/{order_id}/edits", "post", "400"): "idempotency-key-missing",
     ("/v1/orders/{order_id}/edits", "post", "409"): "not-editable",
     ("/v1/orders/{order_id}/edits", "post", "503"): "edit-pending",
+    ("/v1/orders/{order_id}/refunds", "post", "400"): "idempotency-key-missing",
+    ("/v1/orders/{order_id}/refunds", "post", "409"): "refund-exceeds-captured",
     ("/v1/users", "post", "409"): "email-taken",
     ("/v1/products", "post", "409"): "sku-taken",
     ("/v1/inventory/{sku}", "put", "409"): "stock-conflict",

@@ -73,6 +73,12 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "The card declined the edit's difference; nothing changed. Edit with a smaller "
         "difference, or place a new order with another card.",
     ),
+    "refund-exceeds-captured": ProblemType(
+        409,
+        "Refund Exceeds Captured",
+        "The refund is more than was captured less what is refunded or being refunded; "
+        "`left` says what can still be refunded.",
+    ),
     "edit-pending": ProblemType(
         503,
         "Edit Pending",

@@ -14,6 +14,7 @@ from domain.errors import (
     DomainError,
     OutOfStock,
     ProductUnavailable,
+    RefundExceedsCaptured,
     UnknownCustomer,
     WrongCurrency,
 )
@@ -50,6 +51,8 @@ def _details(error: DomainError) -> tuple[str | None, dict[str, str], dict[str, 
             for index, sku in sorted(error.lines.items())
         ]
         return "some items cannot be ordered", {}, {"errors": errors}
+    if isinstance(error, RefundExceedsCaptured):
+        return None, {}, {"left": error.left}
     if isinstance(error, UnknownCustomer):
         errors = [{"pointer": "/customer_id", "detail": str(error)}]
         return "the customer does not exist", {}, {"errors": errors}

@@ -13,6 +13,7 @@ from db.tables import (
     OrderEventRow,
     OrderLineRow,
     OrderRow,
+    RefundRow,
     ShipmentRow,
     StockAdjustmentRow,
     StockRow,
@@ -41,6 +42,7 @@ async def read_books(
     lines: dict[str, dict[str, int]] = defaultdict(dict)
     timeline: dict[str, list[str]] = defaultdict(list)
     parcels: dict[str, tuple[int, int | None]] = {}
+    refunded: dict[str, int] = {}
     if ids:
         # The rows of one parcel share its tracking number (orders of before).
         for order_id, count, captured in await session.execute(
@@ -57,6 +59,12 @@ async def read_books(
             .group_by(ShipmentRow.order_id)
         ):
             parcels[order_id] = (int(count), None if captured is None else int(captured))
+        for order_id, owed in await session.execute(
+            select(RefundRow.order_id, func.sum(RefundRow.amount))
+            .where(RefundRow.order_id.in_(ids), RefundRow.status != "failed")
+            .group_by(RefundRow.order_id)
+        ):
+            refunded[order_id] = int(owed)
         for order_id, sku, quantity in await session.execute(
             select(OrderLineRow.order_id, OrderLineRow.sku, OrderLineRow.quantity).where(
                 OrderLineRow.order_id.in_(ids)
@@ -81,6 +89,7 @@ async def read_books(
             settled=now - row.updated_at >= grace,
             parcels=parcels.get(row.id, (1, None))[0],
             captured=parcels.get(row.id, (1, None))[1],
+            refunded=refunded.get(row.id, 0),
         )
         for row in rows
     ]

@@ -141,6 +141,7 @@ def _record(row: OrderRow) -> OrderRecord:
         failed_compensations=tuple(row.failed_compensations or ()),
         created_at=row.created_at,
         updated_at=row.updated_at,
+        refunded_total=row.refunded_total or 0,
         shipments=tuple(
             ShipmentRecord(
                 id=shipment_id(row.id, parcel.number),

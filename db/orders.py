@@ -134,6 +134,7 @@ def _copy_state(order: Order, row: OrderRow) -> None:
     row.tracking_number = order.tracking_number
     row.failure_reason = order.failure_reason.value if order.failure_reason else None
     row.failed_compensations = list(order.failed_compensations)
+    row.refunded_total = order.refunded_total
 
 
 def _to_domain(row: OrderRow) -> Order:
@@ -156,5 +157,6 @@ def _to_domain(row: OrderRow) -> Order:
         tracking_number=row.tracking_number,
         failure_reason=FailureReason(row.failure_reason) if row.failure_reason else None,
         failed_compensations=list(row.failed_compensations or []),
+        refunded_total=row.refunded_total or 0,
         placed_at=row.created_at,
     )

@@ -132,6 +132,7 @@ class OrderRow(Base):
     carrier: Mapped[str | None] = mapped_column(String(40))
     tracking_number: Mapped[str | None] = mapped_column(String(64), unique=True)
     failure_reason: Mapped[str | None] = mapped_column(String(40))
+    refunded_total: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # Undo steps that gave up: what an operator must put right by hand.
     failed_compensations: Mapped[list[str]] = mapped_column(
         JSONB, default=list, server_default=text("'[]'::jsonb")
@@ -204,6 +205,31 @@ class OrderEditRow(Base):
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
     status: Mapped[str] = mapped_column(String(20))
     plan: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class RefundRow(Base):
+    """One refund of an order, whatever caused it (domain/refunds.py)."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (
+        UniqueConstraint("order_id", "idempotency_key"),
+        CheckConstraint("amount > 0", name="positive"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    provider_refund_id: Mapped[str | None] = mapped_column(String(120))
+    failure: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(80))
+    idempotency_key: Mapped[str] = mapped_column(String(300))
+    fingerprint: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 

@@ -11,6 +11,7 @@ from db.edits import EditRepository
 from db.idempotency import IdempotencyRepository
 from db.locations import LocationRepository
 from db.orders import OrderRepository
+from db.refunds import RefundRepository
 from db.shipments import ShipmentRepository
 from db.stock import StockRepository
 from db.users import UserRepository
@@ -25,6 +26,7 @@ class UnitOfWork:
     locations: LocationRepository
     shipments: ShipmentRepository
     edits: EditRepository
+    refunds: RefundRepository
     session: AsyncSession
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
@@ -40,6 +42,7 @@ class UnitOfWork:
         self.locations = LocationRepository(self.session)
         self.shipments = ShipmentRepository(self.session)
         self.edits = EditRepository(self.session)
+        self.refunds = RefundRepository(self.session)
         return self
 
     async def __aexit__(

@@ -176,6 +176,19 @@ class IncreaseAuthorization:
 
 
 @dataclass(frozen=True)
+class IssueRefund:
+    """Hands a recorded refund to the payment provider, under its own key."""
+
+    refund_id: str
+
+
+@dataclass(frozen=True)
+class RecordRefundFailure:
+    refund_id: str
+    why: str
+
+
+@dataclass(frozen=True)
 class ReleaseStock:
     order_id: str
 

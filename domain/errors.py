@@ -98,6 +98,20 @@ class LocationClosed(DomainError):
     has all of its units to take it over."""
 
 
+class RefundExceedsCaptured(DomainError):
+    """A refund above what was captured less what is refunded or being refunded."""
+
+    def __init__(self, amount: int, left: int) -> None:
+        super().__init__(f"a refund of {amount} exceeds the {left} that can still be refunded")
+        self.amount = amount
+        self.left = left
+
+
+class RefundNotFound(NotFound):
+    def __init__(self, refund_id: str) -> None:
+        super().__init__(f"no refund {refund_id}")
+
+
 class ShipmentNotFound(NotFound):
     def __init__(self, tracking_number: str) -> None:
         super().__init__(f"no shipment {tracking_number}")

@@ -30,6 +30,9 @@ PAYMENT_VOIDED = "compensation.payment_voided"
 PAYMENT_REFUNDED = "compensation.payment_refunded"
 SHIPMENT_CANCELLED = "compensation.shipment_cancelled"
 COMPENSATION_FAILED = "compensation.failed"
+REFUND_REQUESTED = "refund.requested"
+REFUND_SUCCEEDED = "refund.succeeded"
+REFUND_FAILED = "refund.failed"
 # Something only a person can settle: see Attention for what, docs/saga.md for why.
 ORDER_FLAGGED = "order.flagged"
 

@@ -50,6 +50,7 @@ class OrderFacts:
     workflow_running: bool | None = None  # None: not asked
     parcels: int = 1  # the parcels it ships in (one per location its units are at)
     captured: int | None = None  # what our books say was captured (None: not gathered)
+    refunded: int = 0  # every refund that counts (pending or succeeded), in our ledger
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Authorization:
     amount: int
     status: str  # authorized, partially_captured, captured, voided, refunded, ...
     captured: int | None = None  # None: the whole amount once captured (a ledger of before)
+    refunded: int = 0
 
     @property
     def taken(self) -> int:
@@ -198,13 +200,31 @@ def money_violations(facts: Facts) -> Iterable[Violation]:
     known = {order.id for order in facts.orders}
     for order in facts.orders:
         auths = by_order.get(order.id, [])
-        captured = [a for a in auths if a.status == "captured"]
+        settled = ("captured", "partially_refunded", "refunded")
+        captured = [
+            a
+            for a in auths
+            if a.status == "captured"
+            or (
+                a.status in settled and order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+            )
+        ]
         held = [a for a in auths if a.status in ("authorized", "partially_captured")]
         for auth in auths:
             if auth.taken > auth.amount:
                 yield Violation(
                     "money", order.id, f"{auth.taken} captured of {auth.amount} authorized"
                 )
+            if auth.refunded > auth.taken:
+                yield Violation(
+                    "money", order.id, f"{auth.refunded} refunded of {auth.taken} captured"
+                )
+        if order.captured is not None and order.refunded > order.captured:
+            yield Violation(
+                "money",
+                order.id,
+                f"refunds of {order.refunded} on {order.captured} captured",
+            )
         if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
             # Every parcel is booked: the parts captured add up to what shipped, the total.
             taken = sum(a.taken for a in auths if a.status != "voided")

@@ -17,6 +17,7 @@ from domain import events
 from domain.errors import IllegalTransition
 from domain.events import OrderEvent
 from domain.money import Money
+from domain.refunds import Refund
 from domain.shipments import Shipment, ShipmentState, all_booked, all_delivered, shipment_id
 
 
@@ -75,6 +76,7 @@ class PaymentStatus(StrEnum):
     AUTHORIZED = "authorized"
     CAPTURED = "captured"
     VOIDED = "voided"
+    PARTIALLY_REFUNDED = "partially_refunded"
     REFUNDED = "refunded"
 
 
@@ -178,6 +180,7 @@ class Order:
     tracking_number: str | None = None
     failure_reason: FailureReason | None = None
     failed_compensations: list[str] = field(default_factory=list)
+    refunded_total: int = 0  # refunds the provider confirmed, in minor units
     placed_at: datetime | None = None  # set once stored
     new_events: list[OrderEvent] = field(default_factory=list)
 
@@ -416,6 +419,45 @@ class Order:
         self.payment_status = PaymentStatus.REFUNDED
         self._record(events.PAYMENT_REFUNDED, authorization_id=authorization_id)
         return True
+
+    # -- refunds (domain/refunds.py) -------------------------------------------
+
+    def refund_requested(self, refund: Refund) -> None:
+        self._record(
+            events.REFUND_REQUESTED,
+            key=f"{events.REFUND_REQUESTED}:{refund.id}",
+            refund_id=refund.id,
+            amount=refund.amount,
+            reason=refund.reason.value,
+            note=refund.note,
+            by=refund.requested_by,
+        )
+
+    def refund_succeeded(self, refund: Refund, captured: int) -> None:
+        """The provider gave the money back: `refunded_total` and the payment's status
+        follow (partly or wholly refunded, of what was captured)."""
+        self.refunded_total += refund.amount
+        self.payment_status = (
+            PaymentStatus.REFUNDED
+            if self.refunded_total >= captured
+            else PaymentStatus.PARTIALLY_REFUNDED
+        )
+        self._record(
+            events.REFUND_SUCCEEDED,
+            key=f"{events.REFUND_SUCCEEDED}:{refund.id}",
+            refund_id=refund.id,
+            amount=refund.amount,
+            refunded_total=self.refunded_total,
+        )
+
+    def refund_failed(self, refund: Refund) -> None:
+        self._record(
+            events.REFUND_FAILED,
+            key=f"{events.REFUND_FAILED}:{refund.id}:{refund.failure}",
+            refund_id=refund.id,
+            amount=refund.amount,
+            failure=refund.failure,
+        )
 
     def cancel_shipment(self, shipment_id: str) -> bool:
         if self.shipment_status is ShipmentStatus.CANCELLED:

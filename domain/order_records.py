@@ -48,6 +48,7 @@ class OrderRecord:
     created_at: datetime
     updated_at: datetime
     shipments: tuple[ShipmentRecord, ...] = ()
+    refunded_total: int = 0
 
 
 @dataclass(frozen=True)

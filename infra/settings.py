@@ -148,6 +148,8 @@ class Settings(BaseSettings):
     review_threshold: int = 100_000  # minor units; orders above it wait for an ops review
     review_timeout: timedelta = timedelta(hours=24)
     payment_retry_bound: timedelta = timedelta(minutes=10)
+    # How long a refund is asked of the payment provider before it is flagged `failed`.
+    refund_retry_bound: timedelta = timedelta(hours=1)
     shipping_retry_bound: timedelta = timedelta(minutes=10)
     capture_retry_bound: timedelta = timedelta(hours=24)
     compensation_retry_bound: timedelta = timedelta(days=7)

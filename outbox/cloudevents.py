@@ -10,9 +10,16 @@ from db.outbox import PendingEntry
 CONTENT_TYPE = "application/cloudevents+json"
 
 
+# After the sale, entries are named for what they are about, not for the order.
+AFTER_THE_SALE = ("refund.", "return.", "claim.")
+
+
 def event_type(entry: PendingEntry) -> str:
-    """`order.` + the timeline entry's type: `order.payment.authorized`, ...; also the
-    routing key, so `order.shipment.*` binds every shipment event."""
+    """`order.` + the timeline entry's type: `order.payment.authorized`, ...; an
+    after-sale entry goes by its own name (`refund.succeeded`). Also the routing key,
+    so `order.shipment.*` binds every shipment event and `refund.#` every refund's."""
+    if entry.type.startswith(AFTER_THE_SALE):
+        return entry.type
     return f"order.{entry.type}"
 
 

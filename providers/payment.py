@@ -66,12 +66,15 @@ class PaymentClient:
 
     async def refund(
         self, authorization_id: str, idempotency_key: str, amount: int | None = None
-    ) -> None:
-        """Refunds everything captured, or `amount` of it."""
+    ) -> str | None:
+        """Refunds everything captured, or `amount` of it; the provider's id of the
+        refund when it names one."""
         body = None if amount is None else {"amount": amount}
-        await self._post(
+        answer = await self._post(
             "refund", f"/authorizations/{authorization_id}/refund", idempotency_key, body
         )
+        refund_id = answer.get("last_refund_id")
+        return str(refund_id) if refund_id else None
 
     async def authorizations_for(self, order_id: str) -> list[dict[str, Any]]:
         """Every authorization made for the order, found by our reference: even one whose
@@ -80,7 +83,7 @@ class PaymentClient:
 
     async def _post(
         self, operation: str, path: str, idempotency_key: str, body: dict[str, Any] | None = None
-    ) -> None:
+    ) -> dict[str, Any]:
         async with provider_call("payment", operation):
             response = await self._http.post(
                 path,
@@ -89,3 +92,5 @@ class PaymentClient:
                 json=body,
             )
             raise_for_status(response)
+        answer = response.json() if response.content else {}
+        return answer if isinstance(answer, dict) else {}

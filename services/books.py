@@ -47,7 +47,14 @@ async def check(
         payment = await _ledger(http, settings.payment_url)
         carrier = await _ledger(http, settings.carrier_url)
     authorizations = [
-        Authorization(a["id"], a["reference"], a["amount"], a["status"], a.get("captured"))
+        Authorization(
+            a["id"],
+            a["reference"],
+            a["amount"],
+            a["status"],
+            a.get("captured"),
+            a.get("refunded", 0),
+        )
         for a in payment["authorizations"]
     ]
     shipments = [Shipment(s["id"], s["reference"], s["status"]) for s in carrier["shipments"]]

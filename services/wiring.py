@@ -18,6 +18,7 @@ from services.order_feed import OrderFeed
 from services.orders import Orders
 from services.outbox import ParkedDeliveries
 from services.placing import OrderPlacing
+from services.refunds import Refunds
 
 
 async def admit_everyone(tier: Tier) -> None:
@@ -28,6 +29,7 @@ async def admit_everyone(tier: Tier) -> None:
 class Services:
     placing: OrderPlacing
     orders: Orders
+    refunds: Refunds
     carrier_events: CarrierEvents
     accounts: Accounts
     catalog: Catalog
@@ -56,6 +58,7 @@ class Services:
                 settings, unit_of_work=unit_of_work, reads=reads, temporal=temporal, admit=admit
             ),
             orders=Orders(settings, reads, temporal),
+            refunds=Refunds(settings, unit_of_work, temporal),
             carrier_events=CarrierEvents(reads, temporal),
             accounts=Accounts(unit_of_work, settings.api_key_pepper),
             catalog=Catalog(unit_of_work, settings.currency),

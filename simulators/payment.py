@@ -221,6 +221,7 @@ async def refund(
         if body.amount > left:
             return 422, {"error": "amount_exceeds_capture", "left": left}
         auth["refunded"] = auth.get("refunded", 0) + body.amount
+        auth["last_refund_id"] = f"re_{secrets.token_hex(6)}"  # the answer names its refund
         if auth["status"] != "partially_captured":
             whole = auth["refunded"] == captured
             auth["status"] = "refunded" if whole else "partially_refunded"

@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.notify import NotificationActivities
     from activities.order_status import OrderStatusActivities
     from activities.payment import PaymentActivities
+    from activities.refunds import RefundActivities
     from activities.shipping import ShippingActivities
     from activities.stock import StockActivities
 
@@ -160,6 +161,11 @@ STEPS: tuple[Step, ...] = (
         _compensation,
     ),
     Step(StockActivities.release_stock, Queue.ORDERS, _DATABASE, _until_done),
+    # A refund (workflows/refund.py): its bound comes with the workflow's input.
+    Step(
+        RefundActivities.issue_refund, Queue.PAYMENT, StepPolicy(15, maximum_interval_seconds=300)
+    ),
+    Step(RefundActivities.record_refund_failure, Queue.ORDERS, _DATABASE, _until_done),
     Step(OrderStatusActivities.flag_order, Queue.ORDERS, _DATABASE, _until_done),
     Step(OrderStatusActivities.close_order, Queue.ORDERS, _DATABASE, _until_done),
     # Orders started before the outbox relay still email from the saga.

@@ -124,6 +124,7 @@ _ORDER_EXAMPLE: dict[str, Any] = {
         "country": "US",
     },
     "payment": {"status": "captured", "authorization_id": "auth_51c0e7"},
+    "refunded_total": {"amount": 0, "currency": "USD"},
     "shipment": {
         "status": "in_transit",
         "carrier": "sim-express",
@@ -169,6 +170,9 @@ class OrderOut(BaseModel):
     total: Money
     shipping_address: dict[str, Any]
     payment: PaymentOut
+    refunded_total: Money = Field(
+        description="What was given back to the customer: the refunds that succeeded."
+    )
     shipment: ShipmentOut | None = Field(None, description="The first of `shipments`, once booked.")
     shipments: list[ParcelOut] = Field(
         default_factory=list,
@@ -208,6 +212,7 @@ class OrderOut(BaseModel):
             payment=PaymentOut(
                 status=order.payment_status, authorization_id=order.authorization_id
             ),
+            refunded_total=Money(amount=order.refunded_total, currency=currency),
             shipment=(
                 ShipmentOut(
                     status=order.shipment_status,

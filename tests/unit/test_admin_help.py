@@ -9,11 +9,12 @@ from typer.testing import CliRunner
 from cli.orders_admin import app
 
 GROUPS = {
-    "orders": ["show", "list", "approve", "reject", "cancel"],
+    "orders": ["show", "list", "approve", "reject", "cancel", "edit"],
     "users": ["list", "create", "disable"],
     "keys": ["issue", "list", "revoke"],
     "outbox": ["list", "retry", "drop"],
     "locations": ["list", "create", "update", "stock"],
+    "refunds": ["list", "retry"],
 }
 
 

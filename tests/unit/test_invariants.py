@@ -255,3 +255,13 @@ def test_an_order_shipped_in_two_parcels_has_two_live_shipments() -> None:
     assert rules_broken(books(orders=[two], shipments=both)) == []
     assert ("shipping", "ord_1") in rules_broken(books(orders=[two]))
     assert ("shipping", "ord_1") in rules_broken(books(shipments=both))
+
+
+def test_refunds_above_what_was_captured_are_found() -> None:
+    refunded = replace(delivered(), captured=2_000, refunded=2_000)
+    too_much = replace(delivered(), captured=2_000, refunded=2_500)
+    beyond = [Authorization("auth_1", "ord_1", 2_000, "refunded", captured=2_000, refunded=2_500)]
+
+    assert rules_broken(books(orders=[refunded])) == []
+    assert ("money", "ord_1") in rules_broken(books(orders=[too_much]))
+    assert ("money", "ord_1") in rules_broken(books(authorizations=beyond))

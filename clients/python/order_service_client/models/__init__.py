@@ -62,6 +62,10 @@ from .product_patch import ProductPatch
 from .receive_carrier_event_carrier_event_in import ReceiveCarrierEventCarrierEventIn
 from .receive_carrier_event_carrier_event_in_event import ReceiveCarrierEventCarrierEventInEvent
 from .receive_carrier_event_response_receive_carrier_event import ReceiveCarrierEventResponseReceiveCarrierEvent
+from .refund_in import RefundIn
+from .refund_out import RefundOut
+from .refund_reason import RefundReason
+from .refund_status import RefundStatus
 from .review_in import ReviewIn
 from .review_in_decision import ReviewInDecision
 from .role import Role
@@ -134,6 +138,10 @@ __all__ = (
     "ReceiveCarrierEventCarrierEventIn",
     "ReceiveCarrierEventCarrierEventInEvent",
     "ReceiveCarrierEventResponseReceiveCarrierEvent",
+    "RefundIn",
+    "RefundOut",
+    "RefundReason",
+    "RefundStatus",
     "ReviewIn",
     "ReviewInDecision",
     "Role",

@@ -41,6 +41,7 @@ class OrderDecisionOut:
             items (list[LineOut]):
             next_ (str): What happens next, in words.
             payment (PaymentOut):
+            refunded_total (Money):
             shipping_address (OrderDecisionOutShippingAddress):
             status (OrderStatus):
             total (Money):
@@ -61,6 +62,7 @@ class OrderDecisionOut:
     items: list[LineOut]
     next_: str
     payment: PaymentOut
+    refunded_total: Money
     shipping_address: OrderDecisionOutShippingAddress
     status: OrderStatus
     total: Money
@@ -92,6 +94,8 @@ class OrderDecisionOut:
         next_ = self.next_
 
         payment = self.payment.to_dict()
+
+        refunded_total = self.refunded_total.to_dict()
 
         shipping_address = self.shipping_address.to_dict()
 
@@ -140,6 +144,7 @@ class OrderDecisionOut:
                 "items": items,
                 "next": next_,
                 "payment": payment,
+                "refunded_total": refunded_total,
                 "shipping_address": shipping_address,
                 "status": status,
                 "total": total,
@@ -188,6 +193,8 @@ class OrderDecisionOut:
         next_ = d.pop("next")
 
         payment = PaymentOut.from_dict(d.pop("payment"))
+
+        refunded_total = Money.from_dict(d.pop("refunded_total"))
 
         shipping_address = OrderDecisionOutShippingAddress.from_dict(d.pop("shipping_address"))
 
@@ -251,6 +258,7 @@ class OrderDecisionOut:
             items=items,
             next_=next_,
             payment=payment,
+            refunded_total=refunded_total,
             shipping_address=shipping_address,
             status=status,
             total=total,

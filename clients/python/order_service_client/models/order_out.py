@@ -34,6 +34,7 @@ class OrderOut:
         id (str):
         items (list[LineOut]):
         payment (PaymentOut):
+        refunded_total (Money):
         shipping_address (OrderOutShippingAddress):
         status (OrderStatus):
         total (Money):
@@ -51,6 +52,7 @@ class OrderOut:
     id: str
     items: list[LineOut]
     payment: PaymentOut
+    refunded_total: Money
     shipping_address: OrderOutShippingAddress
     status: OrderStatus
     total: Money
@@ -76,6 +78,8 @@ class OrderOut:
             items.append(items_item)
 
         payment = self.payment.to_dict()
+
+        refunded_total = self.refunded_total.to_dict()
 
         shipping_address = self.shipping_address.to_dict()
 
@@ -121,6 +125,7 @@ class OrderOut:
                 "id": id,
                 "items": items,
                 "payment": payment,
+                "refunded_total": refunded_total,
                 "shipping_address": shipping_address,
                 "status": status,
                 "total": total,
@@ -162,6 +167,8 @@ class OrderOut:
             items.append(items_item)
 
         payment = PaymentOut.from_dict(d.pop("payment"))
+
+        refunded_total = Money.from_dict(d.pop("refunded_total"))
 
         shipping_address = OrderOutShippingAddress.from_dict(d.pop("shipping_address"))
 
@@ -222,6 +229,7 @@ class OrderOut:
             id=id,
             items=items,
             payment=payment,
+            refunded_total=refunded_total,
             shipping_address=shipping_address,
             status=status,
             total=total,
