@@ -34,6 +34,7 @@ from activities.notify import NotificationActivities
 from activities.order_status import OrderStatusActivities
 from activities.payment import PaymentActivities
 from activities.refunds import RefundActivities
+from activities.returns import ReturnActivities
 from activities.shipping import ShippingActivities
 from activities.stock import StockActivities
 from db.order_reads import OrderReads
@@ -49,6 +50,7 @@ from outbox.relay import OutboxRelay
 from workflows.housekeeping import PurgeIdempotencyKeysWorkflow
 from workflows.order import OrderWorkflow
 from workflows.refund import RefundWorkflow
+from workflows.returns import ReturnWorkflow
 from workflows.steps import Handler, Queue, served_by_queue
 
 log = logging.getLogger("orders.worker")
@@ -76,6 +78,7 @@ def activity_objects(boot: Bootstrap) -> list[object]:
         PaymentActivities(uow, boot.payments()),
         RefundActivities(uow, boot.payments()),
         ShippingActivities(uow, boot.carrier()),
+        ReturnActivities(uow, boot.carrier()),
         OrderStatusActivities(uow),
         NotificationActivities(OrderReads(boot.sessions("steps")), boot.email()),
         HousekeepingActivities(uow),
@@ -114,7 +117,12 @@ def build_workers(
             Worker(
                 client,
                 task_queue=settings.task_queue,
-                workflows=[OrderWorkflow, RefundWorkflow, PurgeIdempotencyKeysWorkflow],
+                workflows=[
+                    OrderWorkflow,
+                    RefundWorkflow,
+                    ReturnWorkflow,
+                    PurgeIdempotencyKeysWorkflow,
+                ],
                 workflow_runner=SANDBOX,
                 activities=served[Queue.ORDERS],
                 max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,

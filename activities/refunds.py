@@ -7,6 +7,7 @@ from temporalio import activity
 
 from activities import order_metrics as metrics
 from activities.base import UnitOfWorkFactory, order_not_found, provider_attempt, refusal
+from domain import events
 from domain.commands import IssueRefund, RecordRefundFailure
 from domain.errors import RefundNotFound
 from domain.refunds import Refund
@@ -35,6 +36,10 @@ class RefundActivities:
             assert order is not None and locked is not None
             if locked.succeed(provider_id):
                 order.refund_succeeded(locked, await uow.refunds.captured(order.id))
+                rma = await uow.returns.of_refund(locked.id)
+                if rma is not None and rma.close():  # what came back is paid back
+                    order.after_sale(events.RETURN_CLOSED, rma.id, return_id=rma.id)
+                    await uow.returns.save(rma)
                 await uow.refunds.save(locked)
                 await uow.orders.save(order)
                 await uow.commit()

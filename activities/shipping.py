@@ -161,7 +161,7 @@ class ShippingActivities:
                 changed = False
             was = order.status
             for parcel in tracked:
-                applied = parcel.track(command.event)
+                applied = parcel.track(command.event, command.occurred_at)
                 if command.tracking_number is not None and applied:
                     order.shipment_tracked(parcel, command.event, command.occurred_at, shipments)
                     changed = True

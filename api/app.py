@@ -33,6 +33,7 @@ from api.routes import (
     problem_pages,
     products,
     refunds,
+    returns,
     users,
     webhooks,
 )
@@ -115,11 +116,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         locations,
         orders,
         refunds,
+        returns,
         webhooks,
         codec,
         problem_pages,
     ):
         app.include_router(module.router)
+    app.include_router(returns.orders)
     install_openapi(app)
     install_docs(app)
     start_error_series_at_zero(app)

@@ -79,6 +79,19 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "The refund is more than was captured less what is refunded or being refunded; "
         "`left` says what can still be refunded.",
     ),
+    "not-returnable": ProblemType(
+        409,
+        "Not Returnable",
+        "Some items cannot be returned at all; `items` names each sku with why: "
+        "not_delivered, window_expired, final_sale or already_returned.",
+    ),
+    "return-conflict": ProblemType(
+        409,
+        "Return Conflict",
+        "The return is not in a status that takes this: a review only while "
+        "`awaiting_review`, a receipt only once `approved` or `in_transit`, and a cancel "
+        "by the customer until the parcel is in transit (an operator: until received).",
+    ),
     "edit-pending": ProblemType(
         503,
         "Edit Pending",

@@ -14,11 +14,12 @@ from db.tables import (
     OrderLineRow,
     OrderRow,
     RefundRow,
+    ReturnRow,
     ShipmentRow,
     StockAdjustmentRow,
     StockRow,
 )
-from domain.invariants import OrderFacts, StockFacts
+from domain.invariants import OrderFacts, ReturnFacts, StockFacts
 from domain.order import OrderStatus, StockStatus
 from domain.shipments import UnitsState
 
@@ -176,3 +177,25 @@ async def _units_by_place(
         text(_UNITS), {"units": units.value, "skus": None if skus is None else list(skus)}
     )
     return {(location, sku): int(quantity) for location, sku, quantity in rows}
+
+
+async def read_returns(
+    session: AsyncSession, order_ids: Collection[str] | None
+) -> list[ReturnFacts]:
+    """The returns of these orders (of all, when None), with their refunds' status."""
+    query = select(ReturnRow, RefundRow.status).outerjoin(
+        RefundRow, RefundRow.id == ReturnRow.refund_id
+    )
+    if order_ids is not None:
+        query = query.where(ReturnRow.order_id.in_(list(order_ids)))
+    return [
+        ReturnFacts(
+            rma.id,
+            rma.order_id,
+            rma.status,
+            {item["sku"]: int(item["quantity"]) for item in rma.items},
+            rma.refund_amount,
+            refund_status,
+        )
+        for rma, refund_status in await session.execute(query)
+    ]

@@ -12,7 +12,9 @@ from db.tables import ProductRow
 from domain.catalog import Product
 
 # What an admin may change on a product.
-EDITABLE = frozenset({"name", "description", "price_amount", "active"})
+EDITABLE = frozenset(
+    {"name", "description", "price_amount", "active", "returnable", "return_window_days"}
+)
 
 
 class ProductRepository:
@@ -36,6 +38,8 @@ class ProductRepository:
         currency: str,
         description: str | None = None,
         active: bool = True,
+        returnable: bool = True,
+        return_window_days: int | None = None,
     ) -> None:
         """Adds the product; a taken sku raises IntegrityError here, at once."""
         self._session.add(
@@ -46,6 +50,8 @@ class ProductRepository:
                 price_amount=price_amount,
                 currency=currency,
                 active=active,
+                returnable=returnable,
+                return_window_days=return_window_days,
             )
         )
         await self._session.flush()
@@ -85,4 +91,6 @@ def _product(row: ProductRow) -> Product:
         active=row.active,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        returnable=row.returnable,
+        return_window_days=row.return_window_days,
     )

@@ -59,6 +59,7 @@ def _copy(shipment: Shipment, row: ShipmentRow) -> None:
     row.carrier_shipment_id = shipment.carrier_shipment_id
     row.tracking_number = shipment.tracking_number
     row.captured_amount = shipment.captured
+    row.delivered_at = shipment.delivered_at
 
 
 def _to_domain(row: ShipmentRow) -> Shipment:
@@ -74,4 +75,5 @@ def _to_domain(row: ShipmentRow) -> Shipment:
         carrier_shipment_id=row.carrier_shipment_id,
         tracking_number=row.tracking_number,
         captured=row.captured_amount,
+        delivered_at=row.delivered_at,
     )

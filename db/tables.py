@@ -74,6 +74,9 @@ class ProductRow(Base):
     price_amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     active: Mapped[bool] = mapped_column(default=True)
+    # Final sale when false; its own return window when set (else the shop's).
+    returnable: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    return_window_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
@@ -192,6 +195,7 @@ class ShipmentRow(Base):
     # Shared by the rows of one parcel (an order of before shipped as one from several).
     tracking_number: Mapped[str | None] = mapped_column(String(64), index=True)
     captured_amount: Mapped[int | None] = mapped_column(BigInteger)
+    delivered_at: Mapped[datetime | None]  # when the carrier says it arrived: returns count from it
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
@@ -227,6 +231,32 @@ class RefundRow(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     provider_refund_id: Mapped[str | None] = mapped_column(String(120))
     failure: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(80))
+    idempotency_key: Mapped[str] = mapped_column(String(300))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class ReturnRow(Base):
+    """A return of delivered units (domain/returns.py); `items` carry their unit price,
+    the locations they shipped from and, once received, what the warehouse found."""
+
+    __tablename__ = "returns"
+    __table_args__ = (UniqueConstraint("order_id", "idempotency_key"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    customer_id: Mapped[str] = mapped_column(String(40), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    expires_at: Mapped[datetime]
+    refund_id: Mapped[str | None] = mapped_column(ForeignKey("refunds.id"))
+    refund_amount: Mapped[int | None] = mapped_column(BigInteger)
+    label_carrier: Mapped[str | None] = mapped_column(String(40))
+    label_tracking_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    label_shipment_id: Mapped[str | None] = mapped_column(String(64))
     requested_by: Mapped[str] = mapped_column(String(80))
     idempotency_key: Mapped[str] = mapped_column(String(300))
     fingerprint: Mapped[str] = mapped_column(String(64))

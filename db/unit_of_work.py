@@ -12,6 +12,7 @@ from db.idempotency import IdempotencyRepository
 from db.locations import LocationRepository
 from db.orders import OrderRepository
 from db.refunds import RefundRepository
+from db.returns import ReturnRepository
 from db.shipments import ShipmentRepository
 from db.stock import StockRepository
 from db.users import UserRepository
@@ -27,6 +28,7 @@ class UnitOfWork:
     shipments: ShipmentRepository
     edits: EditRepository
     refunds: RefundRepository
+    returns: ReturnRepository
     session: AsyncSession
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
@@ -43,6 +45,7 @@ class UnitOfWork:
         self.shipments = ShipmentRepository(self.session)
         self.edits = EditRepository(self.session)
         self.refunds = RefundRepository(self.session)
+        self.returns = ReturnRepository(self.session)
         return self
 
     async def __aexit__(

@@ -18,6 +18,8 @@ class Product:
     active: bool
     created_at: datetime
     updated_at: datetime
+    returnable: bool = True  # false: final sale
+    return_window_days: int | None = None  # None: the shop's window
 
 
 class Listing(Protocol):

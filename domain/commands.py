@@ -239,3 +239,44 @@ class PurgeExpiredKeys:
 @dataclass(frozen=True)
 class KeysPurged:
     deleted: int
+
+
+# -- returns (workflows/returns.py) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApproveReturn:
+    """A return below the review threshold is approved as it starts."""
+
+    return_id: str
+
+
+@dataclass(frozen=True)
+class IssueReturnLabel:
+    return_id: str
+
+
+@dataclass(frozen=True)
+class RecordLabelFailure:
+    return_id: str
+    why: str
+
+
+@dataclass(frozen=True)
+class RefreshReturn:
+    """Reads the return as it stands; one past its ship-by deadline expires now."""
+
+    return_id: str
+
+
+@dataclass(frozen=True)
+class CancelReturnLabel:
+    return_id: str
+
+
+@dataclass(frozen=True)
+class ReturnState:
+    status: str
+    refund_id: str | None = None
+    refund_amount: int | None = None
+    currency: str = ""

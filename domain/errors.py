@@ -3,6 +3,8 @@ non-retryable Temporal errors of the same name."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class DomainError(Exception):
     """A rule of the business refused the request."""
@@ -186,3 +188,49 @@ class UnknownCustomer(DomainError):
 
 class NotPermitted(DomainError):
     """The caller's role does not allow this."""
+
+
+# -- returns (domain/returns.py) ---------------------------------------------------------
+
+
+class ReturnNotFound(NotFound):
+    def __init__(self, return_id: str) -> None:
+        super().__init__(f"no return {return_id}")
+
+
+class NotReturnable(DomainError):
+    """Skus of the request that cannot come back at all, each with its reason."""
+
+    def __init__(self, reasons: Mapping[str, str]) -> None:
+        super().__init__(
+            "not returnable: " + ", ".join(f"{sku} ({why})" for sku, why in sorted(reasons.items()))
+        )
+        self.reasons = dict(sorted(reasons.items()))
+
+
+class TooManyUnits(DomainError):
+    """More units than were delivered less those already returned, or a receipt that
+    does not account for every unit of the return."""
+
+
+class ReturnNotReviewable(DomainError):
+    @classmethod
+    def in_status(cls, status: str) -> ReturnNotReviewable:
+        return cls(f"the return is {status}, not awaiting review")
+
+
+class ReturnNotReceivable(DomainError):
+    @classmethod
+    def in_status(cls, status: str) -> ReturnNotReceivable:
+        return cls(f"the return is {status}: only an approved or in-transit one is received")
+
+
+class ReturnNotCancellable(DomainError):
+    @classmethod
+    def in_status(cls, status: str, by_operator: bool) -> ReturnNotCancellable:
+        until = "until it is received" if by_operator else "until its parcel is in transit"
+        return cls(f"the return is {status}: it can be cancelled only {until}")
+
+
+class ExchangesNotOffered(DomainError):
+    """Returns for other items are not offered by this service yet."""

@@ -33,6 +33,17 @@ COMPENSATION_FAILED = "compensation.failed"
 REFUND_REQUESTED = "refund.requested"
 REFUND_SUCCEEDED = "refund.succeeded"
 REFUND_FAILED = "refund.failed"
+RETURN_REQUESTED = "return.requested"
+RETURN_APPROVED = "return.approved"
+RETURN_REJECTED = "return.rejected"
+RETURN_LABEL_ISSUED = "return.label_issued"
+RETURN_LABEL_FAILED = "return.label_failed"  # no label within its bound: an operator's call
+RETURN_IN_TRANSIT = "return.in_transit"
+RETURN_ARRIVED = "return.arrived"  # the carrier delivered it; the warehouse still inspects
+RETURN_RECEIVED = "return.received"
+RETURN_CLOSED = "return.closed"
+RETURN_CANCELLED = "return.cancelled"
+RETURN_EXPIRED = "return.expired"
 # Something only a person can settle: see Attention for what, docs/saga.md for why.
 ORDER_FLAGGED = "order.flagged"
 

@@ -85,6 +85,20 @@ class Shipment:
 
 
 @dataclass(frozen=True)
+class ReturnFacts:
+    id: str
+    order_id: str
+    status: str  # domain/returns.py ReturnStatus
+    units: dict[str, int]  # sku -> quantity asked back
+    refund_amount: int | None = None  # set at receipt (0: nothing to refund)
+    refund_status: str | None = None  # the ledger's word on that refund
+
+
+# Returns that hold units (their own, or coming back): every other one let them go.
+RETURN_LET_GO = ("rejected", "cancelled", "expired")
+
+
+@dataclass(frozen=True)
 class Violation:
     rule: str
     subject: str
@@ -117,6 +131,8 @@ class Facts:
     on_hand_by_place: dict[tuple[str, str], int] | None = None
     adjusted_by_place: dict[tuple[str, str], int] = field(default_factory=dict)
     shipped_by_place: dict[tuple[str, str], int] = field(default_factory=dict)
+    # The returns of the orders checked (every one, when complete).
+    returns: list[ReturnFacts] = field(default_factory=list)
 
 
 def find_violations(facts: Facts) -> list[Violation]:
@@ -124,6 +140,7 @@ def find_violations(facts: Facts) -> list[Violation]:
         *stock_violations(facts),
         *money_violations(facts),
         *shipping_violations(facts),
+        *return_violations(facts),
         *liveness_violations(facts.orders),
     ]
 
@@ -260,7 +277,8 @@ def money_violations(facts: Facts) -> Iterable[Violation]:
 
 def shipping_violations(facts: Facts) -> Iterable[Violation]:
     live: Counter[str] = Counter(s.reference for s in facts.shipments if s.status != "cancelled")
-    known = {order.id for order in facts.orders}
+    # A return's label is a parcel too, under the return's id.
+    known = {order.id for order in facts.orders} | {rma.id for rma in facts.returns}
     for order in facts.orders:
         count = live.get(order.id, 0)
         if count > order.parcels:
@@ -278,6 +296,30 @@ def shipping_violations(facts: Facts) -> Iterable[Violation]:
     if facts.complete:
         for reference in sorted(set(live) - known):
             yield Violation("shipping", reference, "the carrier ships for no such order")
+
+
+def return_violations(facts: Facts) -> Iterable[Violation]:
+    """Every unit is returned at most once, and every return that ended has its money
+    settled: a closed one refunded (or owed nothing), one that let its units go never
+    refunded."""
+    asked: dict[str, Counter[str]] = defaultdict(Counter)
+    for rma in facts.returns:
+        if rma.status not in RETURN_LET_GO:
+            asked[rma.order_id].update(rma.units)
+        if rma.status == "closed" and rma.refund_amount and rma.refund_status != "succeeded":
+            yield Violation(
+                "returns", rma.id, f"closed with its refund {rma.refund_status or 'missing'}"
+            )
+        if rma.status in RETURN_LET_GO and rma.refund_amount is not None:
+            yield Violation("returns", rma.id, f"{rma.status} but refunded {rma.refund_amount}")
+    for order in facts.orders:
+        for sku, units in sorted(asked.get(order.id, Counter()).items()):
+            if units > order.lines.get(sku, 0):
+                yield Violation(
+                    "returns",
+                    order.id,
+                    f"{units} units of {sku} returned of {order.lines.get(sku, 0)} ordered",
+                )
 
 
 def liveness_violations(orders: Iterable[OrderFacts]) -> Iterable[Violation]:

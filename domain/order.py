@@ -459,6 +459,11 @@ class Order:
             failure=refund.failure,
         )
 
+    def after_sale(self, event_type: str, subject_id: str, **data: Any) -> None:
+        """A step of a return (or another process after the sale) on the order's
+        timeline, once per subject and step."""
+        self._record(event_type, key=f"{event_type}:{subject_id}", **data)
+
     def cancel_shipment(self, shipment_id: str) -> bool:
         if self.shipment_status is ShipmentStatus.CANCELLED:
             return False

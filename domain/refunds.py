@@ -17,6 +17,7 @@ class RefundReason(StrEnum):
     PRICE_ADJUSTMENT = "price_adjustment"
     SHIPPING = "shipping"
     OTHER = "other"
+    RETURN = "return"  # what came back in a return (domain/returns.py); never asked for
 
 
 class RefundStatus(StrEnum):
@@ -78,3 +79,35 @@ def check_refundable(amount: int, captured: int, refunds: Iterable[Refund]) -> N
     left = refundable(captured, refunds)
     if amount > left:
         raise RefundExceedsCaptured(amount, left)
+
+
+def open_refund(
+    refund_id: str,
+    order_id: str,
+    currency: str,
+    amount: int,
+    captured: int,
+    refunds: Iterable[Refund],
+    reason: RefundReason,
+    by: str,
+    idempotency_key: str,
+    fingerprint: str,
+    note: str | None = None,
+) -> Refund:
+    """A new refund, `pending`, if what was captured less what is refunded or being
+    refunded covers it (RefundExceedsCaptured if not). The caller records it in the
+    transaction that read `captured` and `refunds`, under the order's lock."""
+    if amount <= 0:
+        raise ValueError(f"a refund is above zero, not {amount}")
+    check_refundable(amount, captured, refunds)
+    return Refund(
+        id=refund_id,
+        order_id=order_id,
+        amount=amount,
+        currency=currency,
+        reason=reason,
+        requested_by=by,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        note=note,
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from domain.allocation import Pick
@@ -59,6 +60,7 @@ class Shipment:
     carrier_shipment_id: str | None = None
     tracking_number: str | None = None
     captured: int | None = None
+    delivered_at: datetime | None = None  # a return window counts from it
 
     @property
     def id(self) -> str:
@@ -92,12 +94,14 @@ class Shipment:
         self.captured = amount
         return True
 
-    def track(self, event: str) -> bool:
-        """Applies a carrier event (in_transit, delivered, exception); a delivered
-        shipment stays delivered."""
+    def track(self, event: str, occurred_at: str | None = None) -> bool:
+        """Applies a carrier event (in_transit, delivered, exception) that happened at
+        `occurred_at` (ISO 8601); a delivered shipment stays delivered."""
         if not self.state.is_booked or self.state is ShipmentState.DELIVERED:
             return False
         self.state = ShipmentState(event)
+        if self.state is ShipmentState.DELIVERED and occurred_at is not None:
+            self.delivered_at = datetime.fromisoformat(occurred_at)
         return True
 
     def move_to(self, location_id: str) -> None:

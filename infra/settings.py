@@ -150,6 +150,12 @@ class Settings(BaseSettings):
     payment_retry_bound: timedelta = timedelta(minutes=10)
     # How long a refund is asked of the payment provider before it is flagged `failed`.
     refund_retry_bound: timedelta = timedelta(hours=1)
+    # Returns: how long after its delivery a unit may be returned (a product may set
+    # its own), how long the customer has to ship it back once asked, and above what
+    # value an operator reviews it first (None: the order review threshold).
+    return_window_days: int = Field(30, ge=0)
+    return_ship_by_days: int = Field(14, ge=1)
+    return_review_threshold: int | None = Field(None, ge=0)
     shipping_retry_bound: timedelta = timedelta(minutes=10)
     capture_retry_bound: timedelta = timedelta(hours=24)
     compensation_retry_bound: timedelta = timedelta(days=7)

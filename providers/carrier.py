@@ -50,6 +50,33 @@ class CarrierClient:
         body = response.json()
         return ShipmentCreated(body["id"], body["carrier"], body["tracking_number"])
 
+    async def create_return_label(
+        self, return_id: str, idempotency_key: str, items: Sequence[ShipmentItem], to: Location
+    ) -> ShipmentCreated:
+        """A prepaid label for the customer's parcel back to the location `to`; the
+        carrier tracks it like any parcel, under the return's id as its reference."""
+        body = {
+            "reference": return_id,
+            "destination": {
+                "name": f"Returns, {to.name}",
+                "line1": f"Location {to.id}",
+                "city": to.name,
+                "postal_code": to.id,
+                "country": to.country,
+            },
+            "items": [{"sku": item.sku, "quantity": item.quantity} for item in items],
+        }
+        async with provider_call("carrier", "create_return_label"):
+            response = await self._http.post(
+                "/shipments",
+                timeout=call_timeout(self._http),
+                json=body,
+                headers={"Idempotency-Key": idempotency_key},
+            )
+            raise_for_status(response)
+        created = response.json()
+        return ShipmentCreated(created["id"], created["carrier"], created["tracking_number"])
+
     async def cancel_shipment(self, shipment_id: str) -> None:
         async with provider_call("carrier", "cancel_shipment"):
             response = await self._http.post(

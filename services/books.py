@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from temporalio.client import Client
 
-from db.audit import by_sku, read_books, read_places, read_stock_ledger
+from db.audit import by_sku, read_books, read_places, read_returns, read_stock_ledger
 from db.engine import make_engine, make_session_factory
 from domain.identity import workflow_id_for
 from domain.invariants import Authorization, Facts, Shipment, Violation, find_violations
@@ -40,6 +40,7 @@ async def check(
             skus = None if order_ids is None else [item.sku for item in stock]
             adjusted, shipped = await read_stock_ledger(session, skus)
             reserved_at, held_at, on_hand_at = await read_places(session, skus)
+            returns = await read_returns(session, order_ids)
     finally:
         await engine.dispose()
 
@@ -81,6 +82,7 @@ async def check(
         on_hand_by_place=on_hand_at,
         adjusted_by_place=adjusted,
         shipped_by_place=shipped,
+        returns=returns,
     )
     return find_violations(facts)
 

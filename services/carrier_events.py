@@ -1,5 +1,6 @@
-"""A carrier's tracking update, handed to the order shipped under its tracking number.
-The webhook route checks the signature; this finds the order and wakes its workflow."""
+"""A carrier's tracking update, handed to the order shipped under its tracking number
+(or to the return whose label it is). The webhook route checks the signature; this
+finds the order and wakes its workflow."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from db.order_reads import OrderReads
 from domain.errors import ShipmentNotFound
 from domain.order import CarrierEvent
 from services import order_client
+from services.returns import Returns
 from workflows.contracts import CarrierUpdate
 
 
@@ -24,14 +26,20 @@ class CarrierReport:
 
 
 class CarrierEvents:
-    def __init__(self, reads: OrderReads, temporal: Client) -> None:
+    def __init__(self, reads: OrderReads, temporal: Client, returns: Returns) -> None:
         self._reads = reads
         self._temporal = temporal
+        self._returns = returns
 
     async def accept(self, report: CarrierReport) -> str:
         """Signals the order's workflow (which applies the same event once); returns the
         order's id. Raises ShipmentNotFound for a tracking number no order has."""
         order = await self._reads.find_by_tracking(report.tracking_number)
+        if order is None:
+            # A return's label: its return takes the news (its order's history not).
+            rma = await self._returns.carrier_update(report.tracking_number, report.event.value)
+            if rma is not None:
+                return rma.order_id
         if order is None and report.reference:
             # The carrier can report before the booking's commit has recorded the
             # tracking number; the reference finds the order then, and its workflow

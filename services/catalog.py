@@ -27,6 +27,8 @@ class NewProduct:
     price: Price
     description: str | None = None
     active: bool = True
+    returnable: bool = True
+    return_window_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ class ChangeProduct:
     active: bool | None = None
     description: str | None = None
     description_given: bool = False  # so that a description can be cleared
+    returnable: bool | None = None
+    return_window_days: int | None = None
+    return_window_given: bool = False  # so that the shop's window can apply again
 
 
 class Catalog:
@@ -58,6 +63,8 @@ class Catalog:
                     price_amount=command.price.amount,
                     currency=command.price.currency,
                     active=command.active,
+                    returnable=command.returnable,
+                    return_window_days=command.return_window_days,
                 )
                 uow.stock.add(StockItem(command.sku, on_hand=0))
                 await uow.commit()
@@ -90,6 +97,10 @@ class Catalog:
             changes["price_amount"] = command.price.amount
         if command.active is not None:
             changes["active"] = command.active
+        if command.returnable is not None:
+            changes["returnable"] = command.returnable
+        if command.return_window_given:
+            changes["return_window_days"] = command.return_window_days
         async with self._unit_of_work() as uow:
             if not await uow.products.change(command.sku, changes):
                 raise ProductNotFound(command.sku)

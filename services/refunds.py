@@ -23,7 +23,7 @@ from domain.errors import (
     WrongCurrency,
 )
 from domain.identity import new_id
-from domain.refunds import Refund, RefundReason, RefundStatus, check_refundable
+from domain.refunds import Refund, RefundReason, RefundStatus, open_refund
 from domain.users import Caller
 from infra.settings import Settings
 from workflows.refund import RefundInput, RefundWorkflow
@@ -74,17 +74,18 @@ class Refunds:
                 return RefundRequested(earlier, replayed=True)
             if command.currency != order.currency:
                 raise WrongCurrency(f"the order is paid in {order.currency}")
-            check_refundable(command.amount, await uow.refunds.captured(order.id), refunds)
-            refund = Refund(
-                id=new_id("ref"),
-                order_id=order.id,
-                amount=command.amount,
-                currency=order.currency,
-                reason=command.reason,
-                requested_by=command.by.user_id,
-                idempotency_key=key,
-                fingerprint=command.fingerprint,
-                note=command.note,
+            refund = open_refund(
+                new_id("ref"),
+                order.id,
+                order.currency,
+                command.amount,
+                await uow.refunds.captured(order.id),
+                refunds,
+                command.reason,
+                command.by.user_id,
+                key,
+                command.fingerprint,
+                command.note,
             )
             uow.refunds.add(refund)
             order.refund_requested(refund)

@@ -19,6 +19,7 @@ from services.orders import Orders
 from services.outbox import ParkedDeliveries
 from services.placing import OrderPlacing
 from services.refunds import Refunds
+from services.returns import Returns
 
 
 async def admit_everyone(tier: Tier) -> None:
@@ -30,6 +31,7 @@ class Services:
     placing: OrderPlacing
     orders: Orders
     refunds: Refunds
+    returns: Returns
     carrier_events: CarrierEvents
     accounts: Accounts
     catalog: Catalog
@@ -53,13 +55,15 @@ class Services:
         )
         unit_of_work = boot.unit_of_work_factory()
         reads = OrderReads(boot.sessions())
+        returns = Returns(settings, unit_of_work, temporal)
         return cls(
             placing=OrderPlacing(
                 settings, unit_of_work=unit_of_work, reads=reads, temporal=temporal, admit=admit
             ),
             orders=Orders(settings, reads, temporal),
             refunds=Refunds(settings, unit_of_work, temporal),
-            carrier_events=CarrierEvents(reads, temporal),
+            returns=returns,
+            carrier_events=CarrierEvents(reads, temporal, returns),
             accounts=Accounts(unit_of_work, settings.api_key_pepper),
             catalog=Catalog(unit_of_work, settings.currency),
             inventory=Inventory(unit_of_work),

@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.order_status import OrderStatusActivities
     from activities.payment import PaymentActivities
     from activities.refunds import RefundActivities
+    from activities.returns import ReturnActivities
     from activities.shipping import ShippingActivities
     from activities.stock import StockActivities
 
@@ -166,6 +167,16 @@ STEPS: tuple[Step, ...] = (
         RefundActivities.issue_refund, Queue.PAYMENT, StepPolicy(15, maximum_interval_seconds=300)
     ),
     Step(RefundActivities.record_refund_failure, Queue.ORDERS, _DATABASE, _until_done),
+    # A return (workflows/returns.py): the carrier steps' bounds come with its input.
+    Step(ReturnActivities.approve_return, Queue.ORDERS, _DATABASE, _until_done),
+    Step(ReturnActivities.issue_return_label, Queue.CARRIER, StepPolicy(15)),
+    Step(ReturnActivities.record_label_failure, Queue.ORDERS, _DATABASE, _until_done),
+    Step(ReturnActivities.refresh_return, Queue.ORDERS, _DATABASE, _until_done),
+    Step(
+        ReturnActivities.cancel_return_label,
+        Queue.CARRIER,
+        StepPolicy(15, maximum_interval_seconds=300),
+    ),
     Step(OrderStatusActivities.flag_order, Queue.ORDERS, _DATABASE, _until_done),
     Step(OrderStatusActivities.close_order, Queue.ORDERS, _DATABASE, _until_done),
     # Orders started before the outbox relay still email from the saga.

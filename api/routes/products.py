@@ -26,6 +26,8 @@ def product_out(product: Product) -> ProductOut:
         description=product.description,
         price=Money(amount=product.price_amount, currency=product.currency),
         active=product.active,
+        returnable=product.returnable,
+        return_window_days=product.return_window_days,
         created_at=product.created_at,
         updated_at=product.updated_at,
     )
@@ -51,6 +53,8 @@ async def create_product(
             price=_price(body.price),
             description=body.description,
             active=body.active,
+            returnable=body.returnable,
+            return_window_days=body.return_window_days,
         )
     )
     response.headers["Location"] = f"/v1/products/{segment(body.sku)}"
@@ -105,6 +109,9 @@ async def update_product(
             active=body.active,
             description=body.description,
             description_given="description" in body.model_fields_set,
+            returnable=body.returnable,
+            return_window_days=body.return_window_days,
+            return_window_given="return_window_days" in body.model_fields_set,
         )
     )
     return product_out(product)

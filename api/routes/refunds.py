@@ -11,6 +11,7 @@ from api.resources import ServicesDep
 from api.routes.orders import IdempotencyKey
 from api.schemas.refunds import RefundIn, RefundOut
 from domain.identity import request_fingerprint
+from domain.refunds import RefundReason
 from services.refunds import RequestRefund
 
 router = APIRouter(prefix="/v1/orders", tags=["refunds"])
@@ -59,7 +60,7 @@ async def refund_order(
             caller,
             body.amount.amount,
             body.amount.currency,
-            body.reason,
+            RefundReason(body.reason.value),
             idempotency_key,
             request_fingerprint(body.model_dump(mode="json")),
             body.note,

@@ -17,6 +17,13 @@ class ProductIn(InputModel):
     description: str | None = Field(None, max_length=5000)
     price: Money
     active: bool = True
+    returnable: bool = Field(True, description="false: final sale, never returned.")
+    return_window_days: int | None = Field(
+        None,
+        ge=0,
+        le=3650,
+        description="Days after delivery it may be returned; null: the shop's window.",
+    )
 
 
 class ProductPatch(InputModel):
@@ -26,6 +33,10 @@ class ProductPatch(InputModel):
     description: str | None = Field(None, max_length=5000)
     price: Money | None = None
     active: bool | None = None
+    returnable: bool | None = None
+    return_window_days: int | None = Field(
+        None, ge=0, le=3650, description="null: the shop's window applies again."
+    )
 
 
 class ProductOut(BaseModel):
@@ -34,6 +45,8 @@ class ProductOut(BaseModel):
     description: str | None
     price: Money
     active: bool
+    returnable: bool
+    return_window_days: int | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -3,17 +3,36 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from api.schemas.common import InputModel, Money
 from domain.refunds import Refund, RefundReason, RefundStatus
 
 
+class AskedReason(StrEnum):
+    """Why an operator refunds (a return's refund is the return's own)."""
+
+    GOODWILL = "goodwill"
+    PRICE_ADJUSTMENT = "price_adjustment"
+    SHIPPING = "shipping"
+    OTHER = "other"
+
+
 class RefundIn(InputModel):
-    amount: Money = Field(description="At most what was captured less what is refunded.")
-    reason: RefundReason
+    amount: Money = Field(
+        description="Above zero, and at most what was captured less what is refunded."
+    )
+    reason: AskedReason
     note: str | None = Field(None, max_length=1000)
+
+    @field_validator("amount")
+    @classmethod
+    def _above_zero(cls, amount: Money) -> Money:
+        if amount.amount <= 0:
+            raise ValueError("a refund is above zero")
+        return amount
 
 
 class RefundOut(BaseModel):

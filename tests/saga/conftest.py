@@ -54,6 +54,8 @@ from workflows.contracts import (
     SagaPolicy,
 )
 from workflows.order import OrderWorkflow
+from workflows.refund import RefundWorkflow
+from workflows.returns import ReturnWorkflow
 from workflows.steps import STEPS, Queue, resolve_steps
 
 # Bounds as production has them, so the skipped time is real time in the order's life.
@@ -363,7 +365,9 @@ async def saga_on(time_skipping: WorkflowEnvironment) -> AsyncIterator[Saga]:
                 Worker(
                     time_skipping.client,
                     task_queue=name,
-                    workflows=[OrderWorkflow] if name == queue else [],
+                    workflows=[OrderWorkflow, RefundWorkflow, ReturnWorkflow]
+                    if name == queue
+                    else [],
                     activities=handlers,
                     workflow_runner=SANDBOX,  # the worker's own: what it refuses, these do
                 )

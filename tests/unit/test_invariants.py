@@ -10,6 +10,7 @@ from domain.invariants import (
     Authorization,
     Facts,
     OrderFacts,
+    ReturnFacts,
     Shipment,
     StockFacts,
     find_violations,
@@ -265,3 +266,30 @@ def test_refunds_above_what_was_captured_are_found() -> None:
     assert rules_broken(books(orders=[refunded])) == []
     assert ("money", "ord_1") in rules_broken(books(orders=[too_much]))
     assert ("money", "ord_1") in rules_broken(books(authorizations=beyond))
+
+
+def test_a_unit_returned_twice_is_found() -> None:
+    first = ReturnFacts("ret_1", "ord_1", "closed", {"MUG": 2}, 2_000, "succeeded")
+    second = ReturnFacts("ret_2", "ord_1", "in_transit", {"MUG": 1})
+    let_go = ReturnFacts("ret_3", "ord_1", "cancelled", {"MUG": 2})
+
+    assert rules_broken(books(returns=[first, let_go])) == []
+    assert rules_broken(books(returns=[first, second])) == [("returns", "ord_1")]
+
+
+def test_a_return_that_ended_with_its_money_unsettled_is_found() -> None:
+    unpaid = ReturnFacts("ret_1", "ord_1", "closed", {"MUG": 1}, 1_000, "failed")
+    owed_nothing = ReturnFacts("ret_2", "ord_1", "closed", {"MUG": 1}, 0, None)
+    refunded_anyway = ReturnFacts("ret_3", "ord_1", "expired", {"MUG": 1}, 1_000, "pending")
+
+    assert rules_broken(books(returns=[unpaid])) == [("returns", "ret_1")]
+    assert rules_broken(books(returns=[owed_nothing])) == []
+    assert rules_broken(books(returns=[refunded_anyway])) == [("returns", "ret_3")]
+
+
+def test_a_return_label_is_a_parcel_of_a_known_return() -> None:
+    label = Shipment("shp_2", "ret_1", "in_transit")
+    rma = ReturnFacts("ret_1", "ord_1", "in_transit", {"MUG": 1})
+
+    assert rules_broken(books(shipments=[*books().shipments, label], returns=[rma])) == []
+    assert rules_broken(books(shipments=[*books().shipments, label])) == [("shipping", "ret_1")]

@@ -1,4 +1,5 @@
-"""Replay: the current OrderWorkflow code must reproduce stored histories exactly.
+"""Replay: the current workflow code (orders, refunds, returns) must reproduce stored
+histories exactly.
 
 A change that running orders depend on must be guarded by `workflow.patched`; without
 the guard, replaying these histories fails here. Record a new history after such a
@@ -18,6 +19,8 @@ from infra.temporal_client import data_converter
 from tests.workflows.conftest import Saga
 from worker import SANDBOX
 from workflows.order import OrderWorkflow
+from workflows.refund import RefundWorkflow
+from workflows.returns import ReturnWorkflow
 
 HISTORIES = Path(__file__).with_name("histories")
 
@@ -29,7 +32,7 @@ async def test_stored_histories_replay_without_nondeterminism(path: Path) -> Non
     # v1-v3 predate the payload codec and replay through it unchanged; v4 is encrypted
     # with the development key. All replay on the runner the worker uses.
     replayer = Replayer(
-        workflows=[OrderWorkflow],
+        workflows=[OrderWorkflow, RefundWorkflow, ReturnWorkflow],
         workflow_runner=SANDBOX,
         data_converter=data_converter(Settings()),
     )

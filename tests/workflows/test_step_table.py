@@ -12,8 +12,8 @@ from temporalio.client import Client
 from infra.bootstrap import Bootstrap
 from infra.settings import Settings
 from worker import activity_objects, build_workers
-from workflows import housekeeping
-from workflows.order import compensation, forward, saga, tracking
+from workflows import housekeeping, refund, returns
+from workflows.order import compensation, edits, forward, saga, tracking, workflow
 from workflows.steps import BY_NAME, STEPS, Queue, served_by_queue
 
 
@@ -29,7 +29,17 @@ def called_steps(module: object) -> set[str]:
 
 
 def test_every_activity_the_workflows_call_has_a_row_and_every_row_is_called() -> None:
-    stories = (saga, forward, compensation, tracking, housekeeping)
+    stories = (
+        saga,
+        forward,
+        compensation,
+        tracking,
+        edits,
+        workflow,
+        housekeeping,
+        refund,
+        returns,
+    )
     called = set().union(*(called_steps(story) for story in stories))
 
     assert called == set(BY_NAME)

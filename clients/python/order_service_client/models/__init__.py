@@ -7,6 +7,7 @@ from .adjustment_in import AdjustmentIn
 from .adjustment_out import AdjustmentOut
 from .api_key_created import ApiKeyCreated
 from .api_key_out import ApiKeyOut
+from .asked_reason import AskedReason
 from .cancel_in import CancelIn
 from .decision_out import DecisionOut
 from .decision_out_action import DecisionOutAction
@@ -24,9 +25,12 @@ from .encode_payloads_body_payloads_item_metadata import EncodePayloadsBodyPaylo
 from .encode_payloads_response_200 import EncodePayloadsResponse200
 from .encode_payloads_response_200_payloads_item import EncodePayloadsResponse200PayloadsItem
 from .encode_payloads_response_200_payloads_item_metadata import EncodePayloadsResponse200PayloadsItemMetadata
+from .exchange_line_in import ExchangeLineIn
+from .exchange_payment_in import ExchangePaymentIn
 from .failure_reason import FailureReason
 from .inventory_out import InventoryOut
 from .inventory_set import InventorySet
+from .label_out import LabelOut
 from .line_in import LineIn
 from .line_out import LineOut
 from .livez_response_livez import LivezResponseLivez
@@ -49,6 +53,7 @@ from .order_status import OrderStatus
 from .page_adjustment_out import PageAdjustmentOut
 from .page_order_out import PageOrderOut
 from .page_product_out import PageProductOut
+from .page_return_out import PageReturnOut
 from .page_user_out import PageUserOut
 from .parcel_out import ParcelOut
 from .payment_in import PaymentIn
@@ -62,10 +67,20 @@ from .product_patch import ProductPatch
 from .receive_carrier_event_carrier_event_in import ReceiveCarrierEventCarrierEventIn
 from .receive_carrier_event_carrier_event_in_event import ReceiveCarrierEventCarrierEventInEvent
 from .receive_carrier_event_response_receive_carrier_event import ReceiveCarrierEventResponseReceiveCarrierEvent
+from .receive_in import ReceiveIn
+from .received_line_in import ReceivedLineIn
+from .received_out import ReceivedOut
 from .refund_in import RefundIn
 from .refund_out import RefundOut
 from .refund_reason import RefundReason
 from .refund_status import RefundStatus
+from .return_in import ReturnIn
+from .return_line_in import ReturnLineIn
+from .return_line_out import ReturnLineOut
+from .return_out import ReturnOut
+from .return_reason import ReturnReason
+from .return_refund_out import ReturnRefundOut
+from .return_status import ReturnStatus
 from .review_in import ReviewIn
 from .review_in_decision import ReviewInDecision
 from .role import Role
@@ -83,6 +98,7 @@ __all__ = (
     "AdjustmentOut",
     "ApiKeyCreated",
     "ApiKeyOut",
+    "AskedReason",
     "CancelIn",
     "DecisionOut",
     "DecisionOutAction",
@@ -100,9 +116,12 @@ __all__ = (
     "EncodePayloadsResponse200",
     "EncodePayloadsResponse200PayloadsItem",
     "EncodePayloadsResponse200PayloadsItemMetadata",
+    "ExchangeLineIn",
+    "ExchangePaymentIn",
     "FailureReason",
     "InventoryOut",
     "InventorySet",
+    "LabelOut",
     "LineIn",
     "LineOut",
     "LivezResponseLivez",
@@ -125,6 +144,7 @@ __all__ = (
     "PageAdjustmentOut",
     "PageOrderOut",
     "PageProductOut",
+    "PageReturnOut",
     "PageUserOut",
     "ParcelOut",
     "PaymentIn",
@@ -138,10 +158,20 @@ __all__ = (
     "ReceiveCarrierEventCarrierEventIn",
     "ReceiveCarrierEventCarrierEventInEvent",
     "ReceiveCarrierEventResponseReceiveCarrierEvent",
+    "ReceivedLineIn",
+    "ReceivedOut",
+    "ReceiveIn",
     "RefundIn",
     "RefundOut",
     "RefundReason",
     "RefundStatus",
+    "ReturnIn",
+    "ReturnLineIn",
+    "ReturnLineOut",
+    "ReturnOut",
+    "ReturnReason",
+    "ReturnRefundOut",
+    "ReturnStatus",
     "ReviewIn",
     "ReviewInDecision",
     "Role",

@@ -25,6 +25,8 @@ class ProductIn:
         sku (str):
         active (bool | Unset):  Default: True.
         description (None | str | Unset):
+        return_window_days (int | None | Unset): Days after delivery it may be returned; null: the shop's window.
+        returnable (bool | Unset): false: final sale, never returned. Default: True.
     """
 
     name: str
@@ -32,6 +34,8 @@ class ProductIn:
     sku: str
     active: bool | Unset = True
     description: None | str | Unset = UNSET
+    return_window_days: int | None | Unset = UNSET
+    returnable: bool | Unset = True
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
@@ -48,6 +52,14 @@ class ProductIn:
         else:
             description = self.description
 
+        return_window_days: int | None | Unset
+        if isinstance(self.return_window_days, Unset):
+            return_window_days = UNSET
+        else:
+            return_window_days = self.return_window_days
+
+        returnable = self.returnable
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -61,6 +73,10 @@ class ProductIn:
             field_dict["active"] = active
         if description is not UNSET:
             field_dict["description"] = description
+        if return_window_days is not UNSET:
+            field_dict["return_window_days"] = return_window_days
+        if returnable is not UNSET:
+            field_dict["returnable"] = returnable
 
         return field_dict
 
@@ -86,12 +102,25 @@ class ProductIn:
 
         description = _parse_description(d.pop("description", UNSET))
 
+        def _parse_return_window_days(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        return_window_days = _parse_return_window_days(d.pop("return_window_days", UNSET))
+
+        returnable = d.pop("returnable", UNSET)
+
         product_in = cls(
             name=name,
             price=price,
             sku=sku,
             active=active,
             description=description,
+            return_window_days=return_window_days,
+            returnable=returnable,
         )
 
         return product_in

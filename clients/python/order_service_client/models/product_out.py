@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.money import Money
 
@@ -25,8 +27,10 @@ class ProductOut:
         description (None | str):
         name (str):
         price (Money):
+        returnable (bool):
         sku (str):
         updated_at (datetime.datetime):
+        return_window_days (int | None | Unset):
     """
 
     active: bool
@@ -34,8 +38,10 @@ class ProductOut:
     description: None | str
     name: str
     price: Money
+    returnable: bool
     sku: str
     updated_at: datetime.datetime
+    return_window_days: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -50,9 +56,17 @@ class ProductOut:
 
         price = self.price.to_dict()
 
+        returnable = self.returnable
+
         sku = self.sku
 
         updated_at = self.updated_at.isoformat()
+
+        return_window_days: int | None | Unset
+        if isinstance(self.return_window_days, Unset):
+            return_window_days = UNSET
+        else:
+            return_window_days = self.return_window_days
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -63,10 +77,13 @@ class ProductOut:
                 "description": description,
                 "name": name,
                 "price": price,
+                "returnable": returnable,
                 "sku": sku,
                 "updated_at": updated_at,
             }
         )
+        if return_window_days is not UNSET:
+            field_dict["return_window_days"] = return_window_days
 
         return field_dict
 
@@ -90,9 +107,20 @@ class ProductOut:
 
         price = Money.from_dict(d.pop("price"))
 
+        returnable = d.pop("returnable")
+
         sku = d.pop("sku")
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
+
+        def _parse_return_window_days(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        return_window_days = _parse_return_window_days(d.pop("return_window_days", UNSET))
 
         product_out = cls(
             active=active,
@@ -100,8 +128,10 @@ class ProductOut:
             description=description,
             name=name,
             price=price,
+            returnable=returnable,
             sku=sku,
             updated_at=updated_at,
+            return_window_days=return_window_days,
         )
 
         product_out.additional_properties = d

@@ -25,12 +25,16 @@ class ProductPatch:
         description (None | str | Unset):
         name (None | str | Unset):
         price (Money | None | Unset):
+        return_window_days (int | None | Unset): null: the shop's window applies again.
+        returnable (bool | None | Unset):
     """
 
     active: bool | None | Unset = UNSET
     description: None | str | Unset = UNSET
     name: None | str | Unset = UNSET
     price: Money | None | Unset = UNSET
+    return_window_days: int | None | Unset = UNSET
+    returnable: bool | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.money import Money  # noqa: PLC0415
@@ -61,6 +65,18 @@ class ProductPatch:
         else:
             price = self.price
 
+        return_window_days: int | None | Unset
+        if isinstance(self.return_window_days, Unset):
+            return_window_days = UNSET
+        else:
+            return_window_days = self.return_window_days
+
+        returnable: bool | None | Unset
+        if isinstance(self.returnable, Unset):
+            returnable = UNSET
+        else:
+            returnable = self.returnable
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -72,6 +88,10 @@ class ProductPatch:
             field_dict["name"] = name
         if price is not UNSET:
             field_dict["price"] = price
+        if return_window_days is not UNSET:
+            field_dict["return_window_days"] = return_window_days
+        if returnable is not UNSET:
+            field_dict["returnable"] = returnable
 
         return field_dict
 
@@ -125,11 +145,31 @@ class ProductPatch:
 
         price = _parse_price(d.pop("price", UNSET))
 
+        def _parse_return_window_days(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        return_window_days = _parse_return_window_days(d.pop("return_window_days", UNSET))
+
+        def _parse_returnable(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        returnable = _parse_returnable(d.pop("returnable", UNSET))
+
         product_patch = cls(
             active=active,
             description=description,
             name=name,
             price=price,
+            return_window_days=return_window_days,
+            returnable=returnable,
         )
 
         return product_patch

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..models.refund_reason import RefundReason
+from ..models.asked_reason import AskedReason
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -22,12 +22,12 @@ class RefundIn:
     """
     Attributes:
         amount (Money):
-        reason (RefundReason):
+        reason (AskedReason): Why an operator refunds (a return's refund is the return's own).
         note (None | str | Unset):
     """
 
     amount: Money
-    reason: RefundReason
+    reason: AskedReason
     note: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -61,7 +61,7 @@ class RefundIn:
         d = dict(src_dict)
         amount = Money.from_dict(d.pop("amount"))
 
-        reason = RefundReason(d.pop("reason"))
+        reason = AskedReason(d.pop("reason"))
 
         def _parse_note(data: object) -> None | str | Unset:
             if data is None:

@@ -7,6 +7,7 @@ class RefundReason(StrEnum):
     GOODWILL = "goodwill"
     OTHER = "other"
     PRICE_ADJUSTMENT = "price_adjustment"
+    RETURN = "return"
     SHIPPING = "shipping"
 
     def __str__(self) -> str:

@@ -1,0 +1,406 @@
+"""Returns (RMA): units of a delivered order coming back, as their own process.
+
+A return is asked for per sku and counted per unit: a unit can be in at most one
+return that is live or closed. It is reviewed when its value is above the threshold,
+approved with a label from the carrier, shipped back by its deadline (else it
+expires), and received by the warehouse, which says of every unit whether it goes
+back on the shelf (restock), is written off (damaged) or never came (missing). What
+came back is refunded through the refunds ledger; the return closes once the
+provider has paid it.
+
+    requested ─┬─> approved ──> in_transit ──> received ──> closed
+               └─> awaiting_review ─┬─> approved
+                                    └─> rejected
+    (requested | awaiting_review | approved) ──> cancelled | expired
+    in_transit ──> cancelled (ops and admin only)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from domain.errors import (
+    NotReturnable,
+    ReturnNotCancellable,
+    ReturnNotReceivable,
+    ReturnNotReviewable,
+    TooManyUnits,
+)
+from domain.shipments import Shipment, ShipmentState
+
+
+class ReturnReason(StrEnum):
+    DAMAGED = "damaged"
+    WRONG_ITEM = "wrong_item"
+    NOT_AS_DESCRIBED = "not_as_described"
+    NO_LONGER_NEEDED = "no_longer_needed"
+    OTHER = "other"
+
+
+class ReturnStatus(StrEnum):
+    REQUESTED = "requested"
+    AWAITING_REVIEW = "awaiting_review"
+    APPROVED = "approved"  # the label follows from the carrier
+    IN_TRANSIT = "in_transit"
+    RECEIVED = "received"  # inspected; its refund is with the provider
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in _TERMINAL
+
+    @property
+    def holds_units(self) -> bool:
+        """Whether its units count as returned (or on their way back)."""
+        return self not in (ReturnStatus.REJECTED, ReturnStatus.CANCELLED, ReturnStatus.EXPIRED)
+
+
+_TERMINAL = frozenset(
+    {ReturnStatus.CLOSED, ReturnStatus.REJECTED, ReturnStatus.CANCELLED, ReturnStatus.EXPIRED}
+)
+# Waiting for the customer's parcel: the deadline applies.
+SHIP_BY_APPLIES = (ReturnStatus.REQUESTED, ReturnStatus.AWAITING_REVIEW, ReturnStatus.APPROVED)
+
+
+class Unreturnable(StrEnum):
+    """Why a sku cannot be returned at all (the `items[].reason` of the refusal)."""
+
+    NOT_DELIVERED = "not_delivered"
+    WINDOW_EXPIRED = "window_expired"
+    FINAL_SALE = "final_sale"
+    ALREADY_RETURNED = "already_returned"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where returned units of a sku shipped from: where a restock puts them back."""
+
+    location_id: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Disposition:
+    """What the warehouse found, per sku: back on the shelf, written off, never came."""
+
+    restock: int = 0
+    damaged: int = 0
+    missing: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.restock + self.damaged + self.missing
+
+    @property
+    def refunded_units(self) -> int:
+        return self.restock + self.damaged
+
+
+@dataclass(frozen=True)
+class ReturnItem:
+    sku: str
+    quantity: int
+    reason: ReturnReason
+    unit_price: int  # what the order charged for one, in minor units
+    sources: tuple[Source, ...]
+    note: str | None = None
+    received: Disposition | None = None
+
+    @property
+    def value(self) -> int:
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True)
+class ReturnPolicy:
+    """The shop's rules (settings) and each product's own (catalog)."""
+
+    window: timedelta
+    ship_by: timedelta
+    review_threshold: int
+    final_sale: frozenset[str] = frozenset()
+    windows: Mapping[str, timedelta] = field(default_factory=dict)
+
+    def window_of(self, sku: str) -> timedelta:
+        return self.windows.get(sku, self.window)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """One line of a return request."""
+
+    sku: str
+    quantity: int
+    reason: ReturnReason
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class StockMove:
+    """A restock or a write-off at a location, with the reason the inventory keeps."""
+
+    location_id: str
+    sku: str
+    quantity: int
+    written_off: bool
+
+
+@dataclass
+class Return:
+    id: str
+    order_id: str
+    customer_id: str
+    currency: str
+    items: list[ReturnItem]
+    status: ReturnStatus
+    expires_at: datetime
+    requested_by: str
+    idempotency_key: str
+    fingerprint: str
+    refund_id: str | None = None
+    refund_amount: int | None = None
+    refund_status: str | None = None  # the ledger's word on its refund (domain/refunds.py)
+    label_carrier: str | None = None
+    label_tracking_number: str | None = None
+    label_shipment_id: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def value(self) -> int:
+        return sum(item.value for item in self.items)
+
+    @property
+    def units(self) -> dict[str, int]:
+        return {item.sku: item.quantity for item in self.items}
+
+    def approve(self) -> bool:
+        if self.status is ReturnStatus.APPROVED:
+            return False
+        if self.status not in (ReturnStatus.REQUESTED, ReturnStatus.AWAITING_REVIEW):
+            raise ReturnNotReviewable.in_status(self.status)
+        self.status = ReturnStatus.APPROVED
+        return True
+
+    def reject(self) -> None:
+        if self.status is not ReturnStatus.AWAITING_REVIEW:
+            raise ReturnNotReviewable.in_status(self.status)
+        self.status = ReturnStatus.REJECTED
+
+    def labelled(self, carrier: str, tracking_number: str, shipment_id: str) -> bool:
+        if self.label_tracking_number is not None:
+            return False
+        self.label_carrier = carrier
+        self.label_tracking_number = tracking_number
+        self.label_shipment_id = shipment_id
+        return True
+
+    def in_transit(self) -> bool:
+        """The carrier has the parcel: it can no longer expire."""
+        if self.status is not ReturnStatus.APPROVED:
+            return False
+        self.status = ReturnStatus.IN_TRANSIT
+        return True
+
+    def expire(self, now: datetime) -> bool:
+        if self.status not in SHIP_BY_APPLIES or now < self.expires_at:
+            return False
+        self.status = ReturnStatus.EXPIRED
+        return True
+
+    def cancel(self, by_operator: bool) -> bool:
+        if self.status is ReturnStatus.CANCELLED:
+            return False
+        allowed = SHIP_BY_APPLIES + ((ReturnStatus.IN_TRANSIT,) if by_operator else ())
+        if self.status not in allowed:
+            raise ReturnNotCancellable.in_status(self.status, by_operator)
+        self.status = ReturnStatus.CANCELLED
+        return True
+
+    def receive(self, found: Mapping[str, Disposition]) -> list[StockMove]:
+        """The warehouse's inspection: every sku of the return, every unit accounted
+        for. Returns the stock moves it makes, restocks at the locations the units
+        shipped from (in the order they shipped), write-offs likewise."""
+        if self.status not in (ReturnStatus.APPROVED, ReturnStatus.IN_TRANSIT):
+            raise ReturnNotReceivable.in_status(self.status)
+        wrong = sorted(set(found) ^ set(self.units)) + sorted(
+            sku for sku, d in found.items() if sku in self.units and d.total != self.units[sku]
+        )
+        if wrong:
+            raise TooManyUnits(
+                "every sku of the return needs restock + damaged + missing equal to its "
+                f"quantity: {', '.join(dict.fromkeys(wrong))}"
+            )
+        moves: list[StockMove] = []
+        received = []
+        for item in self.items:
+            disposition = found[item.sku]
+            places = _spread(item.sources, disposition.restock, disposition.damaged)
+            moves += [StockMove(loc, item.sku, n, False) for loc, n in places[0] if n]
+            moves += [StockMove(loc, item.sku, n, True) for loc, n in places[1] if n]
+            received.append(_with(item, disposition))
+        self.items = received
+        self.status = ReturnStatus.RECEIVED
+        return moves
+
+    @property
+    def refund_due(self) -> int:
+        """What came back is refunded: unit price times (restocked + damaged)."""
+        return sum(
+            item.unit_price * item.received.refunded_units
+            for item in self.items
+            if item.received is not None
+        )
+
+    def refunding(self, refund_id: str | None, amount: int) -> None:
+        self.refund_id = refund_id
+        self.refund_amount = amount
+        if refund_id is None:  # nothing to pay back (every unit missing, or all refunded)
+            self.status = ReturnStatus.CLOSED
+
+    def close(self) -> bool:
+        if self.status is not ReturnStatus.RECEIVED:
+            return False
+        self.status = ReturnStatus.CLOSED
+        return True
+
+
+def _with(item: ReturnItem, disposition: Disposition) -> ReturnItem:
+    return ReturnItem(
+        item.sku,
+        item.quantity,
+        item.reason,
+        item.unit_price,
+        item.sources,
+        item.note,
+        disposition,
+    )
+
+
+def _spread(
+    sources: Sequence[Source], restock: int, damaged: int
+) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """Restocked units fill the sources first, damaged ones the rest, in order."""
+    restocks, write_offs = [], []
+    for source in sources:
+        back = min(restock, source.quantity)
+        restock -= back
+        off = min(damaged, source.quantity - back)
+        damaged -= off
+        restocks.append((source.location_id, back))
+        write_offs.append((source.location_id, off))
+    return restocks, write_offs
+
+
+# -- eligibility ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """Units of a sku that reached the customer from one location, and when."""
+
+    sku: str
+    location_id: str
+    quantity: int
+    delivered_at: datetime
+
+
+def delivered_units(shipments: Iterable[Shipment]) -> list[Delivered]:
+    """The delivered parcels' units, in the order the parcels were numbered."""
+    units = []
+    for parcel in sorted(shipments, key=lambda s: s.number):
+        if parcel.state is not ShipmentState.DELIVERED or parcel.delivered_at is None:
+            continue
+        for item in parcel.items:
+            units.append(
+                Delivered(item.sku, parcel.location_id, item.quantity, parcel.delivered_at)
+            )
+    return units
+
+
+def already_taken(returns: Iterable[Return]) -> dict[tuple[str, str], int]:
+    """Units per (sku, location) in returns that are live or closed."""
+    taken: dict[tuple[str, str], int] = {}
+    for earlier in returns:
+        if not earlier.status.holds_units:
+            continue
+        for item in earlier.items:
+            for source in item.sources:
+                key = (item.sku, source.location_id)
+                taken[key] = taken.get(key, 0) + source.quantity
+    return taken
+
+
+def plan_items(
+    wanted: Sequence[Wanted],
+    delivered: Sequence[Delivered],
+    taken: Mapping[tuple[str, str], int],
+    prices: Mapping[str, int],
+    policy: ReturnPolicy,
+    now: datetime,
+) -> list[ReturnItem]:
+    """The return's items with the locations their units came from, or the refusal:
+    NotReturnable naming every sku that cannot come back at all, TooManyUnits for more
+    units than were delivered less those already returned."""
+    refused: dict[str, Unreturnable] = {}
+    too_many: list[str] = []
+    items: list[ReturnItem] = []
+    merged: dict[str, Wanted] = {}
+    for line in wanted:
+        seen = merged.get(line.sku)
+        merged[line.sku] = (
+            line
+            if seen is None
+            else Wanted(line.sku, seen.quantity + line.quantity, seen.reason, seen.note)
+        )
+    for line in merged.values():
+        mine = [d for d in delivered if d.sku == line.sku]
+        if not mine:
+            refused[line.sku] = Unreturnable.NOT_DELIVERED
+            continue
+        if line.sku in policy.final_sale:
+            refused[line.sku] = Unreturnable.FINAL_SALE
+            continue
+        if now > max(d.delivered_at for d in mine) + policy.window_of(line.sku):
+            refused[line.sku] = Unreturnable.WINDOW_EXPIRED
+            continue
+        shipped: dict[str, int] = {}
+        for d in mine:
+            shipped[d.location_id] = shipped.get(d.location_id, 0) + d.quantity
+        left = {
+            location_id: free
+            for location_id, quantity in shipped.items()
+            if (free := quantity - taken.get((line.sku, location_id), 0)) > 0
+        }
+        if sum(left.values()) == 0:
+            refused[line.sku] = Unreturnable.ALREADY_RETURNED
+            continue
+        if line.quantity > sum(left.values()):
+            too_many.append(f"{line.sku} ({sum(left.values())} can still be returned)")
+            continue
+        need, sources = line.quantity, []
+        for location_id, free in left.items():
+            take = min(need, free)
+            if take:
+                sources.append(Source(location_id, take))
+                need -= take
+        items.append(
+            ReturnItem(
+                line.sku, line.quantity, line.reason, prices[line.sku], tuple(sources), line.note
+            )
+        )
+    if refused:
+        raise NotReturnable(refused)
+    if too_many:
+        raise TooManyUnits(f"more units than can be returned: {', '.join(too_many)}")
+    return items
+
+
+def needs_review(items: Sequence[ReturnItem], policy: ReturnPolicy) -> bool:
+    return sum(item.value for item in items) > policy.review_threshold

@@ -1,0 +1,173 @@
+"""ReturnWorkflow: one return, from the request to its refund (`return-<id>`).
+
+The return's decisions are taken where they are asked for, in one transaction each
+(services/returns.py): a review, the warehouse's receipt, a cancel. This workflow does
+what must happen durably between them: it approves a return that needs no review,
+gets the label from the carrier, holds the ship-by deadline, pays back what came back
+(a RefundWorkflow of its own), and calls an unused label off. The service signals
+each decision; without the signal the workflow still reads the return at its
+deadline, and daily while the parcel is on its way, so a lost signal only delays.
+
+The order's own workflow and history are never touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import FailureError
+
+from domain.commands import (
+    ApproveReturn,
+    CancelReturnLabel,
+    IssueReturnLabel,
+    RecordLabelFailure,
+    RefreshReturn,
+    ReturnState,
+)
+from domain.returns import ReturnStatus
+from workflows import steps
+from workflows.refund import RefundInput, RefundWorkflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.returns import ReturnActivities
+
+# While the parcel is on its way the return has no deadline; it is read this often
+# in case a decision's signal was lost.
+IN_TRANSIT_CHECK = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ReturnInput:
+    return_id: str
+    order_id: str
+    status: str  # requested, or awaiting_review
+    expires_at: str  # ISO 8601: ship it back by then, or it expires
+    label_bound_seconds: float
+    refund_bound_seconds: float
+    cancel_bound_seconds: float
+    carrier_queue: str | None = None
+    payment_queue: str | None = None
+
+
+@workflow.defn
+class ReturnWorkflow:
+    def __init__(self) -> None:
+        self._status = ReturnStatus.REQUESTED
+
+    @workflow.run
+    async def run(self, rma: ReturnInput) -> str:
+        self._status = ReturnStatus(rma.status)
+        deadline = datetime.fromisoformat(rma.expires_at)
+        if self._status is ReturnStatus.REQUESTED:
+            state = await self._local(ReturnActivities.approve_return, ApproveReturn(rma.return_id))
+            self._status = ReturnStatus(state.status)
+        while self._status is ReturnStatus.AWAITING_REVIEW:
+            workflow.set_current_details("Waiting for an operator to approve or reject it.")
+            await self._wait(rma, deadline, "the ship-by deadline passes unreviewed")
+        if self._status is ReturnStatus.APPROVED:
+            await self._issue_label(rma)
+        while self._status in (ReturnStatus.APPROVED, ReturnStatus.IN_TRANSIT):
+            if self._status is ReturnStatus.APPROVED:
+                workflow.set_current_details(f"Waiting for the customer to ship it by {deadline}.")
+                await self._wait(rma, deadline, "the customer has not shipped it")
+            else:
+                workflow.set_current_details("On its way back: waiting for the warehouse.")
+                await self._wait(rma, None, "a daily look at the return")
+        if self._status in (ReturnStatus.CANCELLED, ReturnStatus.EXPIRED):
+            await workflow.execute_activity_method(
+                ReturnActivities.cancel_return_label,
+                CancelReturnLabel(rma.return_id),
+                summary="call the unused label off",
+                **_carrier_options(
+                    ReturnActivities.cancel_return_label, rma, rma.cancel_bound_seconds
+                ),
+            )
+        if self._status is ReturnStatus.RECEIVED:
+            await self._refund(rma)
+        return self._status.value
+
+    @workflow.signal
+    def decided(self, status: str) -> None:
+        """The service took a decision on the return (approved, rejected, received,
+        cancelled) or the carrier has its parcel (in_transit)."""
+        self._status = ReturnStatus(status)
+
+    @workflow.query
+    def status(self) -> str:
+        return self._status.value
+
+    async def _wait(self, rma: ReturnInput, deadline: datetime | None, why: str) -> None:
+        """Until a decision is signalled, or the deadline: then the return is read
+        (and expired, if it is due)."""
+        now = self._status
+        timeout = IN_TRANSIT_CHECK if deadline is None else deadline - workflow.now()
+        try:
+            await workflow.wait_condition(
+                lambda: self._status is not now,
+                timeout=max(timeout, timedelta(seconds=1)),
+                timeout_summary=why,
+            )
+        except TimeoutError:
+            state = await self._local(ReturnActivities.refresh_return, RefreshReturn(rma.return_id))
+            self._status = ReturnStatus(state.status)
+
+    async def _issue_label(self, rma: ReturnInput) -> None:
+        try:
+            await workflow.execute_activity_method(
+                ReturnActivities.issue_return_label,
+                IssueReturnLabel(rma.return_id),
+                summary="a return label from the carrier",
+                **_carrier_options(
+                    ReturnActivities.issue_return_label, rma, rma.label_bound_seconds
+                ),
+            )
+        except FailureError as error:
+            why = str(error.cause or error)
+            await self._local(
+                ReturnActivities.record_label_failure, RecordLabelFailure(rma.return_id, why)
+            )
+
+    async def _refund(self, rma: ReturnInput) -> None:
+        state = await self._local(ReturnActivities.refresh_return, RefreshReturn(rma.return_id))
+        self._status = ReturnStatus(state.status)
+        if state.refund_id is None or state.refund_amount is None:
+            return  # nothing came back to pay for: closed at receipt
+        workflow.set_current_details("Paying back what came back.")
+        outcome = await workflow.execute_child_workflow(
+            RefundWorkflow.run,
+            RefundInput(
+                state.refund_id,
+                rma.order_id,
+                state.refund_amount,
+                state.currency,
+                rma.refund_bound_seconds,
+                rma.payment_queue,
+            ),
+            id=f"refund-{state.refund_id}",
+            static_summary=f"Refund of return {rma.return_id}",
+        )
+        if outcome == "succeeded":
+            self._status = ReturnStatus.CLOSED
+        else:
+            workflow.set_current_details(
+                f"NEEDS AN OPERATOR: the refund {state.refund_id} failed; the return closes "
+                "once it is retried and paid (orders-admin refunds retry)."
+            )
+
+    async def _local(self, handler: steps.Handler, command: object) -> ReturnState:
+        result: ReturnState = await workflow.execute_local_activity_method(
+            handler,
+            command,
+            **steps.options(steps.step_of(handler), None, None),
+        )
+        return result
+
+
+def _carrier_options(handler: steps.Handler, rma: ReturnInput, bound: float) -> dict[str, Any]:
+    options = steps.options(steps.step_of(handler), None, rma.carrier_queue)
+    options["schedule_to_close_timeout"] = timedelta(seconds=bound)
+    return options
