@@ -248,3 +248,43 @@ async def test_an_operator_edits_an_order_and_sees_its_parcels(
     assert bad.returncode == 2 and "SKU=QUANTITY" in bad.stderr
     assert f"parcel {held['id']}-1 from default: 2 x {sku}; delivered" in shown.stdout
     assert "order.edited" in shown.stdout
+
+
+async def test_an_operator_reviews_and_receives_returns(
+    http: httpx.AsyncClient, customer: Caller, session_uow: Any, settings: Settings
+) -> None:
+    sku = await add_product(session_uow, price=80_000, on_hand=5)  # above both thresholds
+    placed = await http.post("/v1/orders", json=order_body((sku, 2)), headers=customer.placing())
+    order_id = placed.json()["id"]
+    await wait_for_status(http, customer, order_id, "awaiting_review")
+    await admin_async(settings, "orders", "approve", order_id)
+    await wait_for_status(http, customer, order_id, "delivered")
+
+    async def ask() -> str:
+        asked = await http.post(
+            f"/v1/orders/{order_id}/returns",
+            json={"items": [{"sku": sku, "quantity": 1, "reason": "damaged"}]},
+            headers={**customer.auth, "Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert asked.json()["status"] == "awaiting_review", asked.text
+        return str(asked.json()["id"])
+
+    rejected_id, approved_id = await ask(), await ask()
+    held = await admin_async(settings, "returns", "list", "--status", "awaiting_review")
+    rejected = await admin_async(settings, "returns", "reject", rejected_id, "--note", "worn")
+    approved = await admin_async(settings, "returns", "approve", approved_id)
+    bad = await admin_async(settings, "returns", "receive", approved_id, "--item", f"{sku}=one")
+    received = await admin_async(
+        settings, "returns", "receive", approved_id, "--item", f"{sku}=0,1,0"
+    )
+    twice = await admin_async(settings, "returns", "receive", approved_id, "--item", f"{sku}=1,0,0")
+    shown = await admin_async(settings, "returns", "show", approved_id)
+
+    assert rejected_id in held.stdout and approved_id in held.stdout, held.stderr
+    assert rejected.returncode == 0 and "is rejected" in rejected.stdout, rejected.stderr
+    assert approved.returncode == 0 and "is approved" in approved.stdout, approved.stderr
+    assert bad.returncode == 2 and "SKU=RESTOCK,DAMAGED,MISSING" in bad.stderr
+    assert received.returncode == 0, received.stderr
+    assert "refund 800.00 USD" in received.stdout
+    assert twice.returncode != 0 and "received" in twice.stderr
+    assert f"1 x {sku} (damaged): restock 0, damaged 1, missing 0" in shown.stdout
