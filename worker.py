@@ -28,6 +28,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.attempts import CountRetries
+from activities.claims import ClaimActivities
 from activities.edits import OrderEditActivities
 from activities.housekeeping import HousekeepingActivities
 from activities.notify import NotificationActivities
@@ -47,6 +48,7 @@ from outbox.amqp import AmqpPublisher
 from outbox.customer_email import CustomerEmails
 from outbox.kafka import KafkaPublisher
 from outbox.relay import OutboxRelay
+from workflows.claims import ClaimWorkflow
 from workflows.housekeeping import PurgeIdempotencyKeysWorkflow
 from workflows.order import OrderWorkflow
 from workflows.refund import RefundWorkflow
@@ -79,6 +81,7 @@ def activity_objects(boot: Bootstrap) -> list[object]:
         RefundActivities(uow, boot.payments()),
         ShippingActivities(uow, boot.carrier()),
         ReturnActivities(uow, boot.carrier()),
+        ClaimActivities(uow, boot.carrier()),
         OrderStatusActivities(uow),
         NotificationActivities(OrderReads(boot.sessions("steps")), boot.email()),
         HousekeepingActivities(uow),
@@ -121,6 +124,7 @@ def build_workers(
                     OrderWorkflow,
                     RefundWorkflow,
                     ReturnWorkflow,
+                    ClaimWorkflow,
                     PurgeIdempotencyKeysWorkflow,
                 ],
                 workflow_runner=SANDBOX,

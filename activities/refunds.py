@@ -40,6 +40,10 @@ class RefundActivities:
                 if rma is not None and rma.close():  # what came back is paid back
                     order.after_sale(events.RETURN_CLOSED, rma.id, return_id=rma.id)
                     await uow.returns.save(rma)
+                claim = await uow.claims.of_refund(locked.id)
+                if claim is not None and claim.refunded():
+                    order.after_sale(events.CLAIM_REFUNDED, claim.id, claim_id=claim.id)
+                    await uow.claims.save(claim)
                 await uow.refunds.save(locked)
                 await uow.orders.save(order)
                 await uow.commit()
@@ -59,6 +63,10 @@ class RefundActivities:
             assert order is not None
             if refund.fail(command.why):
                 order.refund_failed(refund)
+                claim = await uow.claims.of_refund(refund.id)
+                if claim is not None and claim.fail():
+                    order.after_sale(events.CLAIM_FAILED, claim.id, claim_id=claim.id)
+                    await uow.claims.save(claim)
                 await uow.refunds.save(refund)
                 await uow.orders.save(order)
                 await uow.commit()

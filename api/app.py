@@ -25,6 +25,7 @@ from api.refusals import install_refusal_handlers
 from api.request_telemetry import RequestTelemetryMiddleware
 from api.resources import Resources
 from api.routes import (
+    claims,
     codec,
     inventory,
     locations,
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         orders,
         refunds,
         returns,
+        claims,
         webhooks,
         codec,
         problem_pages,

@@ -10,6 +10,7 @@ from sqlalchemy import String, cast, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.tables import (
+    ClaimRow,
     OrderEventRow,
     OrderLineRow,
     OrderRow,
@@ -56,7 +57,11 @@ async def read_books(
                 ),
                 func.sum(ShipmentRow.captured_amount),
             )
-            .where(ShipmentRow.order_id.in_(ids))
+            .where(
+                ShipmentRow.order_id.in_(ids),
+                # A parcel called off before any carrier took it never was one.
+                (ShipmentRow.state != "cancelled") | ShipmentRow.tracking_number.is_not(None),
+            )
             .group_by(ShipmentRow.order_id)
         ):
             parcels[order_id] = (int(count), None if captured is None else int(captured))
@@ -198,4 +203,25 @@ async def read_returns(
             refund_status,
         )
         for rma, refund_status in await session.execute(query)
+    ] + await _claims(session, order_ids)
+
+
+async def _claims(session: AsyncSession, order_ids: Collection[str] | None) -> list[ReturnFacts]:
+    """Claims count with returns: their units, and their refund's status."""
+    query = select(ClaimRow, RefundRow.status, RefundRow.amount).outerjoin(
+        RefundRow, RefundRow.id == ClaimRow.refund_id
+    )
+    if order_ids is not None:
+        query = query.where(ClaimRow.order_id.in_(list(order_ids)))
+    return [
+        ReturnFacts(
+            claim.id,
+            claim.order_id,
+            claim.status,
+            {item["sku"]: int(item["quantity"]) for item in claim.items},
+            amount,
+            refund_status,
+            holds_units=not (claim.type == "replace" and claim.status == "failed"),
+        )
+        for claim, refund_status, amount in await session.execute(query)
     ]

@@ -8,7 +8,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.tables import RefundRow, ReturnRow
-from domain.returns import Disposition, Return, ReturnItem, ReturnReason, ReturnStatus, Source
+from domain.returns import (
+    ClaimReason,
+    Disposition,
+    Return,
+    ReturnItem,
+    ReturnReason,
+    ReturnStatus,
+    Source,
+)
 
 
 class ReturnRepository:
@@ -105,7 +113,7 @@ class ReturnRepository:
 
 def _copy(rma: Return, row: ReturnRow) -> None:
     row.status = rma.status.value
-    row.items = [_item_json(item) for item in rma.items]
+    row.items = [item_json(item) for item in rma.items]
     row.refund_id = rma.refund_id
     row.refund_amount = rma.refund_amount
     row.label_carrier = rma.label_carrier
@@ -113,7 +121,7 @@ def _copy(rma: Return, row: ReturnRow) -> None:
     row.label_shipment_id = rma.label_shipment_id
 
 
-def _item_json(item: ReturnItem) -> dict[str, Any]:
+def item_json(item: ReturnItem) -> dict[str, Any]:
     found = item.received
     return {
         "sku": item.sku,
@@ -134,20 +142,7 @@ def _to_domain(row: ReturnRow, refund_status: str | None = None) -> Return:
         order_id=row.order_id,
         customer_id=row.customer_id,
         currency=row.currency,
-        items=[
-            ReturnItem(
-                sku=item["sku"],
-                quantity=int(item["quantity"]),
-                reason=ReturnReason(item["reason"]),
-                unit_price=int(item["unit_price"]),
-                sources=tuple(
-                    Source(s["location_id"], int(s["quantity"])) for s in item["sources"]
-                ),
-                note=item.get("note"),
-                received=None if item.get("received") is None else Disposition(**item["received"]),
-            )
-            for item in row.items
-        ],
+        items=[item_of(item, ReturnReason) for item in row.items],
         status=ReturnStatus(row.status),
         expires_at=row.expires_at,
         requested_by=row.requested_by,
@@ -161,4 +156,16 @@ def _to_domain(row: ReturnRow, refund_status: str | None = None) -> Return:
         label_shipment_id=row.label_shipment_id,
         created_at=row.created_at,
         updated_at=row.updated_at,
+    )
+
+
+def item_of(item: dict[str, Any], reasons: type[ReturnReason] | type[ClaimReason]) -> ReturnItem:
+    return ReturnItem(
+        sku=item["sku"],
+        quantity=int(item["quantity"]),
+        reason=reasons(item["reason"]),
+        unit_price=int(item["unit_price"]),
+        sources=tuple(Source(s["location_id"], int(s["quantity"])) for s in item["sources"]),
+        note=item.get("note"),
+        received=None if item.get("received") is None else Disposition(**item["received"]),
     )

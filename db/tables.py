@@ -264,6 +264,29 @@ class ReturnRow(Base):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
+class ClaimRow(Base):
+    """A claim on delivered units (domain/claims.py): refunded, or replaced by a parcel
+    of the order (`shipment_number`)."""
+
+    __tablename__ = "claims"
+    __table_args__ = (UniqueConstraint("order_id", "idempotency_key"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    customer_id: Mapped[str] = mapped_column(String(40))
+    currency: Mapped[str] = mapped_column(String(3))
+    type: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    refund_id: Mapped[str | None] = mapped_column(ForeignKey("refunds.id"))
+    shipment_number: Mapped[int | None] = mapped_column(Integer)
+    requested_by: Mapped[str] = mapped_column(String(80))
+    idempotency_key: Mapped[str] = mapped_column(String(300))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
 class OrderEventRow(Base):
     __tablename__ = "order_events"
     __table_args__ = (UniqueConstraint("order_id", "dedupe_key"),)

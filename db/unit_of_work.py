@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.catalog import ProductRepository
+from db.claims import ClaimRepository
 from db.edits import EditRepository
 from db.idempotency import IdempotencyRepository
 from db.locations import LocationRepository
@@ -29,6 +30,7 @@ class UnitOfWork:
     edits: EditRepository
     refunds: RefundRepository
     returns: ReturnRepository
+    claims: ClaimRepository
     session: AsyncSession
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
@@ -46,6 +48,7 @@ class UnitOfWork:
         self.edits = EditRepository(self.session)
         self.refunds = RefundRepository(self.session)
         self.returns = ReturnRepository(self.session)
+        self.claims = ClaimRepository(self.session)
         return self
 
     async def __aexit__(

@@ -280,3 +280,17 @@ class ReturnState:
     refund_id: str | None = None
     refund_amount: int | None = None
     currency: str = ""
+
+
+# -- claims (workflows/claims.py) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShipReplacement:
+    claim_id: str
+
+
+@dataclass(frozen=True)
+class ReleaseReplacement:
+    claim_id: str
+    why: str

@@ -44,6 +44,11 @@ RETURN_RECEIVED = "return.received"
 RETURN_CLOSED = "return.closed"
 RETURN_CANCELLED = "return.cancelled"
 RETURN_EXPIRED = "return.expired"
+CLAIM_OPENED = "claim.opened"
+CLAIM_REFUNDED = "claim.refunded"
+CLAIM_SHIPPED = "claim.shipped"  # the replacement parcel is with the carrier
+CLAIM_CLOSED = "claim.closed"  # the replacement was delivered
+CLAIM_FAILED = "claim.failed"
 # Something only a person can settle: see Attention for what, docs/saga.md for why.
 ORDER_FLAGGED = "order.flagged"
 

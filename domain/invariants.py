@@ -86,12 +86,19 @@ class Shipment:
 
 @dataclass(frozen=True)
 class ReturnFacts:
+    """A return, or a claim (units compensated without coming back)."""
+
     id: str
     order_id: str
-    status: str  # domain/returns.py ReturnStatus
-    units: dict[str, int]  # sku -> quantity asked back
+    status: str  # domain/returns.py ReturnStatus, or domain/claims.py ClaimStatus
+    units: dict[str, int]  # sku -> quantity returned or claimed
     refund_amount: int | None = None  # set at receipt (0: nothing to refund)
     refund_status: str | None = None  # the ledger's word on that refund
+    holds_units: bool | None = None  # None: as its status says (a return's)
+
+    @property
+    def holds(self) -> bool:
+        return self.status not in RETURN_LET_GO if self.holds_units is None else self.holds_units
 
 
 # Returns that hold units (their own, or coming back): every other one let them go.
@@ -304,13 +311,14 @@ def return_violations(facts: Facts) -> Iterable[Violation]:
     refunded."""
     asked: dict[str, Counter[str]] = defaultdict(Counter)
     for rma in facts.returns:
-        if rma.status not in RETURN_LET_GO:
+        if rma.holds:
             asked[rma.order_id].update(rma.units)
-        if rma.status == "closed" and rma.refund_amount and rma.refund_status != "succeeded":
+        paid = rma.status in ("closed", "refunded")  # a return closed, a claim refunded
+        if paid and rma.refund_amount and rma.refund_status != "succeeded":
             yield Violation(
                 "returns", rma.id, f"closed with its refund {rma.refund_status or 'missing'}"
             )
-        if rma.status in RETURN_LET_GO and rma.refund_amount is not None:
+        if not rma.holds and rma.refund_amount is not None:
             yield Violation("returns", rma.id, f"{rma.status} but refunded {rma.refund_amount}")
     for order in facts.orders:
         for sku, units in sorted(asked.get(order.id, Counter()).items()):

@@ -18,6 +18,7 @@ class RefundReason(StrEnum):
     SHIPPING = "shipping"
     OTHER = "other"
     RETURN = "return"  # what came back in a return (domain/returns.py); never asked for
+    CLAIM = "claim"  # units that arrived damaged, short or wrong (domain/claims.py)
 
 
 class RefundStatus(StrEnum):

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from domain.errors import (
     NotReturnable,
@@ -37,6 +38,15 @@ class ReturnReason(StrEnum):
     WRONG_ITEM = "wrong_item"
     NOT_AS_DESCRIBED = "not_as_described"
     NO_LONGER_NEEDED = "no_longer_needed"
+    OTHER = "other"
+
+
+class ClaimReason(StrEnum):
+    """Why delivered units are compensated without coming back (domain/claims.py)."""
+
+    MISSING_ITEM = "missing_item"
+    DAMAGED = "damaged"
+    WRONG_ITEM = "wrong_item"
     OTHER = "other"
 
 
@@ -104,9 +114,11 @@ class Disposition:
 
 @dataclass(frozen=True)
 class ReturnItem:
+    """Units of one sku in a return, or in a claim (with the claim's reasons)."""
+
     sku: str
     quantity: int
-    reason: ReturnReason
+    reason: ReturnReason | ClaimReason
     unit_price: int  # what the order charged for one, in minor units
     sources: tuple[Source, ...]
     note: str | None = None
@@ -137,7 +149,7 @@ class Wanted:
 
     sku: str
     quantity: int
-    reason: ReturnReason
+    reason: ReturnReason | ClaimReason
     note: str | None = None
 
 
@@ -175,6 +187,10 @@ class Return:
     @property
     def value(self) -> int:
         return sum(item.value for item in self.items)
+
+    @property
+    def holds_units(self) -> bool:
+        return self.status.holds_units
 
     @property
     def units(self) -> dict[str, int]:
@@ -324,13 +340,23 @@ def delivered_units(shipments: Iterable[Shipment]) -> list[Delivered]:
     return units
 
 
-def already_taken(returns: Iterable[Return]) -> dict[tuple[str, str], int]:
-    """Units per (sku, location) in returns that are live or closed."""
+class HoldsUnits(Protocol):
+    """A return or a claim: whether its units count as compensated, and which."""
+
+    @property
+    def holds_units(self) -> bool: ...
+
+    @property
+    def items(self) -> Sequence[ReturnItem]: ...
+
+
+def already_taken(earlier: Iterable[HoldsUnits]) -> dict[tuple[str, str], int]:
+    """Units per (sku, location) in returns and claims that hold them."""
     taken: dict[tuple[str, str], int] = {}
-    for earlier in returns:
-        if not earlier.status.holds_units:
+    for held in earlier:
+        if not held.holds_units:
             continue
-        for item in earlier.items:
+        for item in held.items:
             for source in item.sources:
                 key = (item.sku, source.location_id)
                 taken[key] = taken.get(key, 0) + source.quantity

@@ -13,6 +13,7 @@ from db.order_reads import OrderReads
 from domain.errors import ShipmentNotFound
 from domain.order import CarrierEvent
 from services import order_client
+from services.claims import Claims
 from services.returns import Returns
 from workflows.contracts import CarrierUpdate
 
@@ -26,14 +27,25 @@ class CarrierReport:
 
 
 class CarrierEvents:
-    def __init__(self, reads: OrderReads, temporal: Client, returns: Returns) -> None:
+    def __init__(
+        self, reads: OrderReads, temporal: Client, returns: Returns, claims: Claims
+    ) -> None:
         self._reads = reads
         self._temporal = temporal
         self._returns = returns
+        self._claims = claims
 
     async def accept(self, report: CarrierReport) -> str:
         """Signals the order's workflow (which applies the same event once); returns the
         order's id. Raises ShipmentNotFound for a tracking number no order has."""
+        occurred_at = report.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        # A claim's replacement is a parcel of an order whose own workflow has ended:
+        # its claim takes the news.
+        claim = await self._claims.carrier_update(
+            report.tracking_number, report.event.value, occurred_at
+        )
+        if claim is not None:
+            return claim.order_id
         order = await self._reads.find_by_tracking(report.tracking_number)
         if order is None:
             # A return's label: its return takes the news (its order's history not).
@@ -49,7 +61,6 @@ class CarrierEvents:
                 order = booked
         if order is None:
             raise ShipmentNotFound(report.tracking_number)
-        occurred_at = report.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
         await order_client.signal_carrier_event(
             self._temporal,
             order.id,

@@ -95,7 +95,8 @@ class Returns:
             items = plan_items(
                 command.items,
                 delivered_units(await uow.shipments.of(order.id, lock=False)),
-                already_taken(earlier_returns),
+                # claimed units count with returned ones: none is compensated twice
+                already_taken([*earlier_returns, *await uow.claims.of_order(order.id)]),
                 {line.sku: line.unit_price.amount for line in order.lines},
                 policy,
                 now,

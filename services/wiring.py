@@ -12,6 +12,7 @@ from infra.bootstrap import Bootstrap
 from services.accounts import Accounts
 from services.carrier_events import CarrierEvents
 from services.catalog import Catalog
+from services.claims import Claims
 from services.inventory import Inventory
 from services.locations import Locations
 from services.order_feed import OrderFeed
@@ -32,6 +33,7 @@ class Services:
     orders: Orders
     refunds: Refunds
     returns: Returns
+    claims: Claims
     carrier_events: CarrierEvents
     accounts: Accounts
     catalog: Catalog
@@ -56,6 +58,7 @@ class Services:
         unit_of_work = boot.unit_of_work_factory()
         reads = OrderReads(boot.sessions())
         returns = Returns(settings, unit_of_work, temporal)
+        claims = Claims(settings, unit_of_work, temporal)
         return cls(
             placing=OrderPlacing(
                 settings, unit_of_work=unit_of_work, reads=reads, temporal=temporal, admit=admit
@@ -63,7 +66,8 @@ class Services:
             orders=Orders(settings, reads, temporal),
             refunds=Refunds(settings, unit_of_work, temporal),
             returns=returns,
-            carrier_events=CarrierEvents(reads, temporal, returns),
+            claims=claims,
+            carrier_events=CarrierEvents(reads, temporal, returns, claims),
             accounts=Accounts(unit_of_work, settings.api_key_pepper),
             catalog=Catalog(unit_of_work, settings.currency),
             inventory=Inventory(unit_of_work),

@@ -40,6 +40,7 @@ from workflows.contracts import SagaPolicy, StepPolicy
 # Workflow code imports this table inside the sandbox; the activities are only named
 # here (each step's handler), never run there: the worker's copy is used.
 with workflow.unsafe.imports_passed_through():
+    from activities.claims import ClaimActivities
     from activities.edits import OrderEditActivities
     from activities.housekeeping import HousekeepingActivities
     from activities.notify import NotificationActivities
@@ -172,6 +173,9 @@ STEPS: tuple[Step, ...] = (
     Step(ReturnActivities.issue_return_label, Queue.CARRIER, StepPolicy(15)),
     Step(ReturnActivities.record_label_failure, Queue.ORDERS, _DATABASE, _until_done),
     Step(ReturnActivities.refresh_return, Queue.ORDERS, _DATABASE, _until_done),
+    # A claim's replacement (workflows/claims.py): its bound comes with its input.
+    Step(ClaimActivities.ship_replacement, Queue.CARRIER, StepPolicy(15)),
+    Step(ClaimActivities.release_replacement, Queue.ORDERS, _DATABASE, _until_done),
     Step(
         ReturnActivities.cancel_return_label,
         Queue.CARRIER,

@@ -118,7 +118,7 @@ class ReturnOut(BaseModel):
                 ReturnLineOut(
                     sku=item.sku,
                     quantity=item.quantity,
-                    reason=item.reason,
+                    reason=ReturnReason(item.reason),
                     note=item.note,
                     received=None
                     if item.received is None

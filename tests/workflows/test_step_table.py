@@ -12,7 +12,7 @@ from temporalio.client import Client
 from infra.bootstrap import Bootstrap
 from infra.settings import Settings
 from worker import activity_objects, build_workers
-from workflows import housekeeping, refund, returns
+from workflows import claims, housekeeping, refund, returns
 from workflows.order import compensation, edits, forward, saga, tracking, workflow
 from workflows.steps import BY_NAME, STEPS, Queue, served_by_queue
 
@@ -39,6 +39,7 @@ def test_every_activity_the_workflows_call_has_a_row_and_every_row_is_called() -
         housekeeping,
         refund,
         returns,
+        claims,
     )
     called = set().union(*(called_steps(story) for story in stories))
 

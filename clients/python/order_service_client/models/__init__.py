@@ -9,6 +9,13 @@ from .api_key_created import ApiKeyCreated
 from .api_key_out import ApiKeyOut
 from .asked_reason import AskedReason
 from .cancel_in import CancelIn
+from .claim_in import ClaimIn
+from .claim_line_in import ClaimLineIn
+from .claim_line_out import ClaimLineOut
+from .claim_out import ClaimOut
+from .claim_reason import ClaimReason
+from .claim_status import ClaimStatus
+from .claim_type import ClaimType
 from .decision_out import DecisionOut
 from .decision_out_action import DecisionOutAction
 from .decode_payloads_body import DecodePayloadsBody
@@ -100,6 +107,13 @@ __all__ = (
     "ApiKeyOut",
     "AskedReason",
     "CancelIn",
+    "ClaimIn",
+    "ClaimLineIn",
+    "ClaimLineOut",
+    "ClaimOut",
+    "ClaimReason",
+    "ClaimStatus",
+    "ClaimType",
     "DecisionOut",
     "DecisionOutAction",
     "DecodePayloadsBody",

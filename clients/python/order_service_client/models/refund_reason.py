@@ -4,6 +4,7 @@ from enum import StrEnum
 
 
 class RefundReason(StrEnum):
+    CLAIM = "claim"
     GOODWILL = "goodwill"
     OTHER = "other"
     PRICE_ADJUSTMENT = "price_adjustment"
