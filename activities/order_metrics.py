@@ -61,6 +61,18 @@ REFUNDS = Counter(
 REFUNDED = Counter(
     "orders_refunded_minor_units_total", "Money refunded to customers, in minor units."
 )
+REFUND_SECONDS = Histogram(
+    "orders_refund_seconds",
+    "Time from recording a refund to the provider paying it, by why it was made "
+    "(a return's: from the warehouse's receipt).",
+    ["reason"],
+    buckets=(0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 24 * 3600),
+)
+RETURNS = Counter(
+    "orders_returns_total",
+    "Returns by how they ended here: closed (refunded) or expired (never shipped back).",
+    ["outcome"],
+)
 MILESTONE_SECONDS = Histogram(
     "orders_milestone_seconds",
     "Time from placing an order to each milestone.",
@@ -88,3 +100,7 @@ def order_completed(order: Order) -> None:
 for _step in ("release_stock", "void_payment", "cancel_shipment"):
     COMPENSATIONS.labels(_step)
     COMPENSATION_FAILURES.labels(_step)
+
+
+for _outcome in ("closed", "expired"):
+    RETURNS.labels(_outcome)

@@ -3,6 +3,8 @@ key and record that it succeeded, or record that it was given up (for an operato
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from temporalio import activity
 
 from activities import order_metrics as metrics
@@ -49,6 +51,13 @@ class RefundActivities:
                 await uow.commit()
                 metrics.REFUNDS.labels("succeeded").inc()
                 metrics.REFUNDED.inc(locked.amount)
+                if locked.created_at is not None:
+                    waited = datetime.now(UTC) - locked.created_at
+                    metrics.REFUND_SECONDS.labels(locked.reason.value).observe(
+                        waited.total_seconds()
+                    )
+                if rma is not None:
+                    metrics.RETURNS.labels("closed").inc()
         return "succeeded"
 
     @activity.defn

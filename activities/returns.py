@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from temporalio import activity
 
+from activities import order_metrics as metrics
 from activities.base import UnitOfWorkFactory, order_not_found, provider_attempt, refusal
 from db.unit_of_work import UnitOfWork
 from domain import events
@@ -91,6 +92,7 @@ class ReturnActivities:
             if rma.expire(datetime.now(UTC)):
                 order.after_sale(events.RETURN_EXPIRED, rma.id, return_id=rma.id)
                 await _save(uow, order, rma)
+                metrics.RETURNS.labels("expired").inc()
         return _state(rma)
 
     @activity.defn

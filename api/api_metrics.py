@@ -45,6 +45,12 @@ TASK_QUEUE_BACKLOG = Gauge(
     "orders_task_queue_backlog",
     "Workflow tasks waiting in the order task queue, as Temporal last reported it.",
 )
+RETURN_UNITS = Counter(
+    "orders_return_units_requested_total",
+    "Units asked back in returns, by the customer's reason.",
+    ["reason"],
+)
+CLAIMS = Counter("orders_claims_total", "Claims opened, by type (refund, replace).", ["type"])
 REVIEWS_PENDING = Gauge(
     "orders_reviews_pending",
     "Orders waiting for an ops review, as the read model last counted them.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from api.api_metrics import CLAIMS
 from api.auth import CurrentCaller, OpsCaller
 from api.links import segment
 from api.problems import PROBLEM_RESPONSE, Problem
@@ -68,6 +69,8 @@ async def open_claim(
     )
     if opened.replayed:
         response.headers["Idempotent-Replayed"] = "true"
+    else:
+        CLAIMS.labels(body.type.value).inc()
     response.headers["Location"] = f"/v1/orders/{segment(order_id)}/claims"
     return ClaimOut.of(opened.claim)
 

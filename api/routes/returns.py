@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
+from api.api_metrics import RETURN_UNITS
 from api.auth import CurrentCaller, OpsCaller
 from api.links import segment
 from api.pagination import CursorParam, Limit, Page, decode_time_cursor, time_cursor
@@ -76,6 +77,9 @@ async def request_return(
     )
     if requested.replayed:
         response.headers["Idempotent-Replayed"] = "true"
+    else:
+        for item in requested.rma.items:
+            RETURN_UNITS.labels(item.reason).inc(item.quantity)
     response.headers["Location"] = f"/v1/returns/{segment(requested.rma.id)}"
     return ReturnOut.of(requested.rma)
 

@@ -24,6 +24,8 @@ class Report:
     run_seconds: float = 0.0
     edits: Counter[str] = field(default_factory=Counter)  # answers to the edits sent
     parcels: Counter[int] = field(default_factory=Counter)  # orders by parcels shipped
+    after_sale_answers: Counter[str] = field(default_factory=Counter)  # returns 201, ...
+    after_sale: Counter[str] = field(default_factory=Counter)  # how each one ended
 
     @property
     def passed(self) -> bool:
@@ -40,6 +42,8 @@ class Report:
             f"outcomes               {dict(self.outcomes)}",
             f"edits answered         {dict(self.edits)}",
             f"orders by parcels      {dict(sorted(self.parcels.items()))}",
+            f"after the sale asked   {dict(sorted(self.after_sale_answers.items()))}",
+            f"after the sale ended   {dict(sorted(self.after_sale.items()))}",
             f"faults injected        {len(self.faults)}: {', '.join(self.faults)}",
             f"API while Temporal down {dict(self.temporal_down_answers)}, "
             f"slowest answer {self.temporal_down_slowest:.1f} s",

@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+from devstack.chaos.after_sale import after_the_sale
 from devstack.chaos.customers import Clients
 from devstack.chaos.faults import inject_faults
 from devstack.chaos.report import Report
@@ -32,6 +33,7 @@ async def run(
     tracking_outage: float = 20.0,
     fault_gap: float = 1.5,
     seed_value: int = 7,
+    after_sale: bool = True,
 ) -> Report:
     """Places `orders` from `concurrency` clients, each pausing `pause` seconds between
     orders, while the faults go in; then waits for every order to finish and checks."""
@@ -62,12 +64,14 @@ async def run(
         last_fault = time.monotonic()
         report.unsettled = await _settle(clients, report)
         report.settle_seconds = time.monotonic() - last_fault
+        if after_sale:
+            report.unsettled += await after_the_sale(stack, clients, keys.ops, report, outage)
         temporal = await connect_temporal(settings)
         violations = await check(
             settings, order_ids=clients.order_ids, grace=timedelta(0), temporal=temporal
         )
         report.violations = [str(v) for v in violations]
-        query = "WorkflowType = 'OrderWorkflow' AND ExecutionStatus = 'Failed'"
+        query = "ExecutionStatus = 'Failed'"  # orders, returns, claims, refunds
         report.failed_executions = [e.id async for e in temporal.list_workflows(query)]
         await clients.http.aclose()
     finally:
