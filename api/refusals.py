@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from api.problems import Problem, problem_response
 from domain.errors import (
     DomainError,
+    LabelPending,
     NotReturnable,
     OutOfStock,
     ProductUnavailable,
@@ -52,6 +53,8 @@ def _details(error: DomainError) -> tuple[str | None, dict[str, str], dict[str, 
             for index, sku in sorted(error.lines.items())
         ]
         return "some items cannot be ordered", {}, {"errors": errors}
+    if isinstance(error, LabelPending):
+        return None, {"Retry-After": "1"}, {}
     if isinstance(error, NotReturnable):
         items = [{"sku": sku, "reason": why} for sku, why in error.reasons.items()]
         return None, {}, {"items": items}

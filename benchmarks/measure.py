@@ -7,7 +7,8 @@ import asyncio
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import psutil
 from temporalio.api.enums.v1 import EventType
@@ -133,3 +134,58 @@ async def history_shapes(
             return await history_shape(client, workflow_id)
 
     return list(await asyncio.gather(*(one(w) for w in workflow_ids)))
+
+
+@dataclass
+class Phase:
+    name: str
+    orders: int = 0
+    seconds: float = 0.0  # from the first request to the last order finished
+    accept: list[float] = field(default_factory=list)
+    to_shipped: list[float] = field(default_factory=list)
+    to_delivered: list[float] = field(default_factory=list)
+    not_delivered: int = 0
+    refused: int = 0
+    retried: int = 0
+    history_events: float = math.nan
+    workflow_tasks: float = math.nan
+    workflow_task_timeouts: int = 0
+    workflow_task_wait_p99: float = math.nan  # from the histories
+    sdk_schedule_to_start_p99: float = math.nan  # from the worker's SDK metrics
+    # From a timeline entry's commit to its delivery by the outbox relay (email, and
+    # the broker when ORDERS_AMQP_URL is set); bucket bounds, so upper bounds.
+    outbox_lag_p50: float = math.nan
+    outbox_lag_p99: float = math.nan
+    cpu: dict[str, float] = field(default_factory=dict)  # seconds per order
+
+    @property
+    def per_second(self) -> float:
+        return self.orders / self.seconds if self.seconds else math.nan
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "orders": self.orders,
+            "orders_per_second": self.per_second,
+            "accept_p50": percentile(self.accept, 0.5),
+            "accept_p95": percentile(self.accept, 0.95),
+            "accept_p99": percentile(self.accept, 0.99),
+            "to_shipped_p50": percentile(self.to_shipped, 0.5),
+            "to_shipped_p99": percentile(self.to_shipped, 0.99),
+            "to_delivered_p50": percentile(self.to_delivered, 0.5),
+            "to_delivered_p99": percentile(self.to_delivered, 0.99),
+            "not_delivered": self.not_delivered,
+            "refused": self.refused,
+            "retried": self.retried,
+            "history_events": self.history_events,
+            "workflow_tasks": self.workflow_tasks,
+            "workflow_task_timeouts": self.workflow_task_timeouts,
+            "workflow_task_wait_p99": self.workflow_task_wait_p99,
+            "sdk_schedule_to_start_p99": self.sdk_schedule_to_start_p99,
+            "outbox_lag_p50": self.outbox_lag_p50,
+            "outbox_lag_p99": self.outbox_lag_p99,
+            "cpu_seconds_per_order": self.cpu,
+        }
+
+
+def per_order(spent: dict[str, float], orders: int) -> dict[str, float]:
+    return {name: seconds / orders for name, seconds in spent.items() if seconds > 0}

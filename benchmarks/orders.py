@@ -13,7 +13,9 @@ one worker, the API), so the CPU each spends per order can be read. In order:
 2. warm-up orders, not counted;
 3. orders at a fixed concurrency: each client places its next order when the last one
    is accepted;
-4. orders at a fixed arrival rate (`--rate`, default 80% of what step 3 completed).
+4. orders at a fixed arrival rate (`--rate`, default 80% of what step 3 completed);
+5. returns of delivered orders of step 3 (`--returns`, `returns.py`): the cost of a
+   return beside the cost of an order ("placed→delivered" is asked→refunded there).
 
 It prints one table, with our figures also as ratios of the bare engine's, and writes
 JSON for comparing commits. Against a deployment by URL only the HTTP figures exist.
@@ -30,7 +32,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,14 +42,17 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from benchmarks.bare_engine import BareOrderWorkflow
 from benchmarks.measure import (
+    Phase,
     ProcessGroup,
     cpu_snapshot,
     cpu_spent,
     histogram_buckets,
     histogram_percentile,
     history_shapes,
+    per_order,
     percentile,
 )
+from benchmarks.returns import measure_returns
 from db.engine import make_engine
 from devstack.processes import ProcessStack
 from devstack.seed import load_or_create_keys, seed
@@ -65,57 +69,6 @@ BENCH_SETTINGS = {
 }
 SCHEDULE_TO_START = "temporal_workflow_task_schedule_to_start_latency_seconds"
 OUTBOX_LAG = "orders_outbox_lag_seconds"
-
-
-@dataclass
-class Phase:
-    name: str
-    orders: int = 0
-    seconds: float = 0.0  # from the first request to the last order finished
-    accept: list[float] = field(default_factory=list)
-    to_shipped: list[float] = field(default_factory=list)
-    to_delivered: list[float] = field(default_factory=list)
-    not_delivered: int = 0
-    refused: int = 0
-    retried: int = 0
-    history_events: float = math.nan
-    workflow_tasks: float = math.nan
-    workflow_task_timeouts: int = 0
-    workflow_task_wait_p99: float = math.nan  # from the histories
-    sdk_schedule_to_start_p99: float = math.nan  # from the worker's SDK metrics
-    # From a timeline entry's commit to its delivery by the outbox relay (email, and
-    # the broker when ORDERS_AMQP_URL is set); bucket bounds, so upper bounds.
-    outbox_lag_p50: float = math.nan
-    outbox_lag_p99: float = math.nan
-    cpu: dict[str, float] = field(default_factory=dict)  # seconds per order
-
-    @property
-    def per_second(self) -> float:
-        return self.orders / self.seconds if self.seconds else math.nan
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "orders": self.orders,
-            "orders_per_second": self.per_second,
-            "accept_p50": percentile(self.accept, 0.5),
-            "accept_p95": percentile(self.accept, 0.95),
-            "accept_p99": percentile(self.accept, 0.99),
-            "to_shipped_p50": percentile(self.to_shipped, 0.5),
-            "to_shipped_p99": percentile(self.to_shipped, 0.99),
-            "to_delivered_p50": percentile(self.to_delivered, 0.5),
-            "to_delivered_p99": percentile(self.to_delivered, 0.99),
-            "not_delivered": self.not_delivered,
-            "refused": self.refused,
-            "retried": self.retried,
-            "history_events": self.history_events,
-            "workflow_tasks": self.workflow_tasks,
-            "workflow_task_timeouts": self.workflow_task_timeouts,
-            "workflow_task_wait_p99": self.workflow_task_wait_p99,
-            "sdk_schedule_to_start_p99": self.sdk_schedule_to_start_p99,
-            "outbox_lag_p50": self.outbox_lag_p50,
-            "outbox_lag_p99": self.outbox_lag_p99,
-            "cpu_seconds_per_order": self.cpu,
-        }
 
 
 def sku_of_line(line: int) -> str:
@@ -350,6 +303,12 @@ class LocalBench:
                 return
             await asyncio.sleep(0.5)
 
+    async def delivered(self, ids: list[str]) -> list[str]:
+        query = text("SELECT id FROM orders WHERE id = ANY(:ids) AND status = 'delivered'")
+        async with self.engine.connect() as connection:
+            found = set((await connection.execute(query, {"ids": ids})).scalars())
+        return [order_id for order_id in ids if order_id in found]
+
     async def timings(self, ids: list[str]) -> dict[str, dict[str, float]]:
         """Epoch seconds of each order's placing, shipping and delivery, as committed."""
         query = text(
@@ -378,10 +337,6 @@ class LocalBench:
     async def stop(self) -> None:
         await self.engine.dispose()
         await asyncio.to_thread(self.stack.stop)
-
-
-def per_order(spent: dict[str, float], orders: int) -> dict[str, float]:
-    return {name: seconds / orders for name, seconds in spent.items() if seconds > 0}
 
 
 def table(phases: list[Phase], bare: Phase | None) -> str:
@@ -437,19 +392,32 @@ async def run_local(args: argparse.Namespace) -> tuple[list[Phase], Phase]:
         warm = Phase("warm-up")
         await closed_loop(args.warmup, args.clients, lambda i: placer.place(warm, i))
         concurrency_phase = Phase(f"{args.clients} clients")
-        await bench.orders(
-            concurrency_phase,
-            lambda: closed_loop(
-                args.orders, args.clients, lambda i: placer.place(concurrency_phase, i)
-            ),
-        )
+        measured: list[str] = []
+
+        async def place_measured() -> list[str]:
+            measured.extend(
+                await closed_loop(
+                    args.orders, args.clients, lambda i: placer.place(concurrency_phase, i)
+                )
+            )
+            return measured
+
+        await bench.orders(concurrency_phase, place_measured)
         rate = args.rate or max(1.0, 0.8 * concurrency_phase.per_second)
         rate_phase = Phase(f"{rate:.1f} orders/s")
         await bench.orders(
             rate_phase,
             lambda: open_loop(args.orders, rate, lambda i: placer.place(rate_phase, i)),
         )
-        return [concurrency_phase, rate_phase], bare
+        phases = [concurrency_phase, rate_phase]
+        if args.returns:
+            ops_key = load_or_create_keys(bench.stack.state / "keys.json").ops
+            delivered = await bench.delivered(measured[: args.returns])
+            returns = await measure_returns(
+                bench, SKU, key, ops_key, delivered, min(args.clients, 20)
+            )
+            phases.append(returns)
+        return phases, bare
     finally:
         await placer.http.aclose()
         await bench.stop()
@@ -486,6 +454,9 @@ def main(argv: list[str] | None = None) -> None:
         choices=range(1, 101),
         metavar="1..100",
         help="lines (distinct skus) per order; the local stack only",
+    )
+    parser.add_argument(
+        "--returns", type=int, default=100, help="returns of delivered orders (0: none)"
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--url", help="measure this deployment instead of a local stack")

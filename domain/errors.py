@@ -232,5 +232,10 @@ class ReturnNotCancellable(DomainError):
         return cls(f"the return is {status}: it can be cancelled only {until}")
 
 
+class LabelPending(DomainError):
+    """The carrier reports on a return's label before the label is recorded here: the
+    carrier is asked to send it again shortly."""
+
+
 class ExchangesNotOffered(DomainError):
     """Returns for other items are not offered by this service yet."""

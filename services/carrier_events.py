@@ -49,10 +49,13 @@ class CarrierEvents:
         order = await self._reads.find_by_tracking(report.tracking_number)
         if order is None:
             # A return's label: its return takes the news (its order's history not).
-            rma = await self._returns.carrier_update(report.tracking_number, report.event.value)
+            rma = await self._returns.carrier_update(
+                report.tracking_number, report.event.value, report.reference
+            )
             if rma is not None:
                 return rma.order_id
         if order is None and report.reference:
+            await self._claims.check_not_booking(report.reference)
             # The carrier can report before the booking's commit has recorded the
             # tracking number; the reference finds the order then, and its workflow
             # keeps the event until the booking is done.

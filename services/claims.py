@@ -15,8 +15,14 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from db.unit_of_work import UnitOfWork
 from domain import events
-from domain.claims import Claim, ClaimType
-from domain.errors import IdempotencyKeyReused, NotPermitted, OrderNotFound, OutOfStock
+from domain.claims import Claim, ClaimStatus, ClaimType
+from domain.errors import (
+    IdempotencyKeyReused,
+    LabelPending,
+    NotPermitted,
+    OrderNotFound,
+    OutOfStock,
+)
 from domain.identity import new_id
 from domain.order import Order
 from domain.refunds import RefundReason, open_refund
@@ -124,6 +130,14 @@ class Claims:
             ):
                 raise OrderNotFound(order_id)
             return await uow.claims.of_order(order_id)
+
+    async def check_not_booking(self, order_id: str) -> None:
+        """LabelPending while a replacement of the order is being booked: news of an
+        unknown parcel of the order may be of it, and the carrier sends it again."""
+        async with self._unit() as uow:
+            claims = await uow.claims.of_order(order_id)
+        if any(c.type is ClaimType.REPLACE and c.status is ClaimStatus.OPEN for c in claims):
+            raise LabelPending(f"a replacement of order {order_id} is being booked")
 
     async def carrier_update(self, tracking_number: str, event: str, at: str) -> Claim | None:
         """The carrier's news of a replacement parcel; delivered closes its claim. None:

@@ -19,6 +19,7 @@ from domain import events
 from domain.errors import (
     ExchangesNotOffered,
     IdempotencyKeyReused,
+    LabelPending,
     NotPermitted,
     OrderNotFound,
     ReturnNotFound,
@@ -224,11 +225,19 @@ class Returns:
                 await self._save(uow, order, rma)
         return await self._decided(by, rma)
 
-    async def carrier_update(self, tracking_number: str, event: str) -> Return | None:
+    async def carrier_update(
+        self, tracking_number: str, event: str, reference: str | None = None
+    ) -> Return | None:
         """The carrier's news of a return label: in transit (it can no longer expire),
-        or arrived (the warehouse still inspects it). None: no return has the label."""
+        or arrived (the warehouse still inspects it). None: no return has the label.
+        LabelPending when the label's return (the carrier's `reference`) has not yet
+        recorded it: the carrier sends it again."""
         async with self._unit() as uow:
             found = await uow.returns.with_label(tracking_number)
+            if found is None and reference and reference.startswith("ret_"):
+                labelling = await uow.returns.get(reference, lock=False)
+                if labelling is not None and not labelling.status.is_terminal:
+                    raise LabelPending(f"the label of return {reference} is being recorded")
             if found is None:
                 return None
             order = await uow.orders.get(found.order_id)

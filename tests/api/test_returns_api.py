@@ -12,6 +12,7 @@ import httpx
 from cli.admin.check import run_check
 from infra.settings import Settings
 from tests.api.conftest import Caller, api_client, order_body, wait_for_status
+from tests.api.test_webhooks_api import signed
 from tests.factories import add_product, stock_at
 from tests.polling import eventually
 
@@ -255,3 +256,24 @@ async def test_the_customer_cancels_before_shipping_and_the_units_are_free_again
         await http.get("/v1/returns", params={"order_id": order_id}, headers=customer.auth)
     ).json()
     assert {r["id"] for r in mine["data"]} == {r["id"] for r in listed}
+
+
+async def test_news_of_a_label_not_yet_recorded_is_asked_again(
+    http: httpx.AsyncClient, customer: Caller, session_uow: Any, settings: Settings
+) -> None:
+    sku = await add_product(session_uow, price=900, on_hand=5)
+    order_id = await delivered(http, customer, session_uow, (sku, 2))
+    strict = settings.model_copy(update={"return_review_threshold": 100})
+    async with api_client(strict) as api:  # held for review: no label yet
+        waiting = (await ask(api, customer, order_id, (sku, 1))).json()["id"]
+        cancelled = (await ask(api, customer, order_id, (sku, 1))).json()["id"]
+        await api.post(f"/v1/returns/{cancelled}/cancel", headers=customer.auth)
+    news = {"event": "in_transit", "occurred_at": "2026-12-01T10:00:00Z"}
+
+    body, headers = signed({"tracking_number": "TRK-LABEL-1", "reference": waiting, **news})
+    early = await http.post("/v1/webhooks/carrier", content=body, headers=headers)
+    body, headers = signed({"tracking_number": "TRK-LABEL-2", "reference": cancelled, **news})
+    ended = await http.post("/v1/webhooks/carrier", content=body, headers=headers)
+
+    assert early.status_code == 503 and early.headers["Retry-After"] == "1"
+    assert ended.status_code == 404

@@ -1,5 +1,5 @@
 """`make bench` in miniature: it starts its stack, drives a few orders through every
-phase and reports each figure. Only that it works is checked; the figures are not."""
+phase (returns too) and reports each figure. Only that it works is checked; the figures are not."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 @pytest.mark.e2e
 def test_the_bench_drives_orders_through_every_phase_and_reports_them(tmp_path: Path) -> None:
     report = tmp_path / "bench.json"
-    small = ["--orders", "6", "--clients", "2", "--warmup", "2", "--rate", "3"]
+    small = ["--orders", "6", "--clients", "2", "--warmup", "2", "--rate", "3", "--returns", "3"]
     run = subprocess.run(
         [sys.executable, "-m", "benchmarks.orders", *small, "--json", str(report)],
         capture_output=True,
@@ -24,7 +24,7 @@ def test_the_bench_drives_orders_through_every_phase_and_reports_them(tmp_path: 
 
     assert run.returncode == 0, run.stderr[-3000:]
     figures = json.loads(report.read_text())
-    assert set(figures) == {"args", "bare engine", "2 clients", "3.0 orders/s"}
+    assert set(figures) == {"args", "bare engine", "2 clients", "3.0 orders/s", "3 returns"}
     for phase in ("2 clients", "3.0 orders/s"):
         assert figures[phase]["orders"] == 6
         assert figures[phase]["not_delivered"] == 0
@@ -33,4 +33,7 @@ def test_the_bench_drives_orders_through_every_phase_and_reports_them(tmp_path: 
             figures[phase]["cpu_seconds_per_order"]
         )
     assert figures["bare engine"]["orders"] == 6
+    returns = figures["3 returns"]
+    assert returns["orders"] == 3 and returns["history_events"] > 0
+    assert {"api", "worker", "temporal", "postgres"} <= set(returns["cpu_seconds_per_order"])
     assert "orders/s completed" in run.stdout
