@@ -30,6 +30,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.attempts import CountRetries
 from activities.claims import ClaimActivities
 from activities.edits import OrderEditActivities
+from activities.exchanges import ExchangeActivities
 from activities.housekeeping import HousekeepingActivities
 from activities.notify import NotificationActivities
 from activities.order_status import OrderStatusActivities
@@ -82,6 +83,7 @@ def activity_objects(boot: Bootstrap) -> list[object]:
         ShippingActivities(uow, boot.carrier()),
         ReturnActivities(uow, boot.carrier()),
         ClaimActivities(uow, boot.carrier()),
+        ExchangeActivities(uow, boot.payments(), boot.carrier()),
         OrderStatusActivities(uow),
         NotificationActivities(OrderReads(boot.sessions("steps")), boot.email()),
         HousekeepingActivities(uow),

@@ -37,11 +37,11 @@ class ReturnActivities:
     async def approve_return(self, command: ApproveReturn) -> ReturnState:
         """A return at or below the review threshold is approved without a person."""
         async with self._uow() as uow:
-            order, rma = await _locked(uow, command.return_id)
+            order, rma = await locked_return(uow, command.return_id)
             if rma.status is ReturnStatus.REQUESTED and rma.approve():
                 order.after_sale(events.RETURN_APPROVED, rma.id, return_id=rma.id, by=None)
-                await _save(uow, order, rma)
-        return _state(rma)
+                await save_return(uow, order, rma)
+        return state_of(rma)
 
     @activity.defn
     async def issue_return_label(self, command: IssueReturnLabel) -> ReturnState:
@@ -52,7 +52,7 @@ class ReturnActivities:
             if rma is None:
                 raise refusal(ReturnNotFound(command.return_id))
             if rma.label_tracking_number is not None or rma.status.is_terminal:
-                return _state(rma)
+                return state_of(rma)
             to = await uow.locations.get(rma.items[0].sources[0].location_id)
         assert to is not None
         items = [ShipmentItem(item.sku, item.quantity) for item in rma.items]
@@ -61,7 +61,7 @@ class ReturnActivities:
                 rma.id, f"return-label:{rma.id}", items, to
             )
         async with self._uow() as uow:
-            order, rma = await _locked(uow, command.return_id)
+            order, rma = await locked_return(uow, command.return_id)
             if rma.labelled(label.carrier, label.tracking_number, label.shipment_id):
                 order.after_sale(
                     events.RETURN_LABEL_ISSUED,
@@ -70,17 +70,17 @@ class ReturnActivities:
                     carrier=label.carrier,
                     tracking_number=label.tracking_number,
                 )
-                await _save(uow, order, rma)
-        return _state(rma)
+                await save_return(uow, order, rma)
+        return state_of(rma)
 
     @activity.defn
     async def record_label_failure(self, command: RecordLabelFailure) -> None:
         """No label within its bound: on the order's timeline for an operator; the
         return still expires at its deadline unless the warehouse receives it."""
         async with self._uow() as uow:
-            order, rma = await _locked(uow, command.return_id)
+            order, rma = await locked_return(uow, command.return_id)
             order.after_sale(events.RETURN_LABEL_FAILED, rma.id, return_id=rma.id, why=command.why)
-            await _save(uow, order, rma)
+            await save_return(uow, order, rma)
         activity.logger.warning("no return label for %s: %s", rma.id, command.why)
 
     @activity.defn
@@ -88,12 +88,12 @@ class ReturnActivities:
         """The return as it stands; past its ship-by deadline and not yet shipped, it
         expires now."""
         async with self._uow() as uow:
-            order, rma = await _locked(uow, command.return_id)
+            order, rma = await locked_return(uow, command.return_id)
             if rma.expire(datetime.now(UTC)):
                 order.after_sale(events.RETURN_EXPIRED, rma.id, return_id=rma.id)
-                await _save(uow, order, rma)
+                await save_return(uow, order, rma)
                 metrics.RETURNS.labels("expired").inc()
-        return _state(rma)
+        return state_of(rma)
 
     @activity.defn
     async def cancel_return_label(self, command: CancelReturnLabel) -> None:
@@ -109,24 +109,27 @@ class ReturnActivities:
             activity.logger.info("the label of return %s was used after all", rma.id)
 
 
-async def _locked(uow: UnitOfWork, return_id: str) -> tuple[Order, Return]:
-    """The order's lock first, then the return's: the order every writer takes them in."""
+async def locked_return(
+    uow: UnitOfWork, return_id: str, *, lock: bool = True
+) -> tuple[Order, Return]:
+    """The order's lock first, then the return's: the order every writer takes them in
+    (or neither, with `lock=False`, for a read before a provider call)."""
     unlocked = await uow.returns.get(return_id, lock=False)
     if unlocked is None:
         raise refusal(ReturnNotFound(return_id))
-    order = await uow.orders.get(unlocked.order_id)
+    order = await uow.orders.get(unlocked.order_id, lock=lock)
     if order is None:
         raise order_not_found(unlocked.order_id)
-    rma = await uow.returns.get(return_id)
+    rma = await uow.returns.get(return_id) if lock else unlocked
     assert rma is not None
     return order, rma
 
 
-async def _save(uow: UnitOfWork, order: Order, rma: Return) -> None:
+async def save_return(uow: UnitOfWork, order: Order, rma: Return) -> None:
     await uow.returns.save(rma)
     await uow.orders.save(order)
     await uow.commit()
 
 
-def _state(rma: Return) -> ReturnState:
+def state_of(rma: Return) -> ReturnState:
     return ReturnState(rma.status.value, rma.refund_id, rma.refund_amount, rma.currency)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +12,9 @@ from db.tables import RefundRow, ReturnRow
 from domain.returns import (
     ClaimReason,
     Disposition,
+    Exchange,
+    ExchangeLine,
+    ExchangeStatus,
     Return,
     ReturnItem,
     ReturnReason,
@@ -119,6 +123,29 @@ def _copy(rma: Return, row: ReturnRow) -> None:
     row.label_carrier = rma.label_carrier
     row.label_tracking_number = rma.label_tracking_number
     row.label_shipment_id = rma.label_shipment_id
+    row.exchange = None if rma.exchange is None else _exchange_json(rma.exchange)
+
+
+def _exchange_json(exchange: Exchange) -> dict[str, Any]:
+    return {
+        "items": [asdict(line) for line in exchange.items],
+        "difference": exchange.difference,
+        "status": exchange.status.value,
+        "shipment_number": exchange.shipment_number,
+        "authorization_id": exchange.authorization_id,
+    }
+
+
+def _exchange_of(stored: dict[str, Any] | None) -> Exchange | None:
+    if stored is None:
+        return None
+    return Exchange(
+        items=[ExchangeLine(**line) for line in stored["items"]],
+        difference=int(stored["difference"]),
+        status=ExchangeStatus(stored["status"]),
+        shipment_number=stored.get("shipment_number"),
+        authorization_id=stored.get("authorization_id"),
+    )
 
 
 def item_json(item: ReturnItem) -> dict[str, Any]:
@@ -154,6 +181,7 @@ def _to_domain(row: ReturnRow, refund_status: str | None = None) -> Return:
         label_carrier=row.label_carrier,
         label_tracking_number=row.label_tracking_number,
         label_shipment_id=row.label_shipment_id,
+        exchange=_exchange_of(row.exchange),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )

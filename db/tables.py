@@ -257,6 +257,7 @@ class ReturnRow(Base):
     label_carrier: Mapped[str | None] = mapped_column(String(40))
     label_tracking_number: Mapped[str | None] = mapped_column(String(64), index=True)
     label_shipment_id: Mapped[str | None] = mapped_column(String(64))
+    exchange: Mapped[dict[str, Any] | None]  # domain/returns.py Exchange
     requested_by: Mapped[str] = mapped_column(String(80))
     idempotency_key: Mapped[str] = mapped_column(String(300))
     fingerprint: Mapped[str] = mapped_column(String(64))

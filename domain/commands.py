@@ -294,3 +294,22 @@ class ShipReplacement:
 class ReleaseReplacement:
     claim_id: str
     why: str
+
+
+@dataclass(frozen=True)
+class ReturnStep:
+    """A step of a return's exchange (workflows/returns.py) on the return named."""
+
+    return_id: str
+
+
+@dataclass(frozen=True)
+class AuthorizeExchange:
+    return_id: str
+    payment_token: str
+
+
+@dataclass(frozen=True)
+class ReleaseExchange:
+    return_id: str
+    why: str

@@ -237,5 +237,6 @@ class LabelPending(DomainError):
     carrier is asked to send it again shortly."""
 
 
-class ExchangesNotOffered(DomainError):
-    """Returns for other items are not offered by this service yet."""
+class ExchangePaymentMissing(DomainError):
+    """An exchange whose new items cost more than those returned needs a payment token
+    for the difference."""

@@ -221,7 +221,8 @@ def money_violations(facts: Facts) -> Iterable[Violation]:
     by_order: dict[str, list[Authorization]] = defaultdict(list)
     for auth in facts.authorizations:
         by_order[auth.reference].append(auth)
-    known = {order.id for order in facts.orders}
+    # An exchange's difference is authorized under its return's id.
+    known = {order.id for order in facts.orders} | {rma.id for rma in facts.returns}
     for order in facts.orders:
         auths = by_order.get(order.id, [])
         settled = ("captured", "partially_refunded", "refunded")

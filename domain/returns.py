@@ -129,6 +129,39 @@ class ReturnItem:
         return self.unit_price * self.quantity
 
 
+class ExchangeStatus(StrEnum):
+    """Where the new items of an exchange are."""
+
+    ASKED = "asked"  # nothing held yet: the return awaits approval
+    HELD = "held"  # held as a parcel of the order; a difference due is authorized
+    SHIPPED = "shipped"  # booked with the carrier once the return was received
+    RELEASED = "released"  # the return ended without it: units back, authorization void
+
+
+@dataclass(frozen=True)
+class ExchangeLine:
+    sku: str
+    quantity: int
+    unit_price: int  # today's price, when the exchange was asked for
+
+
+@dataclass
+class Exchange:
+    """New items for returned ones. `difference` is their value less the returned
+    units' value at the order's prices: above zero the customer pays it (authorized
+    at approval, captured when the exchange ships), below zero it is refunded."""
+
+    items: list[ExchangeLine]
+    difference: int
+    status: ExchangeStatus = ExchangeStatus.ASKED
+    shipment_number: int | None = None  # the new parcel of the order
+    authorization_id: str | None = None  # of the difference, when one is due
+
+    @property
+    def value(self) -> int:
+        return sum(line.unit_price * line.quantity for line in self.items)
+
+
 @dataclass(frozen=True)
 class ReturnPolicy:
     """The shop's rules (settings) and each product's own (catalog)."""
@@ -181,6 +214,7 @@ class Return:
     label_carrier: str | None = None
     label_tracking_number: str | None = None
     label_shipment_id: str | None = None
+    exchange: Exchange | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -208,6 +242,22 @@ class Return:
         if self.status is not ReturnStatus.AWAITING_REVIEW:
             raise ReturnNotReviewable.in_status(self.status)
         self.status = ReturnStatus.REJECTED
+
+    def exchange_held(self, shipment_number: int) -> bool:
+        if self.exchange is None or self.exchange.status is not ExchangeStatus.ASKED:
+            return False
+        self.exchange.status = ExchangeStatus.HELD
+        self.exchange.shipment_number = shipment_number
+        return True
+
+    def exchange_refused(self) -> bool:
+        """The new items cannot be had (out of stock, or the difference declined): the
+        approved return is rejected before any label, its exchange released."""
+        if self.exchange is None or self.status is not ReturnStatus.APPROVED:
+            return False
+        self.exchange.status = ExchangeStatus.RELEASED
+        self.status = ReturnStatus.REJECTED
+        return True
 
     def labelled(self, carrier: str, tracking_number: str, shipment_id: str) -> bool:
         if self.label_tracking_number is not None:
@@ -267,18 +317,20 @@ class Return:
 
     @property
     def refund_due(self) -> int:
-        """What came back is refunded: unit price times (restocked + damaged)."""
-        return sum(
+        """What came back is refunded: unit price times (restocked + damaged), less
+        what an exchange gives for it (never below zero: a difference due was paid)."""
+        came_back = sum(
             item.unit_price * item.received.refunded_units
             for item in self.items
             if item.received is not None
         )
+        return max(0, came_back - (self.exchange.value if self.exchange else 0))
 
     def refunding(self, refund_id: str | None, amount: int) -> None:
         self.refund_id = refund_id
         self.refund_amount = amount
-        if refund_id is None:  # nothing to pay back (every unit missing, or all refunded)
-            self.status = ReturnStatus.CLOSED
+        if refund_id is None and self.exchange is None:
+            self.status = ReturnStatus.CLOSED  # nothing to pay back, nothing to ship
 
     def close(self) -> bool:
         if self.status is not ReturnStatus.RECEIVED:

@@ -13,6 +13,7 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from db.holds import hold_new_parcel
 from db.unit_of_work import UnitOfWork
 from domain import events
 from domain.claims import Claim, ClaimStatus, ClaimType
@@ -27,7 +28,7 @@ from domain.identity import new_id
 from domain.order import Order
 from domain.refunds import RefundReason, open_refund
 from domain.returns import ReturnPolicy, Wanted, already_taken, delivered_units, plan_items
-from domain.shipments import Shipment, ShipmentItem, ShipmentState
+from domain.shipments import ShipmentState
 from domain.users import Caller
 from infra.settings import Settings
 from workflows.claims import ClaimInput, ClaimWorkflow
@@ -104,7 +105,7 @@ class Claims:
             if claim.type is ClaimType.REFUND:
                 await self._record_refund(uow, order, claim)
             else:
-                await self._hold_replacement(uow, order, claim, shipments)
+                await self._hold_replacement(uow, order, claim)
             uow.claims.add(claim)
             order.after_sale(
                 events.CLAIM_OPENED,
@@ -180,30 +181,13 @@ class Claims:
         order.refund_requested(refund)
         claim.refund_id = refund.id
 
-    async def _hold_replacement(
-        self, uow: UnitOfWork, order: Order, claim: Claim, shipments: Sequence[Shipment]
-    ) -> None:
-        """The replacement's units held at the first active location (by priority)
-        that has them all, as a new parcel of the order worth nothing."""
+    async def _hold_replacement(self, uow: UnitOfWork, order: Order, claim: Claim) -> None:
+        """The replacement's units held as a new parcel of the order worth nothing."""
         wanted = {item.sku: item.quantity for item in claim.items}
-        stock = await uow.stock.lock_everywhere(wanted)
-        for location in await uow.locations.all():
-            here = {sku: stock.get((location.id, sku)) for sku in wanted}
-            if location.active and all(
-                item is not None and item.available >= wanted[sku] for sku, item in here.items()
-            ):
-                break
-        else:
+        parcel = await hold_new_parcel(uow, order.id, wanted, value=0)
+        if parcel is None:
             raise OutOfStock(sorted(wanted), order.id)
-        for sku, quantity in wanted.items():
-            held = here[sku]
-            assert held is not None
-            held.reserve(quantity)
-        await uow.stock.save(item for item in here.values() if item is not None)
-        number = max((s.number for s in shipments), default=0) + 1
-        items = [ShipmentItem(sku, quantity) for sku, quantity in wanted.items()]
-        uow.shipments.add([Shipment(order.id, number, location.id, items, value=0)])
-        claim.shipment_number = number
+        claim.shipment_number = parcel.number
 
     async def _start(self, claim: Claim) -> None:
         settings = self._settings

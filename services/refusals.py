@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from domain.errors import (
     DomainError,
     EmailTaken,
-    ExchangesNotOffered,
+    ExchangePaymentMissing,
     IdempotencyKeyReused,
     IdempotencyKeySpent,
     InvalidStockLevel,
@@ -56,7 +56,7 @@ REFUSALS: dict[type[DomainError], Refusal] = {
     ReturnNotReceivable: Refusal(409, "/problems/return-conflict"),
     ReturnNotCancellable: Refusal(409, "/problems/return-conflict"),
     TooManyUnits: Refusal(422, "/problems/validation"),
-    ExchangesNotOffered: Refusal(422, "/problems/validation"),
+    ExchangePaymentMissing: Refusal(422, "/problems/validation"),
     PaymentUnavailable: Refusal(503, "/problems/dependency-unavailable"),
     LabelPending: Refusal(503, "/problems/dependency-unavailable"),
     IdempotencyKeySpent: Refusal(409, "/problems/idempotency-key-spent"),

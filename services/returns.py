@@ -16,12 +16,14 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from db.unit_of_work import UnitOfWork
 from domain import events
+from domain.catalog import not_for_sale
 from domain.errors import (
-    ExchangesNotOffered,
+    ExchangePaymentMissing,
     IdempotencyKeyReused,
     LabelPending,
     NotPermitted,
     OrderNotFound,
+    ProductUnavailable,
     ReturnNotFound,
 )
 from domain.identity import new_id
@@ -29,7 +31,10 @@ from domain.order import Order
 from domain.refunds import RefundReason, open_refund, refundable
 from domain.returns import (
     Disposition,
+    Exchange,
+    ExchangeLine,
     Return,
+    ReturnItem,
     ReturnPolicy,
     ReturnStatus,
     Wanted,
@@ -51,6 +56,7 @@ class RequestReturn:
     idempotency_key: str
     fingerprint: str
     exchange_items: Sequence[tuple[str, int]] = ()
+    payment_token: str | None = None  # pays an exchange's difference; never stored
 
 
 @dataclass(frozen=True)
@@ -79,8 +85,6 @@ class Returns:
         """Records the return if every unit may come back (NotReturnable, TooManyUnits
         otherwise) and starts its workflow. The same key and body again answer with
         the return as it stands."""
-        if command.exchange_items:
-            raise ExchangesNotOffered("returns for other items are not offered yet")
         key = f"{command.by.user_id}:{command.idempotency_key}"
         now = datetime.now(UTC)
         async with self._unit() as uow:
@@ -102,6 +106,7 @@ class Returns:
                 policy,
                 now,
             )
+            exchange = await self._exchange(uow, order, items, command)
             rma = Return(
                 id=new_id("ret"),
                 order_id=order.id,
@@ -115,6 +120,7 @@ class Returns:
                 requested_by=command.by.user_id,
                 idempotency_key=key,
                 fingerprint=command.fingerprint,
+                exchange=exchange,
             )
             uow.returns.add(rma)
             order.after_sale(
@@ -124,10 +130,16 @@ class Returns:
                 items=[{"sku": i.sku, "quantity": i.quantity, "reason": i.reason} for i in items],
                 status=rma.status.value,
                 by=command.by.user_id,
+                exchange=None
+                if exchange is None
+                else {
+                    "items": [{"sku": x.sku, "quantity": x.quantity} for x in exchange.items],
+                    "difference": exchange.difference,
+                },
             )
             await uow.orders.save(order)
             await uow.commit()
-        await self._start(rma)
+        await self._start(rma, command.payment_token)
         return ReturnRequested(await self.find(command.by, rma.id), replayed=False)
 
     async def find(self, viewer: Caller, return_id: str) -> Return:
@@ -273,6 +285,30 @@ class Returns:
         assert rma is not None
         return order, rma
 
+    async def _exchange(
+        self, uow: UnitOfWork, order: Order, items: Sequence[ReturnItem], command: RequestReturn
+    ) -> Exchange | None:
+        """The new items at today's prices and the difference; ProductUnavailable for
+        one not for sale, ExchangePaymentMissing for a difference due without a token."""
+        if not command.exchange_items:
+            return None
+        wanted: dict[str, int] = {}
+        for sku, quantity in command.exchange_items:
+            wanted[sku] = wanted.get(sku, 0) + quantity
+        products = await uow.products.get_many(wanted)
+        unavailable = not_for_sale(wanted, products, order.currency)
+        if unavailable:
+            raise ProductUnavailable(unavailable)
+        lines = [ExchangeLine(sku, n, products[sku].price_amount) for sku, n in wanted.items()]
+        exchange = Exchange(
+            lines, sum(x.unit_price * x.quantity for x in lines) - sum(i.value for i in items)
+        )
+        if exchange.difference > 0 and not command.payment_token:
+            raise ExchangePaymentMissing(
+                f"the new items cost {exchange.difference} more: a payment token pays it"
+            )
+        return exchange
+
     async def _policy(self, uow: UnitOfWork, skus: Sequence[str]) -> ReturnPolicy:
         settings = self._settings
         products = await uow.products.get_many(skus)
@@ -324,16 +360,20 @@ class Returns:
         await self._signal(rma)
         return await self.find(viewer, rma.id)
 
-    async def _start(self, rma: Return) -> None:
+    async def _start(self, rma: Return, payment_token: str | None = None) -> None:
         settings = self._settings
         queues = settings.provider_task_queues
         try:
-            await self._start_workflow(rma, settings, queues)
+            await self._start_workflow(rma, settings, queues, payment_token)
         except WorkflowAlreadyStartedError:
             pass  # it ran to its end already: the return's row has the outcome
 
     async def _start_workflow(
-        self, rma: Return, settings: Settings, queues: Mapping[str, str]
+        self,
+        rma: Return,
+        settings: Settings,
+        queues: Mapping[str, str],
+        payment_token: str | None,
     ) -> None:
         await self._temporal.start_workflow(
             ReturnWorkflow.run,
@@ -347,6 +387,9 @@ class Returns:
                 cancel_bound_seconds=settings.compensation_retry_bound.total_seconds(),
                 carrier_queue=queues.get("carrier"),
                 payment_queue=queues.get("payment"),
+                exchange=None if rma.exchange is None else rma.exchange.difference,
+                payment_token=payment_token,
+                payment_bound_seconds=settings.payment_retry_bound.total_seconds(),
             ),
             id=f"return-{rma.id}",
             task_queue=settings.task_queue,

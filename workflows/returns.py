@@ -22,17 +22,21 @@ from temporalio.exceptions import FailureError
 
 from domain.commands import (
     ApproveReturn,
+    AuthorizeExchange,
     CancelReturnLabel,
     IssueReturnLabel,
     RecordLabelFailure,
     RefreshReturn,
+    ReleaseExchange,
     ReturnState,
+    ReturnStep,
 )
 from domain.returns import ReturnStatus
 from workflows import steps
 from workflows.refund import RefundInput, RefundWorkflow
 
 with workflow.unsafe.imports_passed_through():
+    from activities.exchanges import ExchangeActivities
     from activities.returns import ReturnActivities
 
 # While the parcel is on its way the return has no deadline; it is read this often
@@ -51,6 +55,11 @@ class ReturnInput:
     cancel_bound_seconds: float
     carrier_queue: str | None = None
     payment_queue: str | None = None
+    # An exchange: its difference (None: a plain return), the token that pays a
+    # difference due, and how long the provider is asked for it.
+    exchange: int | None = None
+    payment_token: str | None = None
+    payment_bound_seconds: float = 600.0
 
 
 @workflow.defn
@@ -68,6 +77,8 @@ class ReturnWorkflow:
         while self._status is ReturnStatus.AWAITING_REVIEW:
             workflow.set_current_details("Waiting for an operator to approve or reject it.")
             await self._wait(rma, deadline, "the ship-by deadline passes unreviewed")
+        if self._status is ReturnStatus.APPROVED and rma.exchange is not None:
+            await self._hold_exchange(rma)
         if self._status is ReturnStatus.APPROVED:
             await self._issue_label(rma)
         while self._status in (ReturnStatus.APPROVED, ReturnStatus.IN_TRANSIT):
@@ -86,6 +97,11 @@ class ReturnWorkflow:
                     ReturnActivities.cancel_return_label, rma, rma.cancel_bound_seconds
                 ),
             )
+        if rma.exchange is not None and self._status.is_terminal:
+            await self._release_exchange(rma, f"the return was {self._status.value}")
+        if self._status is ReturnStatus.RECEIVED and rma.exchange is not None:
+            if not await self._ship_exchange(rma):
+                return self._status.value  # an operator takes it from here
         if self._status is ReturnStatus.RECEIVED:
             await self._refund(rma)
         return self._status.value
@@ -131,9 +147,83 @@ class ReturnWorkflow:
                 ReturnActivities.record_label_failure, RecordLabelFailure(rma.return_id, why)
             )
 
+    async def _hold_exchange(self, rma: ReturnInput) -> None:
+        """The new items held; a difference due authorized with the customer's token. No
+        stock, or a declined difference, rejects the return before any label."""
+        workflow.set_current_details("Holding the exchange's new items.")
+        state = await self._local(ExchangeActivities.hold_exchange, ReturnStep(rma.return_id))
+        self._status = ReturnStatus(state.status)
+        if self._status is not ReturnStatus.APPROVED or not rma.exchange or rma.exchange <= 0:
+            return
+        try:
+            await workflow.execute_activity_method(
+                ExchangeActivities.authorize_exchange,
+                AuthorizeExchange(rma.return_id, rma.payment_token or ""),
+                summary=f"authorize the exchange's difference of {rma.exchange / 100:,.2f}",
+                **_provider_options(
+                    ExchangeActivities.authorize_exchange,
+                    rma.payment_queue,
+                    rma.payment_bound_seconds,
+                ),
+            )
+        except FailureError as error:
+            await self._release_exchange(
+                rma, f"the difference was not paid: {error.cause or error}"
+            )
+
+    async def _release_exchange(self, rma: ReturnInput, why: str) -> None:
+        state = await workflow.execute_activity_method(
+            ExchangeActivities.release_exchange,
+            ReleaseExchange(rma.return_id, why),
+            summary="release the exchange's new items",
+            **_provider_options(
+                ExchangeActivities.release_exchange, rma.payment_queue, rma.cancel_bound_seconds
+            ),
+        )
+        self._status = ReturnStatus(state.status)
+
+    async def _ship_exchange(self, rma: ReturnInput) -> bool:
+        """The new items ship once the old ones are in; a difference due is taken then."""
+        workflow.set_current_details("Shipping the exchange's new items.")
+        try:
+            await workflow.execute_activity_method(
+                ExchangeActivities.ship_exchange,
+                ReturnStep(rma.return_id),
+                summary="ship the exchange's new items",
+                **_provider_options(
+                    ExchangeActivities.ship_exchange, rma.carrier_queue, rma.cancel_bound_seconds
+                ),
+            )
+            if rma.exchange and rma.exchange > 0:
+                await workflow.execute_activity_method(
+                    ExchangeActivities.capture_exchange,
+                    ReturnStep(rma.return_id),
+                    summary="capture the exchange's difference",
+                    **_provider_options(
+                        ExchangeActivities.capture_exchange,
+                        rma.payment_queue,
+                        rma.cancel_bound_seconds,
+                    ),
+                )
+        except FailureError as error:
+            workflow.set_current_details(
+                f"NEEDS AN OPERATOR: the exchange did not ship ({error.cause or error}); "
+                "the return stays received."
+            )
+            return False
+        return True
+
     async def _refund(self, rma: ReturnInput) -> None:
         state = await self._local(ReturnActivities.refresh_return, RefreshReturn(rma.return_id))
         self._status = ReturnStatus(state.status)
+        if (state.refund_id is None or state.refund_amount is None) and rma.exchange is not None:
+            await workflow.execute_local_activity_method(
+                ExchangeActivities.close_return,
+                ReturnStep(rma.return_id),
+                **steps.options(steps.step_of(ExchangeActivities.close_return), None, None),
+            )
+            self._status = ReturnStatus.CLOSED
+            return
         if state.refund_id is None or state.refund_amount is None:
             return  # nothing came back to pay for: closed at receipt
         workflow.set_current_details("Paying back what came back.")
@@ -168,6 +258,10 @@ class ReturnWorkflow:
 
 
 def _carrier_options(handler: steps.Handler, rma: ReturnInput, bound: float) -> dict[str, Any]:
-    options = steps.options(steps.step_of(handler), None, rma.carrier_queue)
+    return _provider_options(handler, rma.carrier_queue, bound)
+
+
+def _provider_options(handler: steps.Handler, queue: str | None, bound: float) -> dict[str, Any]:
+    options = steps.options(steps.step_of(handler), None, queue)
     options["schedule_to_close_timeout"] = timedelta(seconds=bound)
     return options

@@ -42,6 +42,7 @@ from workflows.contracts import SagaPolicy, StepPolicy
 with workflow.unsafe.imports_passed_through():
     from activities.claims import ClaimActivities
     from activities.edits import OrderEditActivities
+    from activities.exchanges import ExchangeActivities
     from activities.housekeeping import HousekeepingActivities
     from activities.notify import NotificationActivities
     from activities.order_status import OrderStatusActivities
@@ -173,6 +174,21 @@ STEPS: tuple[Step, ...] = (
     Step(ReturnActivities.issue_return_label, Queue.CARRIER, StepPolicy(15)),
     Step(ReturnActivities.record_label_failure, Queue.ORDERS, _DATABASE, _until_done),
     Step(ReturnActivities.refresh_return, Queue.ORDERS, _DATABASE, _until_done),
+    # A return's exchange (workflows/returns.py): provider bounds come with its input.
+    Step(ExchangeActivities.hold_exchange, Queue.ORDERS, _DATABASE, _until_done),
+    Step(ExchangeActivities.authorize_exchange, Queue.PAYMENT, StepPolicy(15)),
+    Step(
+        ExchangeActivities.release_exchange,
+        Queue.PAYMENT,
+        StepPolicy(15, maximum_interval_seconds=300),
+    ),
+    Step(ExchangeActivities.ship_exchange, Queue.CARRIER, StepPolicy(15)),
+    Step(
+        ExchangeActivities.capture_exchange,
+        Queue.PAYMENT,
+        StepPolicy(15, maximum_interval_seconds=300),
+    ),
+    Step(ExchangeActivities.close_return, Queue.ORDERS, _DATABASE, _until_done),
     # A claim's replacement (workflows/claims.py): its bound comes with its input.
     Step(ClaimActivities.ship_replacement, Queue.CARRIER, StepPolicy(15)),
     Step(ClaimActivities.release_replacement, Queue.ORDERS, _DATABASE, _until_done),

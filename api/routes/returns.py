@@ -73,6 +73,7 @@ async def request_return(
             idempotency_key,
             request_fingerprint(body.model_dump(mode="json")),
             [(i.sku, i.quantity) for i in body.exchange_items or ()],
+            body.payment.token if body.payment else None,
         )
     )
     if requested.replayed:

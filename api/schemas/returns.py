@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import InputModel, Money
+from api.schemas.common import InputModel, Money, MoneyDifference
 from domain.refunds import RefundStatus
-from domain.returns import Return, ReturnReason, ReturnStatus
+from domain.returns import ExchangeStatus, Return, ReturnReason, ReturnStatus
 
 SKU = Field(min_length=1, max_length=64)
 
@@ -33,9 +33,14 @@ class ExchangePaymentIn(InputModel):
 class ReturnIn(InputModel):
     items: list[ReturnLineIn] = Field(min_length=1, max_length=100)
     exchange_items: list[ExchangeLineIn] | None = Field(
-        None, max_length=100, description="Not offered yet: a request with items is refused."
+        None,
+        max_length=100,
+        description="New items for the returned ones, at today's prices: reserved when the "
+        "return is approved, shipped as a new parcel of the order when it is received.",
     )
-    payment: ExchangePaymentIn | None = None
+    payment: ExchangePaymentIn | None = Field(
+        None, description="Pays the difference when the new items cost more (required then)."
+    )
 
 
 class ReviewIn(InputModel):
@@ -83,12 +88,28 @@ class LabelOut(BaseModel):
     tracking_number: str
 
 
+class ExchangeLineOut(BaseModel):
+    sku: str
+    quantity: int
+
+
+class ExchangeOut(BaseModel):
+    items: list[ExchangeLineOut]
+    difference: MoneyDifference = Field(
+        description="New items less returned ones: above zero paid by the customer, below "
+        "zero refunded after receipt."
+    )
+    order_shipment_id: str | None = Field(None, description="The new parcel of the order.")
+    status: ExchangeStatus
+
+
 class ReturnOut(BaseModel):
     id: str
     order_id: str
     status: ReturnStatus
     items: list[ReturnLineOut]
     refund: ReturnRefundOut | None = Field(None, description="Once received.")
+    exchange: ExchangeOut | None = None
     label: LabelOut | None = Field(None, description="Once the carrier issued it.")
     created_at: datetime
     updated_at: datetime
@@ -131,6 +152,16 @@ class ReturnOut(BaseModel):
                 for item in rma.items
             ],
             refund=refund,
+            exchange=None
+            if rma.exchange is None
+            else ExchangeOut(
+                items=[ExchangeLineOut(sku=x.sku, quantity=x.quantity) for x in rma.exchange.items],
+                difference=MoneyDifference(amount=rma.exchange.difference, currency=rma.currency),
+                order_shipment_id=None
+                if rma.exchange.shipment_number is None
+                else f"{rma.order_id}-{rma.exchange.shipment_number}",
+                status=rma.exchange.status,
+            ),
             label=label,
             created_at=rma.created_at,
             updated_at=rma.updated_at,

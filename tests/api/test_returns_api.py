@@ -15,6 +15,7 @@ from tests.api.conftest import Caller, api_client, order_body, wait_for_status
 from tests.api.test_webhooks_api import signed
 from tests.factories import add_product, stock_at
 from tests.polling import eventually
+from tests.stack import Stack
 
 
 async def delivered(
@@ -174,9 +175,6 @@ async def test_what_cannot_come_back_is_refused_per_sku(
     first = await ask(http, customer, order_id, (kept, 2))
     again = await ask(http, customer, order_id, (kept, 1))
     not_theirs = await ask(http, other_customer, order_id, (kept, 1))
-    exchange = await ask(
-        http, customer, order_id, (kept, 1), exchange_items=[{"sku": kept, "quantity": 1}]
-    )
 
     assert refused.status_code == 409, refused.text
     assert refused.json()["type"].endswith("/not-returnable")
@@ -188,7 +186,6 @@ async def test_what_cannot_come_back_is_refused_per_sku(
     assert again.status_code == 409
     assert again.json()["items"] == [{"sku": kept, "reason": "already_returned"}]
     assert not_theirs.status_code == 404
-    assert exchange.status_code == 422
 
 
 async def test_a_return_above_the_threshold_waits_for_a_review(
@@ -277,3 +274,98 @@ async def test_news_of_a_label_not_yet_recorded_is_asked_again(
 
     assert early.status_code == 503 and early.headers["Retry-After"] == "1"
     assert ended.status_code == 404
+
+
+async def exchanged(
+    http: httpx.AsyncClient,
+    customer: Caller,
+    ops: Caller,
+    order_id: str,
+    old: str,
+    new: str,
+    token: str | None = "tok_ok",
+) -> dict[str, Any]:
+    """Returns one `old` for one `new`, ships it back and has it received: the return
+    once closed."""
+    asked = await ask(
+        http,
+        customer,
+        order_id,
+        (old, 1),
+        exchange_items=[{"sku": new, "quantity": 1}],
+        **({"payment": {"token": token}} if token else {}),
+    )
+    assert asked.status_code == 201, asked.text
+    return_id = asked.json()["id"]
+    await in_transit(http, customer, return_id)
+    received = await http.post(
+        f"/v1/returns/{return_id}/receive",
+        json={"items": [{"sku": old, "restock": 1}]},
+        headers=ops.auth,
+    )
+    assert received.status_code == 200, received.text
+    return await return_reaching(http, customer, return_id, "closed")
+
+
+async def test_an_exchange_for_dearer_items_charges_only_the_difference(
+    http: httpx.AsyncClient,
+    customer: Caller,
+    ops: Caller,
+    session_uow: Any,
+    settings: Settings,
+    stack: Stack,
+) -> None:
+    old = await add_product(session_uow, price=1_000, on_hand=5)
+    new = await add_product(session_uow, price=1_500, on_hand=5)
+    order_id = await delivered(http, customer, session_uow, (old, 1))
+
+    closed = await exchanged(http, customer, ops, order_id, old, new)
+    order = (await http.get(f"/v1/orders/{order_id}", headers=customer.auth)).json()
+    async with httpx.AsyncClient(base_url=stack.payment_url) as payment:
+        ledger = (await payment.get("/admin/ledger")).json()
+
+    exchange = closed["exchange"]
+    assert exchange["difference"] == {"amount": 500, "currency": "USD"}
+    assert exchange["status"] == "shipped"
+    assert exchange["order_shipment_id"] == f"{order_id}-2"
+    assert closed["refund"] is None or closed["refund"]["amount"]["amount"] == 0
+    assert order["refunded_total"]["amount"] == 0 and order["status"] == "delivered"
+    (difference,) = [a for a in ledger["authorizations"] if a["reference"] == closed["id"]]
+    assert (difference["amount"], difference["status"]) == (500, "captured")
+    (paid,) = [a for a in ledger["authorizations"] if a["reference"] == order_id]
+    assert paid["amount"] == 1_000  # what the order paid is not charged again
+    assert (await stock_at(session_uow, new))["default"][0] == 4
+    assert await run_check(settings, [order_id], grace=0) == 0
+
+
+async def test_an_exchange_for_cheaper_items_refunds_the_difference(
+    http: httpx.AsyncClient, customer: Caller, ops: Caller, session_uow: Any, settings: Settings
+) -> None:
+    old = await add_product(session_uow, price=1_000, on_hand=5)
+    new = await add_product(session_uow, price=600, on_hand=5)
+    order_id = await delivered(http, customer, session_uow, (old, 1))
+
+    closed = await exchanged(http, customer, ops, order_id, old, new, token=None)
+
+    assert closed["exchange"]["difference"]["amount"] == -400
+    assert closed["refund"]["amount"]["amount"] == 400
+    assert closed["refund"]["status"] == "succeeded"
+    assert await run_check(settings, [order_id], grace=0) == 0
+
+
+async def test_an_exchange_is_refused_without_payment_or_for_what_is_not_for_sale(
+    http: httpx.AsyncClient, customer: Caller, session_uow: Any
+) -> None:
+    old = await add_product(session_uow, price=1_000, on_hand=5)
+    dearer = await add_product(session_uow, price=2_000, on_hand=5)
+    order_id = await delivered(http, customer, session_uow, (old, 1))
+
+    unpaid = await ask(
+        http, customer, order_id, (old, 1), exchange_items=[{"sku": dearer, "quantity": 1}]
+    )
+    unknown = await ask(
+        http, customer, order_id, (old, 1), exchange_items=[{"sku": "NO-SUCH", "quantity": 1}]
+    )
+
+    assert unpaid.status_code == 422 and "payment token" in unpaid.json()["detail"]
+    assert unknown.status_code == 422

@@ -33,7 +33,10 @@ from .encode_payloads_response_200 import EncodePayloadsResponse200
 from .encode_payloads_response_200_payloads_item import EncodePayloadsResponse200PayloadsItem
 from .encode_payloads_response_200_payloads_item_metadata import EncodePayloadsResponse200PayloadsItemMetadata
 from .exchange_line_in import ExchangeLineIn
+from .exchange_line_out import ExchangeLineOut
+from .exchange_out import ExchangeOut
 from .exchange_payment_in import ExchangePaymentIn
+from .exchange_status import ExchangeStatus
 from .failure_reason import FailureReason
 from .inventory_out import InventoryOut
 from .inventory_set import InventorySet
@@ -131,7 +134,10 @@ __all__ = (
     "EncodePayloadsResponse200PayloadsItem",
     "EncodePayloadsResponse200PayloadsItemMetadata",
     "ExchangeLineIn",
+    "ExchangeLineOut",
+    "ExchangeOut",
     "ExchangePaymentIn",
+    "ExchangeStatus",
     "FailureReason",
     "InventoryOut",
     "InventorySet",

@@ -23,8 +23,9 @@ class ReturnIn:
     """
     Attributes:
         items (list[ReturnLineIn]):
-        exchange_items (list[ExchangeLineIn] | None | Unset): Not offered yet: a request with items is refused.
-        payment (ExchangePaymentIn | None | Unset):
+        exchange_items (list[ExchangeLineIn] | None | Unset): New items for the returned ones, at today's prices:
+            reserved when the return is approved, shipped as a new parcel of the order when it is received.
+        payment (ExchangePaymentIn | None | Unset): Pays the difference when the new items cost more (required then).
     """
 
     items: list[ReturnLineIn]

@@ -13,6 +13,7 @@ from ..models.return_status import ReturnStatus
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.exchange_out import ExchangeOut
     from ..models.label_out import LabelOut
     from ..models.return_line_out import ReturnLineOut
     from ..models.return_refund_out import ReturnRefundOut
@@ -32,6 +33,7 @@ class ReturnOut:
         order_id (str):
         status (ReturnStatus):
         updated_at (datetime.datetime):
+        exchange (ExchangeOut | None | Unset):
         label (LabelOut | None | Unset): Once the carrier issued it.
         refund (None | ReturnRefundOut | Unset): Once received.
     """
@@ -43,11 +45,13 @@ class ReturnOut:
     order_id: str
     status: ReturnStatus
     updated_at: datetime.datetime
+    exchange: ExchangeOut | None | Unset = UNSET
     label: LabelOut | None | Unset = UNSET
     refund: None | ReturnRefundOut | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.exchange_out import ExchangeOut  # noqa: PLC0415
         from ..models.label_out import LabelOut  # noqa: PLC0415
         from ..models.return_refund_out import ReturnRefundOut  # noqa: PLC0415
 
@@ -67,6 +71,14 @@ class ReturnOut:
         status = self.status.value
 
         updated_at = self.updated_at.isoformat()
+
+        exchange: dict[str, Any] | None | Unset
+        if isinstance(self.exchange, Unset):
+            exchange = UNSET
+        elif isinstance(self.exchange, ExchangeOut):
+            exchange = self.exchange.to_dict()
+        else:
+            exchange = self.exchange
 
         label: dict[str, Any] | None | Unset
         if isinstance(self.label, Unset):
@@ -97,6 +109,8 @@ class ReturnOut:
                 "updated_at": updated_at,
             }
         )
+        if exchange is not UNSET:
+            field_dict["exchange"] = exchange
         if label is not UNSET:
             field_dict["label"] = label
         if refund is not UNSET:
@@ -106,6 +120,7 @@ class ReturnOut:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.exchange_out import ExchangeOut  # noqa: PLC0415
         from ..models.label_out import LabelOut  # noqa: PLC0415
         from ..models.return_line_out import ReturnLineOut  # noqa: PLC0415
         from ..models.return_refund_out import ReturnRefundOut  # noqa: PLC0415
@@ -129,6 +144,23 @@ class ReturnOut:
         status = ReturnStatus(d.pop("status"))
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
+
+        def _parse_exchange(data: object) -> ExchangeOut | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                exchange_type_0 = ExchangeOut.from_dict(data)
+
+                return exchange_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(ExchangeOut | None | Unset, data)
+
+        exchange = _parse_exchange(d.pop("exchange", UNSET))
 
         def _parse_label(data: object) -> LabelOut | None | Unset:
             if data is None:
@@ -172,6 +204,7 @@ class ReturnOut:
             order_id=order_id,
             status=status,
             updated_at=updated_at,
+            exchange=exchange,
             label=label,
             refund=refund,
         )
