@@ -1,5 +1,5 @@
 """The chaos run after the sale: delivered orders come back in part (returns, received
-restocked or damaged), are claimed (refunded or replaced) or refunded for goodwill,
+restocked or damaged, some exchanged), are claimed (refunded or replaced) or refunded for goodwill,
 while the payment provider goes down and the whole stack is killed; then every return,
 claim and refund must have settled, and the books check counts them all."""
 
@@ -29,14 +29,16 @@ class AfterSale:
         self.orders: list[str] = []
 
     async def ask(self, index: int, order_id: str) -> None:
-        """A third return a poster, a third are claimed, a third refunded for goodwill
-        (every other of those replaced instead)."""
+        """A third return a poster (every other one exchanged for a new one), a third are
+        claimed, a third refunded for goodwill (every other of those replaced instead)."""
         self.orders.append(order_id)
         key = f"chaos-after-{order_id}"
         items = [{"sku": SKU, "quantity": 1, "reason": "damaged"}]
         if index % 3 == 0:
+            # every other one an exchange for a new poster: a difference of nothing
+            swap = {"exchange_items": [{"sku": SKU, "quantity": 1}]} if index % 6 == 0 else {}
             body = await self._until_answered(
-                f"/v1/orders/{order_id}/returns", {"items": items}, key, self.clients.auth
+                f"/v1/orders/{order_id}/returns", {"items": items, **swap}, key, self.clients.auth
             )
             if body.get("id"):
                 self.returns.append(body["id"])
