@@ -1,4 +1,4 @@
-"""Replay: the current workflow code (orders, refunds, returns) must reproduce stored
+"""Replay: the current workflow code (orders, refunds, returns, claims) must reproduce stored
 histories exactly.
 
 A change that running orders depend on must be guarded by `workflow.patched`; without
@@ -18,6 +18,7 @@ from infra.settings import Settings
 from infra.temporal_client import data_converter
 from tests.workflows.conftest import Saga
 from worker import SANDBOX
+from workflows.claims import ClaimWorkflow
 from workflows.order import OrderWorkflow
 from workflows.refund import RefundWorkflow
 from workflows.returns import ReturnWorkflow
@@ -32,7 +33,7 @@ async def test_stored_histories_replay_without_nondeterminism(path: Path) -> Non
     # v1-v3 predate the payload codec and replay through it unchanged; v4 is encrypted
     # with the development key. All replay on the runner the worker uses.
     replayer = Replayer(
-        workflows=[OrderWorkflow, RefundWorkflow, ReturnWorkflow],
+        workflows=[OrderWorkflow, RefundWorkflow, ReturnWorkflow, ClaimWorkflow],
         workflow_runner=SANDBOX,
         data_converter=data_converter(Settings()),
     )
