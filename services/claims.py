@@ -31,6 +31,7 @@ from domain.returns import ReturnPolicy, Wanted, already_taken, delivered_units,
 from domain.shipments import ShipmentState
 from domain.users import Caller
 from infra.settings import Settings
+from services.order_client import after_sale_attributes
 from workflows.claims import ClaimInput, ClaimWorkflow
 
 # A claim is about what arrived: no return window, no final sale.
@@ -211,6 +212,7 @@ class Claims:
                 task_queue=settings.task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                search_attributes=after_sale_attributes(claim.order_id, claim.customer_id),
                 static_summary=f"Claim {claim.id} ({claim.type}) of order {claim.order_id}: "
                 + ", ".join(f"{item.quantity} x {item.sku}" for item in claim.items),
             )

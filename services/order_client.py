@@ -96,6 +96,14 @@ def saga_policy(settings: Settings) -> SagaPolicy:
     )
 
 
+def after_sale_attributes(order_id: str, customer_id: str | None = None) -> TypedSearchAttributes:
+    """What a return's, claim's or refund's workflow is found by in the Temporal UI."""
+    pairs = [SearchAttributePair(search_attributes.ORDER_ID, order_id)]
+    if customer_id is not None:
+        pairs.append(SearchAttributePair(search_attributes.CUSTOMER_ID, customer_id))
+    return TypedSearchAttributes(pairs)
+
+
 def priority_of(order: OrderWorkflowInput) -> Priority:
     """Premium orders leave a backlog first; within a priority, customers take turns, so
     one flooding the queue cannot starve the others. Activities inherit both."""

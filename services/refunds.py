@@ -26,6 +26,7 @@ from domain.identity import new_id
 from domain.refunds import Refund, RefundReason, RefundStatus, open_refund
 from domain.users import Caller
 from infra.settings import Settings
+from services.order_client import after_sale_attributes
 from workflows.refund import RefundInput, RefundWorkflow
 
 
@@ -141,6 +142,7 @@ class Refunds:
                 task_queue=self._settings.task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                search_attributes=after_sale_attributes(refund.order_id),
                 static_summary=f"Refund {refund.id} of order {refund.order_id}: "
                 f"{refund.amount / 100:,.2f} {refund.currency} ({refund.reason.value})",
             )

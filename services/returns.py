@@ -45,6 +45,7 @@ from domain.returns import (
 )
 from domain.users import Caller
 from infra.settings import Settings
+from services.order_client import after_sale_attributes
 from workflows.returns import ReturnInput, ReturnWorkflow
 
 
@@ -395,6 +396,7 @@ class Returns:
             task_queue=settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            search_attributes=after_sale_attributes(rma.order_id, rma.customer_id),
             static_summary=f"Return {rma.id} of order {rma.order_id}: "
             + ", ".join(f"{item.quantity} x {item.sku}" for item in rma.items),
         )

@@ -21,6 +21,9 @@ NEEDS_OPERATOR = SearchAttributeKey.for_keyword_list("NeedsOperator")
 # How many parcels the order ships in (one per location): `ShipmentCount > 1` lists
 # the orders that split.
 SHIPMENT_COUNT = SearchAttributeKey.for_int("ShipmentCount")
+# The order a return, claim or refund is of: `OrderId = "ord_..."` lists everything that
+# happened to an order after the sale, beside the order's own workflow.
+ORDER_ID = SearchAttributeKey.for_keyword("OrderId")
 
 # Name -> type, as `temporal server start-dev --search-attribute` wants them.
 REGISTERED = {
@@ -31,4 +34,5 @@ REGISTERED = {
     FAILED_COMPENSATIONS.name: "KeywordList",
     NEEDS_OPERATOR.name: "KeywordList",
     SHIPMENT_COUNT.name: "Int",
+    ORDER_ID.name: "Keyword",
 }

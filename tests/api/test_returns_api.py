@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import httpx
+from temporalio.client import Client
 
 from cli.admin.check import run_check
 from infra.settings import Settings
@@ -67,6 +68,7 @@ async def test_a_return_is_labelled_tracked_received_restocked_and_refunded(
     ops: Caller,
     session_uow: Any,
     settings: Settings,
+    client: Client,
 ) -> None:
     sku = await add_product(session_uow, price=1_000, on_hand=5)
     order_id = await delivered(http, customer, session_uow, (sku, 2))
@@ -111,6 +113,12 @@ async def test_a_return_is_labelled_tracked_received_restocked_and_refunded(
     (place,) = before
     assert (await stock_at(session_uow, sku))[place][0] == before[place][0] + 1
     assert await run_check(settings, [order_id], grace=0) == 0
+
+    async def found_in_temporal() -> bool:  # by the order, in the Temporal UI
+        query = f'OrderId = "{order_id}"'
+        return f"return-{return_id}" in {w.id async for w in client.list_workflows(query)}
+
+    await eventually(found_in_temporal, timeout=60)
 
 
 async def test_damaged_units_are_written_off_and_missing_ones_not_refunded(
