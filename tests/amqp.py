@@ -18,10 +18,12 @@ needs_rabbitmq = pytest.mark.skipif(
 
 
 async def every_event(channel: AbstractChannel) -> AbstractQueue:
-    """A queue of this connection's own that receives every order event from now on."""
+    """A queue of this connection's own that receives every order event from now on,
+    those after the sale (`refund.#`, `return.#`, `claim.#`) too."""
     exchange = await channel.declare_exchange(
         "orders.events", aio_pika.ExchangeType.TOPIC, durable=True
     )
     queue = await channel.declare_queue(exclusive=True)
-    await queue.bind(exchange, "order.#")
+    for binding in ("order.#", "refund.#", "return.#", "claim.#"):
+        await queue.bind(exchange, binding)
     return queue
