@@ -16,7 +16,7 @@ from domain import events
 from domain.commands import AuthorizeExchange, ReleaseExchange, ReturnState, ReturnStep
 from domain.errors import ReturnNotFound
 from domain.order import Order
-from domain.returns import Exchange, ExchangeStatus, Return
+from domain.returns import Exchange, ExchangeStatus, Return, ReturnStatus
 from domain.shipments import Shipment
 from providers.carrier import CarrierClient
 from providers.payment import PaymentClient
@@ -37,7 +37,7 @@ class ExchangeActivities:
         async with self._uow() as uow:
             order, rma = await locked_return(uow, command.return_id)
             exchange = _exchange(rma)
-            if exchange.status is ExchangeStatus.ASKED:
+            if exchange.status is ExchangeStatus.ASKED and rma.status is ReturnStatus.APPROVED:
                 wanted = {line.sku: line.quantity for line in exchange.items}
                 parcel = await hold_new_parcel(uow, order.id, wanted, max(exchange.difference, 0))
                 if parcel is not None and rma.exchange_held(parcel.number):
@@ -122,8 +122,10 @@ class ExchangeActivities:
         units leave the shelf in the transaction that records it."""
         async with self._uow() as uow:
             order, rma = await locked_return(uow, command.return_id, lock=False)
-            parcel = await _parcel(uow, order, _exchange(rma))
-            assert parcel is not None
+            exchange = _exchange(rma)
+            parcel = await _parcel(uow, order, exchange)
+            if parcel is None or exchange.status is not ExchangeStatus.HELD:
+                return  # shipped already, or released: nothing to book
             origin = await uow.locations.get(parcel.location_id)
         if parcel.tracking_number:
             return  # a retry after the commit landed

@@ -65,11 +65,12 @@ class RefundActivities:
         """The provider would not or could not refund within the bound: the refund is
         `failed`, on the order's timeline, and counted for the RefundFailed alert."""
         async with self._uow() as uow:
-            refund = await uow.refunds.get(command.refund_id)
-            if refund is None:
+            unlocked = await uow.refunds.get(command.refund_id, lock=False)
+            if unlocked is None:
                 raise refusal(RefundNotFound(command.refund_id))
-            order = await uow.orders.get(refund.order_id)
-            assert order is not None
+            order = await uow.orders.get(unlocked.order_id)  # the order's lock first
+            refund = await uow.refunds.get(command.refund_id)
+            assert order is not None and refund is not None
             if refund.fail(command.why):
                 order.refund_failed(refund)
                 claim = await uow.claims.of_refund(refund.id)

@@ -225,3 +225,18 @@ async def _claims(session: AsyncSession, order_ids: Collection[str] | None) -> l
         )
         for claim, refund_status, amount in await session.execute(query)
     ]
+
+
+async def read_delivered(
+    session: AsyncSession, order_ids: Collection[str] | None
+) -> dict[str, dict[str, int]]:
+    """Per order, the units of each sku its delivered parcels carried."""
+    query = select(ShipmentRow.order_id, ShipmentRow.items).where(ShipmentRow.state == "delivered")
+    if order_ids is not None:
+        query = query.where(ShipmentRow.order_id.in_(list(order_ids)))
+    delivered: dict[str, dict[str, int]] = defaultdict(dict)
+    for order_id, items in await session.execute(query):
+        for item in items:
+            units = delivered[order_id]
+            units[item["sku"]] = units.get(item["sku"], 0) + int(item["quantity"])
+    return dict(delivered)

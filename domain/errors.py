@@ -232,6 +232,11 @@ class ReturnNotCancellable(DomainError):
         return cls(f"the return is {status}: it can be cancelled only {until}")
 
 
+class OrderNotDelivered(DomainError):
+    """A new parcel (a replacement, an exchange) waits until every parcel of the order
+    is delivered: the order's own saga is still tracking them."""
+
+
 class LabelPending(DomainError):
     """The carrier reports on a return's label before the label is recorded here: the
     carrier is asked to send it again shortly."""

@@ -138,8 +138,11 @@ class Facts:
     on_hand_by_place: dict[tuple[str, str], int] | None = None
     adjusted_by_place: dict[tuple[str, str], int] = field(default_factory=dict)
     shipped_by_place: dict[tuple[str, str], int] = field(default_factory=dict)
-    # The returns of the orders checked (every one, when complete).
+    # The returns of the orders checked (every one, when complete), and per order the
+    # units its delivered parcels carried (replacements and exchanges included). None:
+    # not gathered, the units ordered stand in.
     returns: list[ReturnFacts] = field(default_factory=list)
+    delivered_by_order: dict[str, dict[str, int]] | None = None
 
 
 def find_violations(facts: Facts) -> list[Violation]:
@@ -322,12 +325,18 @@ def return_violations(facts: Facts) -> Iterable[Violation]:
         if not rma.holds and rma.refund_amount is not None:
             yield Violation("returns", rma.id, f"{rma.status} but refunded {rma.refund_amount}")
     for order in facts.orders:
+        delivered = (
+            order.lines
+            if facts.delivered_by_order is None
+            else facts.delivered_by_order.get(order.id, {})
+        )
         for sku, units in sorted(asked.get(order.id, Counter()).items()):
-            if units > order.lines.get(sku, 0):
+            if units > delivered.get(sku, 0):
                 yield Violation(
                     "returns",
                     order.id,
-                    f"{units} units of {sku} returned of {order.lines.get(sku, 0)} ordered",
+                    f"{units} units of {sku} returned or claimed of "
+                    f"{delivered.get(sku, 0)} delivered",
                 )
 
 

@@ -295,6 +295,10 @@ class Return:
         shipped from (in the order they shipped), write-offs likewise."""
         if self.status not in (ReturnStatus.APPROVED, ReturnStatus.IN_TRANSIT):
             raise ReturnNotReceivable.in_status(self.status)
+        if self.exchange is not None and self.exchange.status is not ExchangeStatus.HELD:
+            raise ReturnNotReceivable(
+                f"the exchange of return {self.id} is being prepared: receive it in a moment"
+            )
         wrong = sorted(set(found) ^ set(self.units)) + sorted(
             sku for sku, d in found.items() if sku in self.units and d.total != self.units[sku]
         )
@@ -324,7 +328,13 @@ class Return:
             for item in self.items
             if item.received is not None
         )
-        return max(0, came_back - (self.exchange.value if self.exchange else 0))
+        exchange = self.exchange
+        given = (
+            exchange.value
+            if exchange and exchange.status in (ExchangeStatus.HELD, ExchangeStatus.SHIPPED)
+            else 0
+        )
+        return max(0, came_back - given)
 
     def refunding(self, refund_id: str | None, amount: int) -> None:
         self.refund_id = refund_id

@@ -15,7 +15,14 @@ from typing import Any
 import httpx
 from temporalio.client import Client
 
-from db.audit import by_sku, read_books, read_places, read_returns, read_stock_ledger
+from db.audit import (
+    by_sku,
+    read_books,
+    read_delivered,
+    read_places,
+    read_returns,
+    read_stock_ledger,
+)
 from db.engine import make_engine, make_session_factory
 from domain.identity import workflow_id_for
 from domain.invariants import Authorization, Facts, Shipment, Violation, find_violations
@@ -41,6 +48,7 @@ async def check(
             adjusted, shipped = await read_stock_ledger(session, skus)
             reserved_at, held_at, on_hand_at = await read_places(session, skus)
             returns = await read_returns(session, order_ids)
+            delivered = await read_delivered(session, order_ids)
     finally:
         await engine.dispose()
 
@@ -83,6 +91,7 @@ async def check(
         adjusted_by_place=adjusted,
         shipped_by_place=shipped,
         returns=returns,
+        delivered_by_order=delivered,
     )
     return find_violations(facts)
 

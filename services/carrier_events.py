@@ -54,8 +54,16 @@ class CarrierEvents:
             )
             if rma is not None:
                 return rma.order_id
+        if order is not None and order.status == "delivered":
+            # Its own workflow has ended: a later parcel of it (an exchange's) is tracked
+            # here, and an event about one of its own parcels changes nothing.
+            await self._returns.parcel_update(
+                order.id, report.tracking_number, report.event.value, occurred_at
+            )
+            return order.id
         if order is None and report.reference:
             await self._claims.check_not_booking(report.reference)
+            await self._returns.check_not_booking(report.reference)
             # The carrier can report before the booking's commit has recorded the
             # tracking number; the reference finds the order then, and its workflow
             # keeps the event until the booking is done.

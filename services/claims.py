@@ -21,11 +21,12 @@ from domain.errors import (
     IdempotencyKeyReused,
     LabelPending,
     NotPermitted,
+    OrderNotDelivered,
     OrderNotFound,
     OutOfStock,
 )
 from domain.identity import new_id
-from domain.order import Order
+from domain.order import Order, OrderStatus
 from domain.refunds import RefundReason, open_refund
 from domain.returns import ReturnPolicy, Wanted, already_taken, delivered_units, plan_items
 from domain.shipments import ShipmentState
@@ -103,7 +104,13 @@ class Claims:
                 idempotency_key=key,
                 fingerprint=command.fingerprint,
             )
-            if claim.type is ClaimType.REFUND:
+            if claim.type is ClaimType.REPLACE and order.status is not OrderStatus.DELIVERED:
+                raise OrderNotDelivered(
+                    f"order {order.id} is {order.status}: a replacement ships once it is delivered"
+                )
+            if claim.type is ClaimType.REFUND and claim.value == 0:
+                claim.refunded()  # units that cost nothing: nothing to pay back
+            elif claim.type is ClaimType.REFUND:
                 await self._record_refund(uow, order, claim)
             else:
                 await self._hold_replacement(uow, order, claim)

@@ -23,7 +23,7 @@ from domain.errors import (
     WrongCurrency,
 )
 from domain.identity import new_id
-from domain.refunds import Refund, RefundReason, RefundStatus, open_refund
+from domain.refunds import Refund, RefundReason, RefundStatus, check_refundable, open_refund
 from domain.users import Caller
 from infra.settings import Settings
 from services.order_client import after_sale_attributes
@@ -112,15 +112,24 @@ class Refunds:
             return await uow.refunds.page(status=status, order_id=order_id, limit=limit)
 
     async def retry(self, viewer: Caller, refund_id: str) -> Refund:
-        """Asks the provider again for a refund that failed (an operator's call)."""
+        """Asks the provider again for a refund that failed (an operator's call). It
+        counts again from now on, so it is checked again, under the order's lock, against
+        what can still be refunded (other refunds may have used the room it left)."""
         _ops_only(viewer)
         async with self._unit() as uow:
-            refund = await uow.refunds.get(refund_id)
-            if refund is None:
+            unlocked = await uow.refunds.get(refund_id, lock=False)
+            if unlocked is None:
                 raise RefundNotFound(refund_id)
-            if refund.retry():
-                await uow.refunds.save(refund)
-                await uow.commit()
+            order = await uow.orders.get(unlocked.order_id)  # the order's lock first
+            refund = await uow.refunds.get(refund_id)
+            assert order is not None and refund is not None
+            if refund.status is not RefundStatus.FAILED:
+                return refund  # pending or paid: nothing to ask again
+            others = [r for r in await uow.refunds.of_order(order.id) if r.id != refund.id]
+            check_refundable(refund.amount, await uow.refunds.captured(order.id), others)
+            refund.retry()
+            await uow.refunds.save(refund)
+            await uow.commit()
         await self._start(refund, attempt=new_id("try"))
         return await self._settled(refund)
 

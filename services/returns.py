@@ -22,17 +22,19 @@ from domain.errors import (
     IdempotencyKeyReused,
     LabelPending,
     NotPermitted,
+    OrderNotDelivered,
     OrderNotFound,
     ProductUnavailable,
     ReturnNotFound,
 )
 from domain.identity import new_id
-from domain.order import Order
+from domain.order import Order, OrderStatus
 from domain.refunds import RefundReason, open_refund, refundable
 from domain.returns import (
     Disposition,
     Exchange,
     ExchangeLine,
+    ExchangeStatus,
     Return,
     ReturnItem,
     ReturnPolicy,
@@ -57,7 +59,9 @@ class RequestReturn:
     idempotency_key: str
     fingerprint: str
     exchange_items: Sequence[tuple[str, int]] = ()
-    payment_token: str | None = None  # pays an exchange's difference; never stored
+    # Pays an exchange's difference: kept only in the workflow's input, which the
+    # payload codec encrypts, never in our tables.
+    payment_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,7 @@ class Returns:
             if earlier is not None:
                 if earlier.fingerprint != command.fingerprint:
                     raise IdempotencyKeyReused("this key was used for another return")
-                await self._start(earlier)
+                await self._start(earlier, command.payment_token)
                 return ReturnRequested(earlier, replayed=True)
             policy = await self._policy(uow, [line.sku for line in command.items])
             items = plan_items(
@@ -256,15 +260,43 @@ class Returns:
             order = await uow.orders.get(found.order_id)
             rma = await uow.returns.get(found.id)
             assert order is not None and rma is not None
-            if event == "in_transit" and rma.in_transit():
-                order.after_sale(events.RETURN_IN_TRANSIT, rma.id, return_id=rma.id)
-            elif event == "delivered":
-                order.after_sale(events.RETURN_ARRIVED, rma.id, return_id=rma.id)
-            else:
+            if event not in ("in_transit", "delivered"):
                 return rma
+            # A parcel that arrived was on its way, whether or not that news came.
+            if rma.in_transit():
+                order.after_sale(events.RETURN_IN_TRANSIT, rma.id, return_id=rma.id)
+            if event == "delivered":
+                order.after_sale(events.RETURN_ARRIVED, rma.id, return_id=rma.id)
             await self._save(uow, order, rma)
         await self._signal(rma)
         return rma
+
+    async def parcel_update(self, order_id: str, tracking_number: str, event: str, at: str) -> None:
+        """News of a parcel of an order whose own workflow has ended (an exchange's new
+        items): applied to the parcel, so its units count as delivered."""
+        async with self._unit() as uow:
+            order = await uow.orders.get(order_id)
+            if order is None:
+                return
+            parcels = await uow.shipments.of(order_id)
+            tracked = [p for p in parcels if p.tracking_number == tracking_number]
+            changed = [parcel.track(event, at) for parcel in tracked]
+            if any(changed):
+                await uow.shipments.save(tracked)
+                await uow.commit()
+
+    async def check_not_booking(self, order_id: str) -> None:
+        """LabelPending while an exchange of the order is being booked: news of an unknown
+        parcel of the order may be of it, and the carrier sends it again."""
+        async with self._unit() as uow:
+            returns = await uow.returns.of_order(order_id)
+        if any(
+            r.exchange is not None
+            and r.exchange.status is ExchangeStatus.HELD
+            and r.status is ReturnStatus.RECEIVED
+            for r in returns
+        ):
+            raise LabelPending(f"an exchange of order {order_id} is being booked")
 
     # -- internals --------------------------------------------------------------
 
@@ -293,6 +325,10 @@ class Returns:
         one not for sale, ExchangePaymentMissing for a difference due without a token."""
         if not command.exchange_items:
             return None
+        if order.status is not OrderStatus.DELIVERED:
+            raise OrderNotDelivered(
+                f"order {order.id} is {order.status}: an exchange ships once it is delivered"
+            )
         wanted: dict[str, int] = {}
         for sku, quantity in command.exchange_items:
             wanted[sku] = wanted.get(sku, 0) + quantity

@@ -38,6 +38,8 @@ class ClaimInput:
 class ClaimWorkflow:
     @workflow.run
     async def run(self, claim: ClaimInput) -> str:
+        if claim.type == "refund" and claim.refund_id is None:
+            return "refunded"  # units that cost nothing: settled when opened
         if claim.type == "refund" and claim.refund_id is not None:
             workflow.set_current_details("Paying the claim back.")
             return str(

@@ -42,6 +42,8 @@ with workflow.unsafe.imports_passed_through():
 # While the parcel is on its way the return has no deadline; it is read this often
 # in case a decision's signal was lost.
 IN_TRANSIT_CHECK = timedelta(days=1)
+# The marker of exchanges whose difference is captured before their items ship.
+EXCHANGE_PAID_FIRST = "return-2026-12-exchange-paid-first"
 
 
 @dataclass(frozen=True)
@@ -64,19 +66,22 @@ class ReturnInput:
 
 @workflow.defn
 class ReturnWorkflow:
-    def __init__(self) -> None:
-        self._status = ReturnStatus.REQUESTED
+    @workflow.init
+    def __init__(self, rma: ReturnInput) -> None:
+        # Before any signal is handled: a decision signalled with the start is kept.
+        self._status = ReturnStatus(rma.status)
 
     @workflow.run
     async def run(self, rma: ReturnInput) -> str:
-        self._status = ReturnStatus(rma.status)
         deadline = datetime.fromisoformat(rma.expires_at)
         if self._status is ReturnStatus.REQUESTED:
             state = await self._local(ReturnActivities.approve_return, ApproveReturn(rma.return_id))
             self._status = ReturnStatus(state.status)
         while self._status is ReturnStatus.AWAITING_REVIEW:
             workflow.set_current_details("Waiting for an operator to approve or reject it.")
-            await self._wait(rma, deadline, "the ship-by deadline passes unreviewed")
+            # Read daily too: a lost approval must not let it expire without a label.
+            look = min(deadline, workflow.now() + IN_TRANSIT_CHECK)
+            await self._wait(rma, look, "a review, or a daily look at the return")
         if self._status is ReturnStatus.APPROVED and rma.exchange is not None:
             await self._hold_exchange(rma)
         if self._status is ReturnStatus.APPROVED:
@@ -89,14 +94,17 @@ class ReturnWorkflow:
                 workflow.set_current_details("On its way back: waiting for the warehouse.")
                 await self._wait(rma, None, "a daily look at the return")
         if self._status in (ReturnStatus.CANCELLED, ReturnStatus.EXPIRED):
-            await workflow.execute_activity_method(
-                ReturnActivities.cancel_return_label,
-                CancelReturnLabel(rma.return_id),
-                summary="call the unused label off",
-                **_carrier_options(
-                    ReturnActivities.cancel_return_label, rma, rma.cancel_bound_seconds
-                ),
-            )
+            try:
+                await workflow.execute_activity_method(
+                    ReturnActivities.cancel_return_label,
+                    CancelReturnLabel(rma.return_id),
+                    summary="call the unused label off",
+                    **_carrier_options(
+                        ReturnActivities.cancel_return_label, rma, rma.cancel_bound_seconds
+                    ),
+                )
+            except FailureError as error:  # an unused label costs nothing until used
+                workflow.logger.warning("the label of %s stays: %s", rma.return_id, error)
         if rma.exchange is not None and self._status.is_terminal:
             await self._release_exchange(rma, f"the return was {self._status.value}")
         if self._status is ReturnStatus.RECEIVED and rma.exchange is not None:
@@ -172,20 +180,34 @@ class ReturnWorkflow:
             )
 
     async def _release_exchange(self, rma: ReturnInput, why: str) -> None:
-        state = await workflow.execute_activity_method(
-            ExchangeActivities.release_exchange,
-            ReleaseExchange(rma.return_id, why),
-            summary="release the exchange's new items",
-            **_provider_options(
-                ExchangeActivities.release_exchange, rma.payment_queue, rma.cancel_bound_seconds
-            ),
-        )
+        try:
+            state = await workflow.execute_activity_method(
+                ExchangeActivities.release_exchange,
+                ReleaseExchange(rma.return_id, why),
+                summary="release the exchange's new items",
+                **_provider_options(
+                    ExchangeActivities.release_exchange,
+                    rma.payment_queue,
+                    rma.cancel_bound_seconds,
+                ),
+            )
+        except FailureError as error:
+            workflow.set_current_details(
+                f"NEEDS AN OPERATOR: the exchange's items or authorization were not released "
+                f"({error.cause or error})."
+            )
+            return
         self._status = ReturnStatus(state.status)
 
     async def _ship_exchange(self, rma: ReturnInput) -> bool:
         """The new items ship once the old ones are in; a difference due is taken then."""
         workflow.set_current_details("Shipping the exchange's new items.")
+        due = bool(rma.exchange and rma.exchange > 0)
+        # Paid before anything ships; exchanges of before shipped first.
+        paid_first = workflow.patched(EXCHANGE_PAID_FIRST)
         try:
+            if due and paid_first:
+                await self._capture_exchange(rma)
             await workflow.execute_activity_method(
                 ExchangeActivities.ship_exchange,
                 ReturnStep(rma.return_id),
@@ -194,17 +216,8 @@ class ReturnWorkflow:
                     ExchangeActivities.ship_exchange, rma.carrier_queue, rma.cancel_bound_seconds
                 ),
             )
-            if rma.exchange and rma.exchange > 0:
-                await workflow.execute_activity_method(
-                    ExchangeActivities.capture_exchange,
-                    ReturnStep(rma.return_id),
-                    summary="capture the exchange's difference",
-                    **_provider_options(
-                        ExchangeActivities.capture_exchange,
-                        rma.payment_queue,
-                        rma.cancel_bound_seconds,
-                    ),
-                )
+            if due and not paid_first:
+                await self._capture_exchange(rma)
         except FailureError as error:
             workflow.set_current_details(
                 f"NEEDS AN OPERATOR: the exchange did not ship ({error.cause or error}); "
@@ -212,6 +225,16 @@ class ReturnWorkflow:
             )
             return False
         return True
+
+    async def _capture_exchange(self, rma: ReturnInput) -> None:
+        await workflow.execute_activity_method(
+            ExchangeActivities.capture_exchange,
+            ReturnStep(rma.return_id),
+            summary="capture the exchange's difference",
+            **_provider_options(
+                ExchangeActivities.capture_exchange, rma.payment_queue, rma.cancel_bound_seconds
+            ),
+        )
 
     async def _refund(self, rma: ReturnInput) -> None:
         state = await self._local(ReturnActivities.refresh_return, RefreshReturn(rma.return_id))

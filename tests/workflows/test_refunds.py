@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from domain import events
+from domain.errors import RefundExceedsCaptured
 from domain.refunds import RefundReason, RefundStatus
 from domain.users import Caller, Role, Tier
 from services.refunds import Refunds, RequestRefund
@@ -54,3 +57,36 @@ async def test_a_refund_the_provider_cannot_make_is_flagged_then_retried_once(sa
     refunds_made = [op for op in ledger["operations"] if op["op"] == "refund"]
     ids = {a["id"] for a in ledger["authorizations"] if a["reference"] == order.order_id}
     assert [op["amount"] for op in refunds_made if op["id"] in ids] == [700]
+
+
+async def test_a_retry_is_checked_again_against_what_can_still_be_refunded(saga: Saga) -> None:
+    sku = await saga.product(price=1_000, on_hand=5)
+    order = saga.order((sku, 2))
+    await saga.place(order)
+    assert (await saga.outcome(order)).status == "delivered"
+    short_bound = saga.settings.model_copy(update={"refund_retry_bound": timedelta(seconds=3)})
+    refunds = Refunds(short_bound, saga.uow, saga.client)
+    await saga.faults("payment", down=True)
+    try:
+        failed = await refunds.request(
+            RequestRefund(order.order_id, OPS, 700, "USD", RefundReason.SHIPPING, "k1", "f1")
+        )
+
+        async def given_up() -> bool:
+            (refund,) = await refunds.of_order(OPS, order.order_id)
+            return refund.status is RefundStatus.FAILED
+
+        await eventually(given_up, timeout=60)
+    finally:
+        await saga.faults("payment", down=False)
+    # The failed one left its room: another refund takes most of it meanwhile.
+    await refunds.request(
+        RequestRefund(order.order_id, OPS, 1_500, "USD", RefundReason.GOODWILL, "k2", "f2")
+    )
+
+    with pytest.raises(RefundExceedsCaptured) as refused:
+        await refunds.retry(OPS, failed.refund.id)
+
+    assert refused.value.left == 500
+    stored = {r.id: r.status for r in await refunds.of_order(OPS, order.order_id)}
+    assert stored[failed.refund.id] is RefundStatus.FAILED
