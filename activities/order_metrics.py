@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from prometheus_client import Counter, Histogram
 
 from domain.order import Order
+from domain.refunds import RefundReason
 
 ORDERS_PLACED = Counter("orders_placed_total", "Orders whose stock was reserved.")
 ORDERS_COMPLETED = Counter(
@@ -104,3 +105,5 @@ for _step in ("release_stock", "void_payment", "cancel_shipment"):
 
 for _outcome in ("closed", "expired"):
     RETURNS.labels(_outcome)
+for _reason in RefundReason:
+    REFUND_SECONDS.labels(_reason.value)

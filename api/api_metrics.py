@@ -10,6 +10,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 from prometheus_client import Counter, Gauge, Histogram
 
+from domain.claims import ClaimType
+from domain.returns import ReturnReason
+
 HTTP_REQUESTS = Counter(
     "orders_http_requests_total",
     "HTTP requests served, by route template and status class.",
@@ -57,6 +60,10 @@ REVIEWS_PENDING = Gauge(
 )
 
 
+for _reason in ReturnReason:
+    RETURN_UNITS.labels(_reason.value)
+for _kind in ClaimType:
+    CLAIMS.labels(_kind.value)
 for _tier in ("standard", "premium"):
     SHED_REQUESTS.labels(_tier)
     for _role in ("customer", "ops", "admin"):
