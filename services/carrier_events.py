@@ -39,14 +39,19 @@ class CarrierEvents:
         """Signals the order's workflow (which applies the same event once); returns the
         order's id. Raises ShipmentNotFound for a tracking number no order has."""
         occurred_at = report.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-        # A claim's replacement is a parcel of an order whose own workflow has ended:
-        # its claim takes the news.
-        claim = await self._claims.carrier_update(
-            report.tracking_number, report.event.value, occurred_at
-        )
-        if claim is not None:
-            return claim.order_id
         order = await self._reads.find_by_tracking(report.tracking_number)
+        if order is not None and order.status == "delivered":
+            # Its own workflow has ended: a later parcel of it is tracked here, a claim's
+            # replacement by its claim, an exchange's by itself; news of one of its own
+            # parcels changes nothing.
+            claim = await self._claims.carrier_update(
+                report.tracking_number, report.event.value, occurred_at
+            )
+            if claim is None:
+                await self._returns.parcel_update(
+                    order.id, report.tracking_number, report.event.value, occurred_at
+                )
+            return order.id
         if order is None:
             # A return's label: its return takes the news (its order's history not).
             rma = await self._returns.carrier_update(
@@ -54,13 +59,6 @@ class CarrierEvents:
             )
             if rma is not None:
                 return rma.order_id
-        if order is not None and order.status == "delivered":
-            # Its own workflow has ended: a later parcel of it (an exchange's) is tracked
-            # here, and an event about one of its own parcels changes nothing.
-            await self._returns.parcel_update(
-                order.id, report.tracking_number, report.event.value, occurred_at
-            )
-            return order.id
         if order is None and report.reference:
             await self._claims.check_not_booking(report.reference)
             await self._returns.check_not_booking(report.reference)
