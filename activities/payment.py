@@ -19,6 +19,8 @@ from domain.commands import (
     PaymentAuthorized,
     VoidPayment,
 )
+from domain.identity import new_id
+from domain.refunds import Refund, RefundReason
 from providers.payment import PaymentClient
 
 
@@ -104,7 +106,7 @@ class PaymentActivities:
         async with self._uow() as unit:
             recorded = await unit.orders.get(command.order_id, lock=False)
         stored_id = recorded.authorization_id if recorded else None
-        undone: list[tuple[str, str]] = []
+        undone: list[tuple[str, str, int]] = []  # (outcome, authorization, amount refunded)
         async with provider_attempt():
             found = await self._payments.authorizations_for(command.order_id)
             listed = {authorization["id"] for authorization in found}
@@ -117,10 +119,11 @@ class PaymentActivities:
                 auth_id, status = authorization["id"], authorization["status"]
                 if status == "authorized":
                     await self._payments.void(auth_id, f"{command.order_id}:void:{auth_id}")
-                    undone.append(("voided", auth_id))
+                    undone.append(("voided", auth_id, 0))
                 elif status == "captured":
                     await self._payments.refund(auth_id, f"{command.order_id}:refund:{auth_id}")
-                    undone.append(("refunded", auth_id))
+                    taken = authorization.get("captured") or authorization["amount"]
+                    undone.append(("refunded", auth_id, taken - authorization.get("refunded", 0)))
                 elif status == "partially_captured":  # some parcels' parts were taken
                     captured = authorization.get("captured", 0)
                     left = captured - authorization.get("refunded", 0)
@@ -129,9 +132,11 @@ class PaymentActivities:
                             auth_id, f"{command.order_id}:refund:{auth_id}:{captured}", left
                         )
                     await self._payments.void(auth_id, f"{command.order_id}:void:{auth_id}")
-                    undone.append(("refunded" if captured else "voided", auth_id))
+                    undone.append(("refunded" if captured else "voided", auth_id, max(left, 0)))
                 elif status in ("voided", "refunded"):
-                    undone.append((status, auth_id))
+                    # refunded before this attempt: by an attempt whose commit was lost,
+                    # or through the ledger already (the ledger then knows it)
+                    undone.append((status, auth_id, -authorization.get("refunded", 0)))
                 else:  # e.g. still pending at the provider: not undone yet
                     raise not_yet(f"authorization {auth_id} is {status}; asking again")
         if not undone:
@@ -141,9 +146,29 @@ class PaymentActivities:
             if order is None:
                 return
             changed = False
-            for outcome, auth_id in undone:
+            rows = await uow.refunds.of_order(order.id)
+            ledger = {r.idempotency_key for r in rows}
+            counted = sum(r.amount for r in rows if r.counts)
+            for outcome, auth_id, amount in undone:
                 if outcome == "refunded":
                     changed |= order.refund_payment(auth_id)
+                    key = f"compensation:{auth_id}"
+                    if amount < 0:  # refunded before: only what the ledger does not know
+                        amount = max(0, -amount - counted)
+                    if amount > 0 and key not in ledger:  # every refund is in the ledger
+                        refund = Refund(
+                            new_id("ref"),
+                            order.id,
+                            amount,
+                            order.currency,
+                            RefundReason.FAILED_ORDER,
+                            "saga",
+                            key,
+                            auth_id,
+                        )
+                        refund.succeed(None)
+                        uow.refunds.add(refund)
+                        order.compensation_refunded(refund)
                 else:
                     changed |= order.void_payment(auth_id)
             await uow.orders.save(order)

@@ -422,6 +422,12 @@ class Order:
 
     # -- refunds (domain/refunds.py) -------------------------------------------
 
+    def compensation_refunded(self, refund: Refund) -> None:
+        """The saga gave back what it had captured (the provider already did it): in
+        the ledger like any refund, without an entry of its own beside
+        `compensation.payment_refunded`."""
+        self.refunded_total += refund.amount
+
     def refund_requested(self, refund: Refund) -> None:
         self._record(
             events.REFUND_REQUESTED,

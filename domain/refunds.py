@@ -19,6 +19,7 @@ class RefundReason(StrEnum):
     OTHER = "other"
     RETURN = "return"  # what came back in a return (domain/returns.py); never asked for
     CLAIM = "claim"  # units that arrived damaged, short or wrong (domain/claims.py)
+    FAILED_ORDER = "failed_order"  # the saga gave back what it had taken (compensation)
 
 
 class RefundStatus(StrEnum):

@@ -19,7 +19,7 @@ from typing import Annotated
 
 import typer
 
-from cli.admin import keys, locations, orders, outbox, refunds, returns, users
+from cli.admin import claims, keys, locations, orders, outbox, refunds, returns, users
 from cli.admin.check import check
 from cli.admin.session import Session, settings_for
 
@@ -38,6 +38,7 @@ app.add_typer(outbox.app, name="outbox")
 app.add_typer(locations.app, name="locations")
 app.add_typer(refunds.app, name="refunds")
 app.add_typer(returns.app, name="returns")
+app.add_typer(claims.app, name="claims")
 app.command(help="Check stock, money and shipping against the providers; exit 1 on any violation.")(
     check
 )

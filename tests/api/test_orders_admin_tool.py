@@ -288,3 +288,39 @@ async def test_an_operator_reviews_and_receives_returns(
     assert "refund 800.00 USD" in received.stdout
     assert twice.returncode != 0 and "received" in twice.stderr
     assert f"1 x {sku} (damaged): restock 0, damaged 1, missing 0" in shown.stdout
+
+
+async def test_an_operator_refunds_and_replaces_delivered_units(
+    http: httpx.AsyncClient, customer: Caller, session_uow: Any, settings: Settings
+) -> None:
+    sku = await add_product(session_uow, price=700, on_hand=5)
+    placed = await http.post("/v1/orders", json=order_body((sku, 2)), headers=customer.placing())
+    order_id = placed.json()["id"]
+    await wait_for_status(http, customer, order_id, "delivered")
+
+    refunded = await admin_async(
+        settings, "claims", "open", order_id, "--type", "refund", "--item", f"{sku}=1"
+    )
+    replaced = await admin_async(
+        settings,
+        "claims",
+        "open",
+        order_id,
+        "--type",
+        "replace",
+        "--item",
+        f"{sku}=1",
+        "--reason",
+        "missing_item",
+    )
+    none_left = await admin_async(
+        settings, "claims", "open", order_id, "--type", "refund", "--item", f"{sku}=1"
+    )
+    bad = await admin_async(settings, "claims", "open", order_id, "--type", "refund", "--item", sku)
+    listed = await admin_async(settings, "claims", "list", order_id)
+
+    assert refunded.returncode == 0 and "(refund) is open" in refunded.stdout, refunded.stderr
+    assert replaced.returncode == 0 and "(replace) is open" in replaced.stdout, replaced.stderr
+    assert none_left.returncode == 4 and "already_returned" in none_left.stderr
+    assert bad.returncode == 2 and "SKU=QUANTITY" in bad.stderr
+    assert listed.stdout.count(f"1 x {sku}") == 2

@@ -5,6 +5,7 @@ from enum import StrEnum
 
 class RefundReason(StrEnum):
     CLAIM = "claim"
+    FAILED_ORDER = "failed_order"
     GOODWILL = "goodwill"
     OTHER = "other"
     PRICE_ADJUSTMENT = "price_adjustment"
