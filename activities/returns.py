@@ -14,12 +14,9 @@ from activities.base import UnitOfWorkFactory, order_not_found, provider_attempt
 from db.unit_of_work import UnitOfWork
 from domain import events
 from domain.commands import (
-    ApproveReturn,
-    CancelReturnLabel,
-    IssueReturnLabel,
     RecordLabelFailure,
-    RefreshReturn,
     ReturnState,
+    ReturnStep,
 )
 from domain.errors import ReturnNotFound, ShipmentDelivered
 from domain.order import Order
@@ -34,7 +31,7 @@ class ReturnActivities:
         self._carrier = carrier
 
     @activity.defn
-    async def approve_return(self, command: ApproveReturn) -> ReturnState:
+    async def approve_return(self, command: ReturnStep) -> ReturnState:
         """A return at or below the review threshold is approved without a person."""
         async with self._uow() as uow:
             order, rma = await locked_return(uow, command.return_id)
@@ -44,7 +41,7 @@ class ReturnActivities:
         return state_of(rma)
 
     @activity.defn
-    async def issue_return_label(self, command: IssueReturnLabel) -> ReturnState:
+    async def issue_return_label(self, command: ReturnStep) -> ReturnState:
         """Asks the carrier for a label back to the location the first units shipped
         from (once, by the return's key), then records it on the return."""
         async with self._uow() as uow:
@@ -84,7 +81,7 @@ class ReturnActivities:
         activity.logger.warning("no return label for %s: %s", rma.id, command.why)
 
     @activity.defn
-    async def refresh_return(self, command: RefreshReturn) -> ReturnState:
+    async def refresh_return(self, command: ReturnStep) -> ReturnState:
         """The return as it stands; past its ship-by deadline and not yet shipped, it
         expires now."""
         async with self._uow() as uow:
@@ -96,7 +93,7 @@ class ReturnActivities:
         return state_of(rma)
 
     @activity.defn
-    async def cancel_return_label(self, command: CancelReturnLabel) -> None:
+    async def cancel_return_label(self, command: ReturnStep) -> None:
         """A cancelled or expired return's label is called off at the carrier."""
         async with self._uow() as uow:
             rma = await uow.returns.get(command.return_id, lock=False)

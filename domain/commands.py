@@ -245,14 +245,11 @@ class KeysPurged:
 
 
 @dataclass(frozen=True)
-class ApproveReturn:
-    """A return below the review threshold is approved as it starts."""
+class ReturnStep:
+    """A step of a return's workflow on the return named (workflows/returns.py):
+    approving it, its label, reading it (one past its deadline expires then), calling
+    its label off, and its exchange's steps."""
 
-    return_id: str
-
-
-@dataclass(frozen=True)
-class IssueReturnLabel:
     return_id: str
 
 
@@ -260,18 +257,6 @@ class IssueReturnLabel:
 class RecordLabelFailure:
     return_id: str
     why: str
-
-
-@dataclass(frozen=True)
-class RefreshReturn:
-    """Reads the return as it stands; one past its ship-by deadline expires now."""
-
-    return_id: str
-
-
-@dataclass(frozen=True)
-class CancelReturnLabel:
-    return_id: str
 
 
 @dataclass(frozen=True)
@@ -294,13 +279,6 @@ class ShipReplacement:
 class ReleaseReplacement:
     claim_id: str
     why: str
-
-
-@dataclass(frozen=True)
-class ReturnStep:
-    """A step of a return's exchange (workflows/returns.py) on the return named."""
-
-    return_id: str
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,8 @@ from temporalio import workflow
 from temporalio.exceptions import FailureError
 
 from domain.commands import (
-    ApproveReturn,
     AuthorizeExchange,
-    CancelReturnLabel,
-    IssueReturnLabel,
     RecordLabelFailure,
-    RefreshReturn,
     ReleaseExchange,
     ReturnState,
     ReturnStep,
@@ -75,7 +71,7 @@ class ReturnWorkflow:
     async def run(self, rma: ReturnInput) -> str:
         deadline = datetime.fromisoformat(rma.expires_at)
         if self._status is ReturnStatus.REQUESTED:
-            state = await self._local(ReturnActivities.approve_return, ApproveReturn(rma.return_id))
+            state = await self._local(ReturnActivities.approve_return, ReturnStep(rma.return_id))
             self._status = ReturnStatus(state.status)
         while self._status is ReturnStatus.AWAITING_REVIEW:
             workflow.set_current_details("Waiting for an operator to approve or reject it.")
@@ -97,7 +93,7 @@ class ReturnWorkflow:
             try:
                 await workflow.execute_activity_method(
                     ReturnActivities.cancel_return_label,
-                    CancelReturnLabel(rma.return_id),
+                    ReturnStep(rma.return_id),
                     summary="call the unused label off",
                     **_carrier_options(
                         ReturnActivities.cancel_return_label, rma, rma.cancel_bound_seconds
@@ -136,14 +132,14 @@ class ReturnWorkflow:
                 timeout_summary=why,
             )
         except TimeoutError:
-            state = await self._local(ReturnActivities.refresh_return, RefreshReturn(rma.return_id))
+            state = await self._local(ReturnActivities.refresh_return, ReturnStep(rma.return_id))
             self._status = ReturnStatus(state.status)
 
     async def _issue_label(self, rma: ReturnInput) -> None:
         try:
             await workflow.execute_activity_method(
                 ReturnActivities.issue_return_label,
-                IssueReturnLabel(rma.return_id),
+                ReturnStep(rma.return_id),
                 summary="a return label from the carrier",
                 **_carrier_options(
                     ReturnActivities.issue_return_label, rma, rma.label_bound_seconds
@@ -237,7 +233,7 @@ class ReturnWorkflow:
         )
 
     async def _refund(self, rma: ReturnInput) -> None:
-        state = await self._local(ReturnActivities.refresh_return, RefreshReturn(rma.return_id))
+        state = await self._local(ReturnActivities.refresh_return, ReturnStep(rma.return_id))
         self._status = ReturnStatus(state.status)
         if (state.refund_id is None or state.refund_amount is None) and rma.exchange is not None:
             await workflow.execute_local_activity_method(
