@@ -199,6 +199,10 @@ class LocalBench:
         self.engine = make_engine(self.stack.database_url)
         return keys.customer
 
+    @property
+    def api_url(self) -> str:
+        return self.stack.api_url
+
     def groups(self) -> list[ProcessGroup]:
         processes = self.stack.processes
 

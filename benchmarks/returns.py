@@ -8,18 +8,35 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import httpx
+from temporalio.client import Client
 
-from benchmarks.measure import Phase, cpu_snapshot, cpu_spent, history_shapes, per_order
+from benchmarks.measure import (
+    Phase,
+    ProcessGroup,
+    cpu_snapshot,
+    cpu_spent,
+    history_shapes,
+    per_order,
+)
 
-if TYPE_CHECKING:
-    from benchmarks.orders import LocalBench
+
+class Stack(Protocol):
+    """What the bench's local stack gives: where the API is, its processes, Temporal."""
+
+    @property
+    def api_url(self) -> str: ...
+
+    @property
+    def temporal(self) -> Client: ...
+
+    def groups(self) -> list[ProcessGroup]: ...
 
 
 async def measure_returns(
-    bench: LocalBench,
+    bench: Stack,
     sku: str,
     customer_key: str,
     ops_key: str,
@@ -31,7 +48,7 @@ async def measure_returns(
     ops = {"Authorization": f"Bearer {ops_key}"}
     refunds: list[str] = []
     returns: list[str] = []
-    async with httpx.AsyncClient(base_url=bench.stack.api_url, timeout=60) as http:
+    async with httpx.AsyncClient(base_url=bench.api_url, timeout=60) as http:
 
         async def until(path: str, status: str) -> dict[str, Any]:
             while True:

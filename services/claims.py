@@ -17,6 +17,7 @@ from db.holds import hold_new_parcel
 from db.unit_of_work import UnitOfWork
 from domain import events
 from domain.claims import Claim, ClaimStatus, ClaimType
+from domain.eligibility import ReturnPolicy, Wanted, already_taken, delivered_units, plan_items
 from domain.errors import (
     IdempotencyKeyReused,
     LabelPending,
@@ -28,7 +29,6 @@ from domain.errors import (
 from domain.identity import new_id
 from domain.order import Order, OrderStatus
 from domain.refunds import RefundReason, open_refund
-from domain.returns import ReturnPolicy, Wanted, already_taken, delivered_units, plan_items
 from domain.shipments import ShipmentState
 from domain.users import Caller
 from infra.settings import Settings

@@ -17,6 +17,14 @@ from temporalio.service import RPCError, RPCStatusCode
 from db.unit_of_work import UnitOfWork
 from domain import events
 from domain.catalog import not_for_sale
+from domain.eligibility import (
+    ReturnPolicy,
+    Wanted,
+    already_taken,
+    delivered_units,
+    needs_review,
+    plan_items,
+)
 from domain.errors import (
     ExchangePaymentMissing,
     IdempotencyKeyReused,
@@ -37,13 +45,7 @@ from domain.returns import (
     ExchangeStatus,
     Return,
     ReturnItem,
-    ReturnPolicy,
     ReturnStatus,
-    Wanted,
-    already_taken,
-    delivered_units,
-    needs_review,
-    plan_items,
 )
 from domain.users import Caller
 from infra.settings import Settings

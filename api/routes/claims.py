@@ -12,8 +12,8 @@ from api.problems import PROBLEM_RESPONSE, Problem
 from api.resources import ServicesDep
 from api.routes.orders import IdempotencyKey
 from api.schemas.claims import ClaimIn, ClaimOut
+from domain.eligibility import Wanted
 from domain.identity import request_fingerprint
-from domain.returns import Wanted
 from services.claims import OpenClaim
 
 router = APIRouter(prefix="/v1/orders", tags=["claims"])

@@ -15,8 +15,9 @@ from api.problems import PROBLEM_RESPONSE, Problem
 from api.resources import ServicesDep
 from api.routes.orders import IdempotencyKey
 from api.schemas.returns import ReceiveIn, ReturnIn, ReturnOut, ReviewIn
+from domain.eligibility import Wanted
 from domain.identity import request_fingerprint
-from domain.returns import Disposition, ReturnStatus, Wanted
+from domain.returns import Disposition, ReturnStatus
 from services.returns import RequestReturn, ReturnQuery
 
 orders = APIRouter(prefix="/v1/orders", tags=["returns"])

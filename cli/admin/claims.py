@@ -11,8 +11,9 @@ import typer
 from cli.admin.inputs import identifier
 from cli.admin.session import emit, operator, run, table
 from domain.claims import Claim, ClaimType
+from domain.eligibility import Wanted
 from domain.identity import request_fingerprint
-from domain.returns import ClaimReason, Wanted
+from domain.returns import ClaimReason
 from services.claims import OpenClaim
 
 app = typer.Typer(help="Refund or replace delivered units; list claims.", no_args_is_help=True)

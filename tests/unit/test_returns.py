@@ -9,20 +9,9 @@ from typing import Any
 
 import pytest
 
+from domain.eligibility import Delivered, ReturnPolicy, Wanted, already_taken, plan_items
 from domain.errors import NotReturnable, ReturnNotCancellable, ReturnNotReceivable, TooManyUnits
-from domain.returns import (
-    Delivered,
-    Disposition,
-    Return,
-    ReturnItem,
-    ReturnPolicy,
-    ReturnReason,
-    ReturnStatus,
-    StockMove,
-    Wanted,
-    already_taken,
-    plan_items,
-)
+from domain.returns import Disposition, Return, ReturnItem, ReturnReason, ReturnStatus, StockMove
 
 NOW = datetime(2026, 12, 6, 12, tzinfo=UTC)
 POLICY = ReturnPolicy(window=timedelta(days=30), ship_by=timedelta(days=14), review_threshold=0)
