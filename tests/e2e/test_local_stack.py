@@ -127,7 +127,9 @@ def test_make_dev_serves_an_order_to_delivered_and_keeps_it_across_restarts(
         keys = json.loads((state / "dev-keys.json").read_text())
         customer = {"Authorization": f"Bearer {keys['customer']}"}
         with httpx.Client(base_url=f"http://127.0.0.1:{ports['api']}", timeout=30) as http:
-            assert http.get("/readyz").status_code == 200
+            # The API's port opens before every dependency answers on a busy machine:
+            # wait for ready, which it must become.
+            wait_for(http, "/readyz", {}, "ok")
             placed = http.post(
                 "/v1/orders",
                 json={
