@@ -121,7 +121,9 @@ async def test_a_cancel_sent_as_soon_as_the_order_shows_authorized_is_taken_and_
     assert settled["status"] == "cancelled"
     assert settled["payment"]["status"] in ("voided", "refunded")
     shipments = (await carrier.get("/admin/ledger")).json()["shipments"]
-    assert {s["status"] for s in shipments if s["reference"] == order_id} == {"cancelled"}
+    # Called off, or never recorded by the carrier at all when the cancel stopped the
+    # booking's request inside the carrier's slow answer: no live parcel either way.
+    assert {s["status"] for s in shipments if s["reference"] == order_id} <= {"cancelled"}
     payments = (await simulators["payment"].get("/admin/ledger")).json()["authorizations"]
     assert {a["status"] for a in payments if a["reference"] == order_id} == {"voided"}
     stock = await stock_of(session_uow, sku)
