@@ -14,6 +14,7 @@ from temporalio.exceptions import FailureError
 
 from domain.commands import ReleaseReplacement, ShipReplacement
 from workflows import steps
+from workflows.attention import Stuck, needs_operator
 from workflows.refund import RefundInput, RefundWorkflow
 
 with workflow.unsafe.imports_passed_through():
@@ -78,5 +79,5 @@ class ClaimWorkflow:
             summary="put the replacement's units back",
             **steps.options(steps.step_of(release), None, None),
         )
-        workflow.set_current_details(f"NEEDS AN OPERATOR: the replacement failed ({why}).")
+        needs_operator(Stuck.CLAIM_REPLACEMENT, f"the replacement failed ({why}).")
         return "failed"

@@ -29,6 +29,7 @@ from domain.commands import (
 )
 from domain.returns import ReturnStatus
 from workflows import steps
+from workflows.attention import Stuck, needs_operator
 from workflows.refund import RefundInput, RefundWorkflow
 
 with workflow.unsafe.imports_passed_through():
@@ -150,6 +151,7 @@ class ReturnWorkflow:
             await self._local(
                 ReturnActivities.record_label_failure, RecordLabelFailure(rma.return_id, why)
             )
+            needs_operator(Stuck.RETURN_LABEL, f"the carrier gave no return label ({why}).")
 
     async def _hold_exchange(self, rma: ReturnInput) -> None:
         """The new items held; a difference due authorized with the customer's token. No
@@ -188,9 +190,10 @@ class ReturnWorkflow:
                 ),
             )
         except FailureError as error:
-            workflow.set_current_details(
-                f"NEEDS AN OPERATOR: the exchange's items or authorization were not released "
-                f"({error.cause or error})."
+            needs_operator(
+                Stuck.EXCHANGE_RELEASE,
+                f"the exchange's items or authorization were not released "
+                f"({error.cause or error}).",
             )
             return
         self._status = ReturnStatus(state.status)
@@ -215,9 +218,9 @@ class ReturnWorkflow:
             if due and not paid_first:
                 await self._capture_exchange(rma)
         except FailureError as error:
-            workflow.set_current_details(
-                f"NEEDS AN OPERATOR: the exchange did not ship ({error.cause or error}); "
-                "the return stays received."
+            needs_operator(
+                Stuck.EXCHANGE_SHIPMENT,
+                f"the exchange did not ship ({error.cause or error}); the return stays received.",
             )
             return False
         return True

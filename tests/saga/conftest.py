@@ -30,7 +30,13 @@ from temporalio.client import (
     WorkflowUpdateStage,
 )
 from temporalio.exceptions import ApplicationError
-from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+from temporalio.runtime import (
+    LoggingConfig,
+    MetricBuffer,
+    Runtime,
+    TelemetryConfig,
+    TelemetryFilter,
+)
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
@@ -46,6 +52,7 @@ from domain.errors import DomainError
 from domain.order import Address
 from infra.namespace_setup import search_attribute_types
 from worker import SANDBOX
+from workflows.claims import ClaimWorkflow
 from workflows.contracts import (
     CarrierUpdate,
     OrderView,
@@ -136,13 +143,16 @@ class Stubs:
 
 
 @asynccontextmanager
-async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
+async def time_skipping_server(
+    metrics: MetricBuffer | None = None,
+) -> AsyncIterator[WorkflowEnvironment]:
     server = Path(sys.executable).parent / "temporal-test-server"
     # The test server lacks capabilities the SDK warns about on every worker; only
     # errors are worth printing here.
     quiet = Runtime(
         telemetry=TelemetryConfig(
-            logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"))
+            logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR")),
+            metrics=metrics,
         )
     )
     env = await WorkflowEnvironment.start_time_skipping(
@@ -365,7 +375,7 @@ async def saga_on(time_skipping: WorkflowEnvironment) -> AsyncIterator[Saga]:
                 Worker(
                     time_skipping.client,
                     task_queue=name,
-                    workflows=[OrderWorkflow, RefundWorkflow, ReturnWorkflow]
+                    workflows=[OrderWorkflow, RefundWorkflow, ReturnWorkflow, ClaimWorkflow]
                     if name == queue
                     else [],
                     activities=handlers,
