@@ -15,7 +15,13 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.payment import PaymentActivities
 from activities.stock import StockActivities
-from domain.commands import AuthorizePayment, LineRequest, ReserveStock, VoidPayment
+from domain.commands import (
+    AuthorizePayment,
+    CapturePayment,
+    LineRequest,
+    ReserveStock,
+    VoidPayment,
+)
 from domain.identity import new_id
 from domain.order import Address
 from infra.settings import Settings
@@ -93,3 +99,28 @@ async def test_a_slow_provider_call_heartbeats_and_a_call_never_outlives_its_att
         with pytest.raises(ApplicationError) as cut:
             await attempt_of(1).run(payments.authorize_payment, AuthorizePayment(other, "tok_ok"))
     assert not cut.value.non_retryable
+
+
+async def test_an_undo_after_capture_refunds_it_once_and_writes_it_in_the_ledger(
+    session_uow: Any, settings: Settings
+) -> None:
+    order_id = await reserved_order(session_uow)
+    async with httpx.AsyncClient(base_url=settings.payment_url, timeout=10) as http:
+        payments = PaymentActivities(session_uow, PaymentClient(http))
+        env = attempt_of(30)
+        await env.run(payments.authorize_payment, AuthorizePayment(order_id, "tok_ok"))
+        await env.run(payments.capture_payment, CapturePayment(order_id))
+
+        # The saga undoes a captured order; a retry after its commit finds it refunded.
+        await env.run(payments.void_payment, VoidPayment(order_id))
+        await env.run(payments.void_payment, VoidPayment(order_id))
+
+    async with session_uow() as uow:
+        order = await uow.orders.get(order_id, lock=False)
+        refunds = await uow.refunds.of_order(order_id)
+    assert order is not None
+    assert order.payment_status.value == "refunded"
+    assert [(r.amount, r.reason.value, r.status.value) for r in refunds] == [
+        (1_500, "failed_order", "succeeded")
+    ]
+    assert order.refunded_total == 1_500
