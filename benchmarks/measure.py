@@ -81,6 +81,15 @@ def histogram_buckets(metrics_text: str, name: str, label: str = "") -> dict[flo
     return buckets
 
 
+def counter_total(metrics_text: str, name: str) -> float:
+    """The sum of one counter's series in a /metrics page (0 when it is absent)."""
+    total = 0.0
+    for line in metrics_text.splitlines():
+        if line.startswith(name) and line[len(name) : len(name) + 1] in (" ", "{"):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
 def histogram_percentile(
     before: dict[float, float], after: dict[float, float], fraction: float
 ) -> float:
@@ -157,6 +166,8 @@ class Phase:
     outbox_lag_p50: float = math.nan
     outbox_lag_p99: float = math.nan
     cpu: dict[str, float] = field(default_factory=dict)  # seconds per order
+    # SQL statements the API and the workers sent per order (their own counter).
+    statements: float = math.nan
 
     @property
     def per_second(self) -> float:
@@ -184,6 +195,7 @@ class Phase:
             "outbox_lag_p50": self.outbox_lag_p50,
             "outbox_lag_p99": self.outbox_lag_p99,
             "cpu_seconds_per_order": self.cpu,
+            "sql_statements": self.statements,
         }
 
 

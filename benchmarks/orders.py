@@ -41,9 +41,11 @@ from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
 from benchmarks.bare_engine import BareOrderWorkflow
+from benchmarks.goals import goals_table
 from benchmarks.measure import (
     Phase,
     ProcessGroup,
+    counter_total,
     cpu_snapshot,
     cpu_spent,
     histogram_buckets,
@@ -69,6 +71,7 @@ BENCH_SETTINGS = {
 }
 SCHEDULE_TO_START = "temporal_workflow_task_schedule_to_start_latency_seconds"
 OUTBOX_LAG = "orders_outbox_lag_seconds"
+STATEMENTS = "orders_db_statements_total"
 
 
 def sku_of_line(line: int) -> str:
@@ -224,6 +227,16 @@ class LocalBench:
     async def sdk_buckets(self) -> dict[float, float]:
         return await self.worker_histogram(SCHEDULE_TO_START, 'task_queue="orders"')
 
+    async def statements(self) -> float:
+        """SQL statements sent so far by the API and every worker."""
+        ports = [self.stack.ports["api-metrics"], *self.stack.worker_ports.values()]
+        total = 0.0
+        async with httpx.AsyncClient(timeout=10) as http:
+            for port in ports:
+                metrics = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+                total += counter_total(metrics, STATEMENTS)
+        return total
+
     async def worker_histogram(self, name: str, label: str = "") -> dict[float, float]:
         """One histogram's cumulative buckets, summed over every worker's /metrics."""
         total: dict[float, float] = {}
@@ -274,6 +287,7 @@ class LocalBench:
         before_cpu = cpu_snapshot(self.groups())
         before_sdk = await self.sdk_buckets()
         before_lag = await self.worker_histogram(OUTBOX_LAG)
+        before_statements = await self.statements()
         wall_start = time.time()
         ids = await place()
         await self.wait_finished(ids)
@@ -288,6 +302,7 @@ class LocalBench:
                 phase.to_delivered.append(t["delivered"] - t["placed"])
         phase.not_delivered = len(ids) - len(finished)
         phase.cpu = per_order(cpu_spent(before_cpu, cpu_snapshot(self.groups())), len(ids))
+        phase.statements = (await self.statements() - before_statements) / len(ids)
         phase.sdk_schedule_to_start_p99 = histogram_percentile(
             before_sdk, await self.sdk_buckets(), 0.99
         )
@@ -356,6 +371,7 @@ def table(phases: list[Phase], bare: Phase | None) -> str:
         ("history events / order", "history_events", "{:.1f}", False),
         ("workflow tasks / order", "workflow_tasks", "{:.1f}", False),
         ("workflow task timeouts", "workflow_task_timeouts", "{:d}", False),
+        ("SQL statements / order", "sql_statements", "{:.1f}", False),
         ("WFT schedule→start p99, history (s)", "workflow_task_wait_p99", "{:.3f}", False),
         ("WFT schedule→start p99, SDK (s)", "sdk_schedule_to_start_p99", "{:.3f}", False),
         ("outbox commit→delivered p50 (s)", "outbox_lag_p50", "{:.3f}", False),
@@ -475,6 +491,9 @@ def main(argv: list[str] | None = None) -> None:
     else:
         phases, bare = asyncio.run(run_local(args))
     print(table(phases, bare))
+    if bare is not None:
+        print()
+        print(goals_table(phases[1], phases[0], bare))
     if args.json:
         figures = {p.name: p.summary() for p in ([bare] if bare else []) + phases}
         run = {"args": {k: str(v) for k, v in vars(args).items() if k != "key"}}

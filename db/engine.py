@@ -1,10 +1,19 @@
 from __future__ import annotations
 
+from typing import Any
+
+from prometheus_client import Counter
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
+)
+
+STATEMENTS = Counter(
+    "orders_db_statements_total",
+    "SQL statements this process sent to PostgreSQL (each execute, a batch counting once).",
 )
 
 
@@ -22,7 +31,7 @@ def make_engine(
     error; the worker does without, since Temporal retries an activity that met a
     dead connection, and the ping was a fifth of its database work. `pool_timeout` is
     how long a checkout waits for a free connection before it fails."""
-    return create_async_engine(
+    engine = create_async_engine(
         database_url,
         pool_size=pool_size,
         max_overflow=max_overflow,
@@ -30,6 +39,12 @@ def make_engine(
         pool_pre_ping=pre_ping,
         connect_args={"timeout": connect_timeout},
     )
+    event.listen(engine.sync_engine, "before_cursor_execute", _count_statement)
+    return engine
+
+
+def _count_statement(*_: Any) -> None:
+    STATEMENTS.inc()
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,10 +21,11 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+import workflows.order.saga
 from domain.commands import KeysPurged, PurgeExpiredKeys
 from tests.saga.conftest import Saga, time_skipping_server
 from tests.saga.sandbox_probes import BreaksTheRules, SharedModules
-from worker import SANDBOX
+from worker import SANDBOX, compile_workflow_modules
 from workflows.housekeeping import PurgeIdempotencyKeysWorkflow
 
 OURS = ("domain", "workflows", "activities", "db", "infra", "outbox", "providers", "services")
@@ -149,3 +152,15 @@ async def test_the_housekeeping_workflow_runs_in_the_sandbox(
         )
 
     assert purged == KeysPurged(deleted=3)
+
+
+def test_the_worker_writes_the_bytecode_the_sandbox_imports_for_every_instance() -> None:
+    # Without it each new workflow instance compiles the saga's source again.
+    saga = Path(workflows.order.saga.__file__)
+    cached = Path(importlib.util.cache_from_source(str(saga)))
+    cached.unlink(missing_ok=True)
+
+    compile_workflow_modules()
+
+    assert cached.exists()
+    assert cached.stat().st_mtime >= saga.stat().st_mtime
