@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from db.tables import OrderEventRow, OrderRow, ShipmentRow
 from domain import events
@@ -29,7 +29,13 @@ _NOTICE = text(
 
 
 # Orders with their parcels, in one more round trip per query.
+# A page loads its orders' lines and parcels in one more statement each.
 _WITH_SHIPMENTS = select(OrderRow).options(selectinload(OrderRow.shipments))
+# One order: its lines joined (it has one at least), its parcels in a second statement
+# (joining both would multiply the rows).
+_ONE = select(OrderRow).options(
+    joinedload(OrderRow.lines, innerjoin=True), selectinload(OrderRow.shipments)
+)
 
 
 class OrderReads:
@@ -37,7 +43,7 @@ class OrderReads:
         self._sessions = sessions
 
     async def find(self, order_id: str) -> OrderRecord | None:
-        return await self._one(_WITH_SHIPMENTS.where(OrderRow.id == order_id))
+        return await self._one(_ONE.where(OrderRow.id == order_id))
 
     async def customer_notice(self, order_id: str) -> CustomerNotice | None:
         async with self._sessions() as session:
@@ -60,7 +66,7 @@ class OrderReads:
     async def find_by_tracking(self, tracking_number: str) -> OrderRecord | None:
         """The order one of whose parcels has this tracking number."""
         parcels = select(ShipmentRow.order_id).where(ShipmentRow.tracking_number == tracking_number)
-        return await self._one(_WITH_SHIPMENTS.where(OrderRow.id.in_(parcels)).limit(1))
+        return await self._one(_ONE.where(OrderRow.id.in_(parcels)))
 
     async def page(
         self,
@@ -116,7 +122,7 @@ class OrderReads:
 
     async def _one(self, query: Select[OrderRow]) -> OrderRecord | None:
         async with self._sessions() as session:
-            row = await session.scalar(query)
+            row = (await session.scalars(query)).unique().first()
             return _record(row) if row is not None else None
 
 

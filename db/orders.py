@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from db.tables import OrderEventRow, OrderLineRow, OrderRow, OutboxRow
 from domain.money import Money
@@ -29,8 +30,15 @@ class OrderRepository:
 
     async def get(self, order_id: str, *, lock: bool = True) -> Order | None:
         """Loads the order, by default locked for this transaction: one writer at a time."""
-        query = select(OrderRow).where(OrderRow.id == order_id)
-        row = await self._session.scalar(query.with_for_update() if lock else query)
+        # The lines in the same statement (every order has one, so an inner join):
+        # the relationship's own loading would be a second round trip.
+        query = (
+            select(OrderRow)
+            .options(joinedload(OrderRow.lines, innerjoin=True))
+            .where(OrderRow.id == order_id)
+        )
+        found = await self._session.scalars(query.with_for_update() if lock else query)
+        row = found.unique().first()
         if row is None:
             return None
         self._rows[order_id] = row
