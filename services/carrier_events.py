@@ -52,7 +52,9 @@ class CarrierEvents:
                     order.id, report.tracking_number, report.event.value, occurred_at
                 )
             return order.id
-        if order is None:
+        # Parcels are booked under the order's id, labels under the return's.
+        of_an_order = bool(report.reference and report.reference.startswith("ord_"))
+        if order is None and not of_an_order:
             # A return's label: its return takes the news (its order's history not).
             rma = await self._returns.carrier_update(
                 report.tracking_number, report.event.value, report.reference
@@ -60,13 +62,16 @@ class CarrierEvents:
             if rma is not None:
                 return rma.order_id
         if order is None and report.reference:
-            await self._claims.check_not_booking(report.reference)
-            await self._returns.check_not_booking(report.reference)
             # The carrier can report before the booking's commit has recorded the
             # tracking number; the reference finds the order then, and its workflow
             # keeps the event until the booking is done.
             booked = await self._reads.find(report.reference)
-            if booked is not None and booked.status not in ("delivered", "cancelled", "failed"):
+            if booked is not None and booked.status == "delivered":
+                # Only a delivered order ships replacements and exchanges: news of
+                # one being booked waits until its booking is recorded.
+                await self._claims.check_not_booking(booked.id)
+                await self._returns.check_not_booking(booked.id)
+            elif booked is not None and booked.status not in ("cancelled", "failed"):
                 order = booked
         if order is None:
             raise ShipmentNotFound(report.tracking_number)

@@ -72,8 +72,8 @@ class OrderPlacing:
 
         customer_id, tier = await self._customer_for(caller, request.customer_id)
         await self.admit(tier)
-        await self._check_for_sale(request)
         async with self.unit_of_work() as uow:
+            await self._check_for_sale(uow, request)
             claim = await uow.idempotency.claim(
                 caller.user_id,
                 request.idempotency_key,
@@ -135,11 +135,11 @@ class OrderPlacing:
             raise UnknownCustomer(customer_id)
         return customer.id, Tier(customer.tier)
 
-    async def _check_for_sale(self, request: OrderRequest) -> None:
-        """The reservation applies the same rule; checking first writes nothing."""
+    async def _check_for_sale(self, uow: UnitOfWork, request: OrderRequest) -> None:
+        """The reservation applies the same rule; checking first writes nothing (the
+        key is claimed in the same transaction, after this check)."""
         skus = [line.sku for line in request.lines]
-        async with self.unit_of_work() as uow:
-            listings = await uow.products.get_many(skus)
+        listings = await uow.products.get_many(skus)
         refused = not_for_sale(skus, listings, self.settings.currency)
         if refused:
             raise _unavailable(request, refused)
