@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test bench bench-streams client install lint format typecheck check clean
+.PHONY: bench-million bench-shape dev test bench bench-streams client install lint format typecheck check clean
 
 $(STAMP): pyproject.toml
 	@echo "==> creating the virtualenv $(VENV) with $$($(PYTHON) --version)"
@@ -32,6 +32,14 @@ test: $(STAMP)
 # BENCH_ARGS passes options, e.g. BENCH_ARGS="--clients 50 --orders 600 --json bench.json"
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.orders $(BENCH_ARGS)
+
+# The four main requests on an empty database and on a million seeded orders, with plans.
+bench-million: $(STAMP)
+	$(BIN)/python -m benchmarks.million $(BENCH_ARGS)
+
+# Temporal's cost of five steps as activities, local activities or one batched activity.
+bench-shape: $(STAMP)
+	$(BIN)/python -m benchmarks.activity_shape $(BENCH_ARGS)
 
 # 2000 live order streams on one API process: database load and commit-to-client latency.
 bench-streams: $(STAMP)

@@ -36,7 +36,6 @@ from devstack.seed import load_or_create_keys
 
 CUSTOMERS = 20_000
 BATCH = 50_000
-SAMPLES = 200
 # What a year of orders ended as, roughly: most delivered.
 OUTCOMES = [("delivered", 90), ("shipped", 4), ("failed", 3), ("cancelled", 2), ("reserved", 1)]
 STOCK = {"delivered": "committed", "shipped": "committed", "reserved": "held"}
@@ -66,7 +65,8 @@ ADDRESS = json.dumps(
 class Requests:
     """The four requests, each timed on its own through the real API."""
 
-    def __init__(self, url: str, customer: str, ops: str) -> None:
+    def __init__(self, url: str, customer: str, ops: str, samples: int) -> None:
+        self.samples = samples
         self.http = httpx.AsyncClient(base_url=url, timeout=60)
         self.customer = {"Authorization": f"Bearer {customer}"}
         self.ops = {"Authorization": f"Bearer {ops}"}
@@ -101,7 +101,7 @@ class Requests:
         }
         for name, step in steps.items():
             took: list[float] = []
-            for _ in range(SAMPLES):
+            for _ in range(self.samples):
                 started = time.perf_counter()
                 await step()
                 took.append((time.perf_counter() - started) * 1000)
@@ -206,7 +206,7 @@ def _orders(
                     f"shp_seed{n}",
                     tracking,
                     2_500,
-                    placed,
+                    placed + timedelta(hours=36) if status == "delivered" else None,
                     placed,
                 )
             )
@@ -257,24 +257,28 @@ SHIPMENT_COLUMNS = [
     "carrier_shipment_id",
     "tracking_number",
     "captured_amount",
-    "created_at",
+    "delivered_at",
     "updated_at",
 ]
 KEY_COLUMNS = ["caller_id", "key", "order_id", "fingerprint", "created_at", "expires_at"]
 
-# The reads the API runs (db/order_reads.py), as PostgreSQL sees them.
+# The reads the API runs (db/order_reads.py), as PostgreSQL sees them, with what each
+# takes as $1: an order's id, or the customer's.
 PLANS = {
     "read one order": (
-        "SELECT o.*, l.* FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.id = $1"
+        "order",
+        "SELECT o.*, l.* FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.id = $1",
     ),
-    "its parcels": "SELECT * FROM shipments WHERE order_id = ANY($2::varchar[])",
+    "its parcels": ("order", "SELECT * FROM shipments WHERE order_id = ANY(ARRAY[$1::varchar])"),
     "a customer's first page": (
-        "SELECT * FROM orders WHERE customer_id = $3 ORDER BY created_at DESC, id DESC LIMIT 21"
+        "customer",
+        "SELECT * FROM orders WHERE customer_id = $1 ORDER BY created_at DESC, id DESC LIMIT 21",
     ),
     "the operator's page, status=shipped": (
-        "SELECT * FROM orders WHERE status = 'shipped' ORDER BY created_at DESC, id DESC LIMIT 21"
+        None,
+        "SELECT * FROM orders WHERE status = 'shipped' ORDER BY created_at DESC, id DESC LIMIT 21",
     ),
-    "an order's timeline": "SELECT * FROM order_events WHERE order_id = $1 ORDER BY id",
+    "an order's timeline": ("order", "SELECT * FROM order_events WHERE order_id = $1 ORDER BY id"),
 }
 
 
@@ -282,10 +286,9 @@ async def explain(dsn: str, order_id: str, customer_id: str) -> dict[str, str]:
     connection = await asyncpg.connect(dsn)
     try:
         plans = {}
-        for name, sql in PLANS.items():
-            arguments = {"$1": order_id, "$2": [order_id], "$3": customer_id}
-            used = [value for marker, value in arguments.items() if marker in sql]
-            rows = await connection.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *used)
+        for name, (takes, sql) in PLANS.items():
+            arguments = {"order": [order_id], "customer": [customer_id], None: []}[takes]
+            rows = await connection.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *arguments)
             plans[name] = "\n".join(row[0] for row in rows)
         return plans
     finally:
@@ -309,7 +312,7 @@ async def run(args: argparse.Namespace) -> None:
     bench = LocalBench(Path(tempfile.mkdtemp(prefix="orders-million-")), 1)
     key = await bench.start()
     keys = load_or_create_keys(bench.stack.state / "keys.json")
-    requests = Requests(bench.api_url, key, keys.ops)
+    requests = Requests(bench.api_url, key, keys.ops, args.samples)
     dsn = bench.stack.database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
     try:
         for _ in range(20):  # warm the processes' caches and pools
@@ -320,31 +323,41 @@ async def run(args: argparse.Namespace) -> None:
         spent = await seed(dsn, args.orders, me)
         seeded = time.perf_counter() - started
         full = await requests.timings()
-        plans = await explain(dsn, requests.placed[-1], me)
+        report(args.orders, seeded, spent, empty, full)
+        for name, plan in (await explain(dsn, requests.placed[-1], me)).items():
+            print(f"\n-- {name}\n{plan}", flush=True)
         deleted, purge_seconds, purge_cpu = await purge(bench)
+        print(
+            f"\npurge of expired idempotency keys: {deleted:,} rows in {purge_seconds:.1f} s, "
+            f"{purge_cpu:.1f} s of PostgreSQL CPU"
+        )
     finally:
         await requests.http.aclose()
         await bench.stop()
+
+
+def report(
+    orders: int,
+    seeded: float,
+    spent: dict[str, float],
+    empty: dict[str, tuple[float, float]],
+    full: dict[str, tuple[float, float]],
+) -> None:
     print(
-        f"seeded {args.orders:,} orders in {seeded:.0f} s: "
+        f"seeded {orders:,} orders in {seeded:.0f} s: "
         + ", ".join(f"{table} {seconds:.0f} s" for table, seconds in spent.items())
     )
     print(
         f"\n{'ms, one request at a time':<40}{'empty p50':>10}{'p99':>8}"
-        f"{f'{args.orders:,} p50':>14}{'p99':>8}"
+        f"{f'{orders:,} p50':>14}{'p99':>8}"
     )
     for name, (p50, p99) in empty.items():
         full_p50, full_p99 = full[name]
-        print(f"{name:<40}{p50:>10.1f}{p99:>8.1f}{full_p50:>14.1f}{full_p99:>8.1f}")
-    print(
-        f"\npurge of expired idempotency keys: {deleted:,} rows in {purge_seconds:.1f} s, "
-        f"{purge_cpu:.1f} s of PostgreSQL CPU"
-    )
-    for name, plan in plans.items():
-        print(f"\n-- {name}\n{plan}")
+        print(f"{name:<40}{p50:>10.1f}{p99:>8.1f}{full_p50:>14.1f}{full_p99:>8.1f}", flush=True)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m benchmarks.million", description=__doc__)
     parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--samples", type=int, default=200, help="requests of each kind")
     asyncio.run(run(parser.parse_args()))

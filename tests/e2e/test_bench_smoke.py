@@ -29,6 +29,7 @@ def test_the_bench_drives_orders_through_every_phase_and_reports_them(tmp_path: 
         assert figures[phase]["orders"] == 6
         assert figures[phase]["not_delivered"] == 0
         assert figures[phase]["history_events"] > 0
+        assert figures[phase]["sql_statements"] > 0
         assert {"api", "worker", "temporal", "postgres"} <= set(
             figures[phase]["cpu_seconds_per_order"]
         )
@@ -37,3 +38,4 @@ def test_the_bench_drives_orders_through_every_phase_and_reports_them(tmp_path: 
     assert returns["orders"] == 3 and returns["history_events"] > 0
     assert {"api", "worker", "temporal", "postgres"} <= set(returns["cpu_seconds_per_order"])
     assert "orders/s completed" in run.stdout
+    assert "throughput ratio to bare, saturated" in run.stdout  # the goals, beside the run
