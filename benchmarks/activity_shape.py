@@ -26,6 +26,8 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from benchmarks.measure import ProcessGroup, history_shapes
 from devstack.processes import ProcessStack
+from infra.namespace_setup import ensure_search_attributes
+from workflows.search_attributes import ORDER_STATUS
 
 STEPS = 5
 
@@ -75,8 +77,24 @@ class BatchedSteps:
         )
 
 
+@workflow.defn
+class RemoteStepsWithStatus:
+    """Today's shape with the saga's habit: the status search attribute set after each
+    step (each an event and a visibility update on the server)."""
+
+    @workflow.run
+    async def run(self) -> int:
+        for number in range(STEPS):
+            await workflow.execute_activity(
+                shape_step, number, start_to_close_timeout=timedelta(seconds=10)
+            )
+            workflow.upsert_search_attributes([ORDER_STATUS.value_set(f"step-{number}")])
+        return STEPS
+
+
 SHAPES: dict[str, Callable[..., Awaitable[int]]] = {
     "activities": RemoteSteps.run,
+    "activities, status after each": RemoteStepsWithStatus.run,
     "local activities": LocalSteps.run,
     "one batched activity": BatchedSteps.run,
 }
@@ -99,13 +117,13 @@ async def measure(client: Client, temporal: ProcessGroup, args: argparse.Namespa
     async with Worker(
         client,
         task_queue=queue,
-        workflows=[RemoteSteps, LocalSteps, BatchedSteps],
+        workflows=[RemoteSteps, RemoteStepsWithStatus, LocalSteps, BatchedSteps],
         activities=[shape_step, shape_batch],
         # The steps' shape is what is compared; this module, run as __main__, would
         # bring the stack's process tools into every sandboxed instance.
         workflow_runner=UnsandboxedWorkflowRunner(),
     ):
-        print(f"{'shape':<24}{'Temporal ms':>12}{'worker+client ms':>18}{'events':>8}{'WFTs':>6}")
+        print(f"{'shape':<32}{'Temporal ms':>12}{'worker+client ms':>18}{'events':>8}{'WFTs':>6}")
         for name, run in SHAPES.items():
             ids = [f"{queue}-{name.replace(' ', '-')}-{i}" for i in range(args.workflows)]
             server, worker = temporal.cpu(), time.process_time()
@@ -116,7 +134,7 @@ async def measure(client: Client, temporal: ProcessGroup, args: argparse.Namespa
             tasks = sum(s.workflow_tasks for s in shapes) / len(shapes)
             per = 1000 / args.workflows
             print(
-                f"{name:<24}{server * per:>12.1f}{worker * per:>18.1f}{events:>8.1f}{tasks:>6.1f}"
+                f"{name:<32}{server * per:>12.1f}{worker * per:>18.1f}{events:>8.1f}{tasks:>6.1f}"
             )
 
 
@@ -126,6 +144,7 @@ async def main(args: argparse.Namespace) -> None:
     try:
         client = await Client.connect(f"127.0.0.1:{stack.ports['temporal']}")
         temporal = ProcessGroup("temporal", (stack.processes["temporal"].pid,))
+        await ensure_search_attributes(client)
         await measure(client, temporal, args)
     finally:
         await asyncio.to_thread(stack.stop)

@@ -168,6 +168,8 @@ class Phase:
     cpu: dict[str, float] = field(default_factory=dict)  # seconds per order
     # SQL statements the API and the workers sent per order (their own counter).
     statements: float = math.nan
+    # Workflow tasks per order that found no cached instance (the SDK's own counter).
+    cache_misses: float = math.nan
 
     @property
     def per_second(self) -> float:
@@ -196,6 +198,7 @@ class Phase:
             "outbox_lag_p99": self.outbox_lag_p99,
             "cpu_seconds_per_order": self.cpu,
             "sql_statements": self.statements,
+            "cache_misses": self.cache_misses,
         }
 
 

@@ -72,6 +72,9 @@ BENCH_SETTINGS = {
 SCHEDULE_TO_START = "temporal_workflow_task_schedule_to_start_latency_seconds"
 OUTBOX_LAG = "orders_outbox_lag_seconds"
 STATEMENTS = "orders_db_statements_total"
+# A workflow task its worker had no cached instance for: the sandbox imports the
+# workflow afresh and replays its whole history.
+CACHE_MISSES = "temporal_sticky_cache_miss_total"
 
 
 def sku_of_line(line: int) -> str:
@@ -230,11 +233,14 @@ class LocalBench:
     async def statements(self) -> float:
         """SQL statements sent so far by the API and every worker."""
         ports = [self.stack.ports["api-metrics"], *self.stack.worker_ports.values()]
+        return await self.counter(STATEMENTS, ports)
+
+    async def counter(self, name: str, ports: list[int]) -> float:
         total = 0.0
         async with httpx.AsyncClient(timeout=10) as http:
             for port in ports:
                 metrics = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
-                total += counter_total(metrics, STATEMENTS)
+                total += counter_total(metrics, name)
         return total
 
     async def worker_histogram(self, name: str, label: str = "") -> dict[float, float]:
@@ -288,6 +294,8 @@ class LocalBench:
         before_sdk = await self.sdk_buckets()
         before_lag = await self.worker_histogram(OUTBOX_LAG)
         before_statements = await self.statements()
+        workers = list(self.stack.worker_ports.values())
+        before_misses = await self.counter(CACHE_MISSES, workers)
         wall_start = time.time()
         ids = await place()
         await self.wait_finished(ids)
@@ -303,6 +311,8 @@ class LocalBench:
         phase.not_delivered = len(ids) - len(finished)
         phase.cpu = per_order(cpu_spent(before_cpu, cpu_snapshot(self.groups())), len(ids))
         phase.statements = (await self.statements() - before_statements) / len(ids)
+        misses = await self.counter(CACHE_MISSES, workers) - before_misses
+        phase.cache_misses = misses / len(ids)
         phase.sdk_schedule_to_start_p99 = histogram_percentile(
             before_sdk, await self.sdk_buckets(), 0.99
         )
@@ -372,6 +382,7 @@ def table(phases: list[Phase], bare: Phase | None) -> str:
         ("workflow tasks / order", "workflow_tasks", "{:.1f}", False),
         ("workflow task timeouts", "workflow_task_timeouts", "{:d}", False),
         ("SQL statements / order", "sql_statements", "{:.1f}", False),
+        ("workflow cache misses / order", "cache_misses", "{:.2f}", False),
         ("WFT schedule→start p99, history (s)", "workflow_task_wait_p99", "{:.3f}", False),
         ("WFT schedule→start p99, SDK (s)", "sdk_schedule_to_start_p99", "{:.3f}", False),
         ("outbox commit→delivered p50 (s)", "outbox_lag_p50", "{:.3f}", False),

@@ -14,7 +14,7 @@ from domain.errors import ShipmentNotFound
 from domain.order import CarrierEvent
 from services import order_client
 from services.claims import Claims
-from services.returns import Returns
+from services.return_parcels import ReturnParcels
 from workflows.contracts import CarrierUpdate
 
 
@@ -28,7 +28,7 @@ class CarrierReport:
 
 class CarrierEvents:
     def __init__(
-        self, reads: OrderReads, temporal: Client, returns: Returns, claims: Claims
+        self, reads: OrderReads, temporal: Client, returns: ReturnParcels, claims: Claims
     ) -> None:
         self._reads = reads
         self._temporal = temporal

@@ -1,7 +1,9 @@
 """Returns: asking for one, deciding on it, receiving it, cancelling it. Each decision is
 one transaction under the order's lock (so units and money are counted once across
 every return of an order); the return's workflow (`return-<id>`) does what follows
-durably: the label, the deadline, the refund."""
+durably: the label, the deadline, the refund (started and told by
+services/return_workflow.py). The carrier's news of a return's parcels is in
+services/return_parcels.py."""
 
 from __future__ import annotations
 
@@ -10,9 +12,6 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
 from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
 
 from db.unit_of_work import UnitOfWork
 from domain import events
@@ -28,7 +27,6 @@ from domain.eligibility import (
 from domain.errors import (
     ExchangePaymentMissing,
     IdempotencyKeyReused,
-    LabelPending,
     NotPermitted,
     OrderNotDelivered,
     OrderNotFound,
@@ -42,15 +40,13 @@ from domain.returns import (
     Disposition,
     Exchange,
     ExchangeLine,
-    ExchangeStatus,
     Return,
     ReturnItem,
     ReturnStatus,
 )
 from domain.users import Caller
 from infra.settings import Settings
-from services.order_client import after_sale_attributes
-from workflows.returns import ReturnInput, ReturnWorkflow
+from services.return_workflow import signal_return, start_return_workflow
 
 
 @dataclass(frozen=True)
@@ -244,62 +240,6 @@ class Returns:
                 await self._save(uow, order, rma)
         return await self._decided(by, rma)
 
-    async def carrier_update(
-        self, tracking_number: str, event: str, reference: str | None = None
-    ) -> Return | None:
-        """The carrier's news of a return label: in transit (it can no longer expire),
-        or arrived (the warehouse still inspects it). None: no return has the label.
-        LabelPending when the label's return (the carrier's `reference`) has not yet
-        recorded it: the carrier sends it again."""
-        async with self._unit() as uow:
-            found = await uow.returns.with_label(tracking_number)
-            if found is None and reference and reference.startswith("ret_"):
-                labelling = await uow.returns.get(reference, lock=False)
-                if labelling is not None and not labelling.status.is_terminal:
-                    raise LabelPending(f"the label of return {reference} is being recorded")
-            if found is None:
-                return None
-            order = await uow.orders.get(found.order_id)
-            rma = await uow.returns.get(found.id)
-            assert order is not None and rma is not None
-            if event not in ("in_transit", "delivered"):
-                return rma
-            # A parcel that arrived was on its way, whether or not that news came.
-            if rma.in_transit():
-                order.after_sale(events.RETURN_IN_TRANSIT, rma.id, return_id=rma.id)
-            if event == "delivered":
-                order.after_sale(events.RETURN_ARRIVED, rma.id, return_id=rma.id)
-            await self._save(uow, order, rma)
-        await self._signal(rma)
-        return rma
-
-    async def parcel_update(self, order_id: str, tracking_number: str, event: str, at: str) -> None:
-        """News of a parcel of an order whose own workflow has ended (an exchange's new
-        items): applied to the parcel, so its units count as delivered."""
-        async with self._unit() as uow:
-            order = await uow.orders.get(order_id)
-            if order is None:
-                return
-            parcels = await uow.shipments.of(order_id)
-            tracked = [p for p in parcels if p.tracking_number == tracking_number]
-            changed = [parcel.track(event, at) for parcel in tracked]
-            if any(changed):
-                await uow.shipments.save(tracked)
-                await uow.commit()
-
-    async def check_not_booking(self, order_id: str) -> None:
-        """LabelPending while an exchange of the order is being booked: news of an unknown
-        parcel of the order may be of it, and the carrier sends it again."""
-        async with self._unit() as uow:
-            returns = await uow.returns.of_order(order_id)
-        if any(
-            r.exchange is not None
-            and r.exchange.status is ExchangeStatus.HELD
-            and r.status is ReturnStatus.RECEIVED
-            for r in returns
-        ):
-            raise LabelPending(f"an exchange of order {order_id} is being booked")
-
     # -- internals --------------------------------------------------------------
 
     async def _order(self, uow: UnitOfWork, viewer: Caller, order_id: str) -> Order:
@@ -400,53 +340,10 @@ class Returns:
         return await self.find(viewer, rma.id)
 
     async def _start(self, rma: Return, payment_token: str | None = None) -> None:
-        settings = self._settings
-        queues = settings.provider_task_queues
-        try:
-            await self._start_workflow(rma, settings, queues, payment_token)
-        except WorkflowAlreadyStartedError:
-            pass  # it ran to its end already: the return's row has the outcome
-
-    async def _start_workflow(
-        self,
-        rma: Return,
-        settings: Settings,
-        queues: Mapping[str, str],
-        payment_token: str | None,
-    ) -> None:
-        await self._temporal.start_workflow(
-            ReturnWorkflow.run,
-            ReturnInput(
-                rma.id,
-                rma.order_id,
-                rma.status.value,
-                rma.expires_at.isoformat(),
-                label_bound_seconds=settings.shipping_retry_bound.total_seconds(),
-                refund_bound_seconds=settings.refund_retry_bound.total_seconds(),
-                cancel_bound_seconds=settings.compensation_retry_bound.total_seconds(),
-                carrier_queue=queues.get("carrier"),
-                payment_queue=queues.get("payment"),
-                exchange=None if rma.exchange is None else rma.exchange.difference,
-                payment_token=payment_token,
-                payment_bound_seconds=settings.payment_retry_bound.total_seconds(),
-            ),
-            id=f"return-{rma.id}",
-            task_queue=settings.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=after_sale_attributes(rma.order_id, rma.customer_id),
-            static_summary=f"Return {rma.id} of order {rma.order_id}: "
-            + ", ".join(f"{item.quantity} x {item.sku}" for item in rma.items),
-        )
+        await start_return_workflow(self._temporal, self._settings, rma, payment_token)
 
     async def _signal(self, rma: Return) -> None:
-        """Tells the return's workflow of the decision; one that has ended needs none."""
-        handle = self._temporal.get_workflow_handle(f"return-{rma.id}")
-        try:
-            await handle.signal(ReturnWorkflow.decided, rma.status.value)
-        except RPCError as error:
-            if error.status != RPCStatusCode.NOT_FOUND:
-                raise
+        await signal_return(self._temporal, rma)
 
 
 def _may_see(viewer: Caller, rma: Return) -> bool:

@@ -20,6 +20,7 @@ from services.orders import Orders
 from services.outbox import ParkedDeliveries
 from services.placing import OrderPlacing
 from services.refunds import Refunds
+from services.return_parcels import ReturnParcels
 from services.returns import Returns
 
 
@@ -67,7 +68,9 @@ class Services:
             refunds=Refunds(settings, unit_of_work, temporal),
             returns=returns,
             claims=claims,
-            carrier_events=CarrierEvents(reads, temporal, returns, claims),
+            carrier_events=CarrierEvents(
+                reads, temporal, ReturnParcels(unit_of_work, temporal), claims
+            ),
             accounts=Accounts(unit_of_work, settings.api_key_pepper),
             catalog=Catalog(unit_of_work, settings.currency),
             inventory=Inventory(unit_of_work),
