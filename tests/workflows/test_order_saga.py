@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -445,3 +446,23 @@ async def test_the_temporal_ui_says_what_each_step_does_and_what_the_order_waits
     summaries = await summaries_of(saga, handle)
     assert f"release or restock 1 x {sku} of {whose}" in summaries
     assert f"close {whose} as cancelled" in summaries
+
+
+async def test_the_status_is_upserted_only_where_operators_look_for_it(saga: Saga) -> None:
+    sku = await saga.product(price=1_000, on_hand=5)
+    order = saga.order((sku, 1))
+    await saga.place(order)
+    await saga.outcome(order)
+
+    history = await saga.handle(order).fetch_history()
+    upserted = [
+        json.loads(fields["OrderStatus"].data)
+        for event in history.events
+        if event.HasField("upsert_workflow_search_attributes_event_attributes")
+        for fields in [
+            event.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+        ]
+        if "OrderStatus" in fields
+    ]
+    # reserved and authorized last a provider call: the UI shows pending until shipped
+    assert upserted == ["shipped", "delivered"]
