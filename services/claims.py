@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from db.holds import hold_new_parcel
 from db.unit_of_work import UnitOfWork
@@ -32,7 +30,7 @@ from domain.refunds import RefundReason, open_refund
 from domain.shipments import ShipmentState
 from domain.users import Caller
 from infra.settings import Settings
-from services.order_client import after_sale_attributes
+from services.order_client import start_after_sale
 from workflows.claims import ClaimInput, ClaimWorkflow
 
 # A claim is about what arrived: no return window, no final sale.
@@ -200,28 +198,25 @@ class Claims:
     async def _start(self, claim: Claim) -> None:
         settings = self._settings
         queues = settings.provider_task_queues
-        try:
-            await self._temporal.start_workflow(
-                ClaimWorkflow.run,
-                ClaimInput(
-                    claim.id,
-                    claim.order_id,
-                    claim.type.value,
-                    claim.refund_id,
-                    claim.value,
-                    claim.currency,
-                    ship_bound_seconds=settings.shipping_retry_bound.total_seconds(),
-                    refund_bound_seconds=settings.refund_retry_bound.total_seconds(),
-                    carrier_queue=queues.get("carrier"),
-                    payment_queue=queues.get("payment"),
-                ),
-                id=f"claim-{claim.id}",
-                task_queue=settings.task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                search_attributes=after_sale_attributes(claim.order_id, claim.customer_id),
-                static_summary=f"Claim {claim.id} ({claim.type}) of order {claim.order_id}: "
-                + ", ".join(f"{item.quantity} x {item.sku}" for item in claim.items),
-            )
-        except WorkflowAlreadyStartedError:
-            pass  # it ran to its end already: the claim's row has the outcome
+        await start_after_sale(
+            self._temporal,
+            settings,
+            ClaimWorkflow.run,
+            ClaimInput(
+                claim.id,
+                claim.order_id,
+                claim.type.value,
+                claim.refund_id,
+                claim.value,
+                claim.currency,
+                ship_bound_seconds=settings.shipping_retry_bound.total_seconds(),
+                refund_bound_seconds=settings.refund_retry_bound.total_seconds(),
+                carrier_queue=queues.get("carrier"),
+                payment_queue=queues.get("payment"),
+            ),
+            workflow_id=f"claim-{claim.id}",
+            order_id=claim.order_id,
+            customer_id=claim.customer_id,
+            summary=f"Claim {claim.id} ({claim.type}) of order {claim.order_id}: "
+            + ", ".join(f"{item.quantity} x {item.sku}" for item in claim.items),
+        )

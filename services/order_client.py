@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from temporalio.client import (
     Client,
@@ -61,6 +62,7 @@ from workflows.order import OrderWorkflow
 from workflows.steps import resolve_steps
 
 MessageT = TypeVar("MessageT")
+ArgT = TypeVar("ArgT")
 
 PREMIUM_PRIORITY = 1
 STANDARD_PRIORITY = 3
@@ -94,6 +96,35 @@ def saga_policy(settings: Settings) -> SagaPolicy:
         authorization_hold_seconds=settings.authorization_hold.total_seconds(),
         provider_queues=settings.provider_task_queues,
     )
+
+
+async def start_after_sale(
+    client: Client,
+    settings: Settings,
+    run: Callable[[Any, ArgT], Awaitable[Any]],
+    arg: ArgT,
+    *,
+    workflow_id: str,
+    order_id: str,
+    customer_id: str | None,
+    summary: str,
+) -> None:
+    """Starts a refund's, return's or claim's workflow once: a second start of the same
+    id (a retried request, a replayed decision) finds the one running, and one that has
+    ended already is left be (its row has the outcome)."""
+    try:
+        await client.start_workflow(
+            run,
+            arg,
+            id=workflow_id,
+            task_queue=settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            search_attributes=after_sale_attributes(order_id, customer_id),
+            static_summary=summary,
+        )
+    except WorkflowAlreadyStartedError:
+        pass
 
 
 def after_sale_attributes(order_id: str, customer_id: str | None = None) -> TypedSearchAttributes:

@@ -10,8 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from temporalio.client import Client, WorkflowFailureError
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from db.unit_of_work import UnitOfWork
@@ -26,7 +24,7 @@ from domain.identity import new_id
 from domain.refunds import Refund, RefundReason, RefundStatus, check_refundable, open_refund
 from domain.users import Caller
 from infra.settings import Settings
-from services.order_client import after_sale_attributes
+from services.order_client import start_after_sale
 from workflows.refund import RefundInput, RefundWorkflow
 
 
@@ -135,28 +133,24 @@ class Refunds:
 
     async def _start(self, refund: Refund, attempt: str | None = None) -> None:
         """The refund's workflow, once per refund (and once per operator's retry)."""
-        workflow_id = f"refund-{refund.id}" + (f"-{attempt}" if attempt else "")
-        try:
-            await self._temporal.start_workflow(
-                RefundWorkflow.run,
-                RefundInput(
-                    refund.id,
-                    refund.order_id,
-                    refund.amount,
-                    refund.currency,
-                    self._settings.refund_retry_bound.total_seconds(),
-                    self._settings.provider_task_queues.get("payment"),
-                ),
-                id=workflow_id,
-                task_queue=self._settings.task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                search_attributes=after_sale_attributes(refund.order_id),
-                static_summary=f"Refund {refund.id} of order {refund.order_id}: "
-                f"{refund.amount / 100:,.2f} {refund.currency} ({refund.reason.value})",
-            )
-        except WorkflowAlreadyStartedError:
-            pass  # it ran already: the ledger has its outcome
+        await start_after_sale(
+            self._temporal,
+            self._settings,
+            RefundWorkflow.run,
+            RefundInput(
+                refund.id,
+                refund.order_id,
+                refund.amount,
+                refund.currency,
+                self._settings.refund_retry_bound.total_seconds(),
+                self._settings.provider_task_queues.get("payment"),
+            ),
+            workflow_id=f"refund-{refund.id}" + (f"-{attempt}" if attempt else ""),
+            order_id=refund.order_id,
+            customer_id=None,
+            summary=f"Refund {refund.id} of order {refund.order_id}: "
+            f"{refund.amount / 100:,.2f} {refund.currency} ({refund.reason.value})",
+        )
 
     async def _settled(self, refund: Refund) -> Refund:
         """The refund as it stands after a short wait for the provider's answer."""

@@ -4,13 +4,11 @@ return, and told of each decision taken on the return's row."""
 from __future__ import annotations
 
 from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.returns import Return
 from infra.settings import Settings
-from services.order_client import after_sale_attributes
+from services.order_client import start_after_sale
 from workflows.returns import ReturnInput, ReturnWorkflow
 
 
@@ -20,33 +18,30 @@ async def start_return_workflow(
     """Starts the return's workflow with the bounds of today's settings; one that ran to
     its end already is left be (the return's row has the outcome)."""
     queues = settings.provider_task_queues
-    try:
-        await temporal.start_workflow(
-            ReturnWorkflow.run,
-            ReturnInput(
-                rma.id,
-                rma.order_id,
-                rma.status.value,
-                rma.expires_at.isoformat(),
-                label_bound_seconds=settings.shipping_retry_bound.total_seconds(),
-                refund_bound_seconds=settings.refund_retry_bound.total_seconds(),
-                cancel_bound_seconds=settings.compensation_retry_bound.total_seconds(),
-                carrier_queue=queues.get("carrier"),
-                payment_queue=queues.get("payment"),
-                exchange=None if rma.exchange is None else rma.exchange.difference,
-                payment_token=payment_token,
-                payment_bound_seconds=settings.payment_retry_bound.total_seconds(),
-            ),
-            id=f"return-{rma.id}",
-            task_queue=settings.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=after_sale_attributes(rma.order_id, rma.customer_id),
-            static_summary=f"Return {rma.id} of order {rma.order_id}: "
-            + ", ".join(f"{item.quantity} x {item.sku}" for item in rma.items),
-        )
-    except WorkflowAlreadyStartedError:
-        pass
+    await start_after_sale(
+        temporal,
+        settings,
+        ReturnWorkflow.run,
+        ReturnInput(
+            rma.id,
+            rma.order_id,
+            rma.status.value,
+            rma.expires_at.isoformat(),
+            label_bound_seconds=settings.shipping_retry_bound.total_seconds(),
+            refund_bound_seconds=settings.refund_retry_bound.total_seconds(),
+            cancel_bound_seconds=settings.compensation_retry_bound.total_seconds(),
+            carrier_queue=queues.get("carrier"),
+            payment_queue=queues.get("payment"),
+            exchange=None if rma.exchange is None else rma.exchange.difference,
+            payment_token=payment_token,
+            payment_bound_seconds=settings.payment_retry_bound.total_seconds(),
+        ),
+        workflow_id=f"return-{rma.id}",
+        order_id=rma.order_id,
+        customer_id=rma.customer_id,
+        summary=f"Return {rma.id} of order {rma.order_id}: "
+        + ", ".join(f"{item.quantity} x {item.sku}" for item in rma.items),
+    )
 
 
 async def signal_return(temporal: Client, rma: Return) -> None:
