@@ -14,16 +14,13 @@ from api.pagination import CursorParam, Limit, Page, decode_time_cursor, time_cu
 from api.problems import PROBLEM_RESPONSE, Problem
 from api.resources import ResourcesDep, ServicesDep
 from api.schemas.common import MoneyDifference
+from api.schemas.order_decisions import CancelIn, DecisionOut, OrderDecisionOut, ReviewIn
 from api.schemas.orders import (
-    CancelIn,
-    DecisionOut,
     EditedOut,
     EditOrderIn,
-    OrderDecisionOut,
     OrderEventOut,
     OrderOut,
     PlaceOrderIn,
-    ReviewIn,
 )
 from domain.commands import LineRequest
 from domain.identity import request_fingerprint

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from api.problems import PROBLEM_RESPONSE, Problem
 from api.resources import ResourcesDep
-from api.schemas.orders import CarrierEventIn
+from api.schemas.webhooks import CarrierEventIn
 from domain.order import CarrierEvent
 from services.carrier_events import CarrierReport
 

@@ -1,9 +1,10 @@
-"""Bodies of /v1/orders and the carrier webhook."""
+"""Bodies of /v1/orders: placing, reading and editing an order (a review or a cancel
+is in order_decisions.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -103,7 +104,7 @@ class ParcelOut(BaseModel):
     captured: Money | None = Field(None, description="This parcel's part of the payment.")
 
 
-_ORDER_EXAMPLE: dict[str, Any] = {
+ORDER_EXAMPLE: dict[str, Any] = {
     "id": "ord_6f1c2a9e4b7d8c0a1e2f",
     "customer_id": "usr_2b8e4f6a1c3d5e7f9a0b",
     "status": "shipped",
@@ -148,17 +149,8 @@ _ORDER_EXAMPLE: dict[str, Any] = {
 }
 
 
-_DECISION_EXAMPLE: dict[str, Any] = {
-    **_ORDER_EXAMPLE,
-    "status": "cancelled",
-    "decision": {"action": "cancel", "by": _ORDER_EXAMPLE["customer_id"], "note": None},
-    "in_background": False,
-    "next": "Cancelled: the stock is released and any payment voided.",
-}
-
-
 class OrderOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [_ORDER_EXAMPLE]})
+    model_config = ConfigDict(json_schema_extra={"examples": [ORDER_EXAMPLE]})
 
     id: str
     customer_id: str
@@ -245,58 +237,6 @@ class OrderOut(BaseModel):
         )
 
 
-class DecisionOut(BaseModel):
-    action: Literal["approve", "reject", "cancel"]
-    by: str = Field(description="The user who took it.")
-    note: str | None = Field(None, description="The review note or the cancel reason.")
-
-
-class OrderDecisionOut(OrderOut):
-    """The answer to a review or a cancel: the decision taken, the order as it stands
-    now, and what still happens after this answer."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [_DECISION_EXAMPLE]})
-
-    decision: DecisionOut
-    in_background: bool = Field(
-        description="True while the order still moves because of this decision (undoing "
-        "steps after a cancel or a rejection, paying and shipping after an approval); "
-        "follow it with GET /v1/orders/{id}."
-    )
-    next: str = Field(description="What happens next, in words.")
-
-    @classmethod
-    def after(cls, order: OrderRecord, decision: DecisionOut) -> OrderDecisionOut:
-        in_background, next_step = _what_follows(decision.action, order.status)
-        return cls(
-            **OrderOut.of(order).model_dump(),
-            decision=decision,
-            in_background=in_background,
-            next=next_step,
-        )
-
-
-def _what_follows(action: str, status: str) -> tuple[bool, str]:
-    """Whether the order still moves after this decision, and how."""
-    if action == "cancel":
-        if status == "cancelled":
-            return False, "Cancelled: the stock is released and any payment voided."
-        return True, (
-            "Cancelling: what was done is being undone in the background (stock, payment, "
-            "parcel); the order ends cancelled."
-        )
-    if action == "reject":
-        if status == "failed":
-            return False, "Rejected: the order is closed as review_rejected, its stock released."
-        return True, (
-            "Rejected: the stock is being released in the background; the order ends failed "
-            "with review_rejected."
-        )
-    if status in ("cancelled", "failed", "delivered"):
-        return False, f"Approved, but the order is {status} now."
-    return True, "Approved: payment, shipping and tracking go on in the background."
-
-
 class OrderEventOut(BaseModel):
     type: str
     at: datetime
@@ -305,30 +245,6 @@ class OrderEventOut(BaseModel):
     @classmethod
     def of(cls, entry: TimelineEntry) -> OrderEventOut:
         return cls(type=entry.type, at=entry.at, data=entry.data)
-
-
-class CancelIn(InputModel):
-    reason: str | None = Field(None, max_length=500)
-
-
-class ReviewIn(InputModel):
-    decision: Literal["approve", "reject"]
-    note: str | None = Field(None, max_length=1000)
-
-
-class CarrierEventIn(InputModel):
-    # A tolerant reader: carriers add fields over time.
-    model_config = ConfigDict(extra="ignore")
-
-    tracking_number: str = Field(min_length=1, max_length=64)
-    reference: str | None = Field(
-        None,
-        max_length=64,
-        description="The shipper's reference given when booking: the order id. Lets an "
-        "event that overtakes the booking's own record still find its order.",
-    )
-    event: Literal["in_transit", "delivered", "exception"]
-    occurred_at: datetime
 
 
 class EditedOut(BaseModel):
