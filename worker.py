@@ -98,7 +98,7 @@ def activity_objects(boot: Bootstrap) -> list[object]:
         ClaimActivities(uow, boot.carrier()),
         ExchangeActivities(uow, boot.payments(), boot.carrier()),
         OrderStatusActivities(uow),
-        NotificationActivities(OrderReads(boot.sessions("steps")), boot.email()),
+        NotificationActivities(OrderReads(boot.read_sessions("steps")), boot.email()),
         HousekeepingActivities(uow),
     ]
 
@@ -109,7 +109,7 @@ def steps_engine(boot: Bootstrap) -> AsyncEngine:
     settings = boot.settings
     return boot.engine(
         "steps",
-        pre_ping=False,
+        ping_idle_after=None,
         pool_size=settings.worker_database_connections,
         max_overflow=settings.worker_database_overflow,
         pool_timeout=settings.database_pool_timeout.total_seconds(),
@@ -198,9 +198,9 @@ async def running_relay(boot: Bootstrap) -> AsyncIterator[OutboxRelay | None]:
     if not settings.outbox_relay:
         yield None
         return
-    engine = boot.engine("relay", pre_ping=False)
+    engine = boot.engine("relay", ping_idle_after=None)
     brokers = event_publishers(settings)
-    emails = CustomerEmails(OrderReads(boot.sessions("relay")), boot.email())
+    emails = CustomerEmails(OrderReads(boot.read_sessions("relay")), boot.email())
     relay = OutboxRelay(
         engine, {"email": emails, **brokers}, max_attempts=settings.outbox_max_attempts
     )

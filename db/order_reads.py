@@ -4,16 +4,32 @@ query in its own short session. Nothing here writes."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import Select, func, select, text, tuple_
+from sqlalchemy import ColumnElement, Select, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload, selectinload
 
-from db.tables import OrderEventRow, OrderRow, ShipmentRow
+from db.tables import IdempotencyKeyRow, OrderEventRow, OrderRow, ShipmentRow
 from domain import events
 from domain.notices import CustomerNotice
 from domain.order_records import LineRecord, OrderRecord, ShipmentRecord, TimelineEntry
 from domain.shipments import shipment_id
+
+
+class OrderStanding(NamedTuple):
+    """Which order, and where it stands: what carrier news is routed by."""
+
+    id: str
+    status: str
+
+
+class KeyClaim(NamedTuple):
+    """The order an idempotency key names, and the fingerprint of its first body."""
+
+    order_id: str
+    fingerprint: str
+
 
 # One round trip: the order, its customer's address and its lines.
 _NOTICE = text(
@@ -63,10 +79,27 @@ class OrderReads:
             reason,
         )
 
-    async def find_by_tracking(self, tracking_number: str) -> OrderRecord | None:
-        """The order one of whose parcels has this tracking number."""
+    async def status_by_tracking(self, tracking_number: str) -> OrderStanding | None:
+        """The id and status of the order one of whose parcels has this tracking
+        number: what carrier news needs, in one statement without the lines and
+        parcels."""
         parcels = select(ShipmentRow.order_id).where(ShipmentRow.tracking_number == tracking_number)
-        return await self._one(_ONE.where(OrderRow.id.in_(parcels)))
+        return await self._status(OrderRow.id.in_(parcels))
+
+    async def order_of_key(self, caller_id: str, key: str) -> KeyClaim | None:
+        """The order a caller's idempotency key names, unless its window has passed."""
+        query = select(IdempotencyKeyRow.order_id, IdempotencyKeyRow.fingerprint).where(
+            IdempotencyKeyRow.caller_id == caller_id,
+            IdempotencyKeyRow.key == key,
+            IdempotencyKeyRow.expires_at > func.now(),
+        )
+        async with self._sessions() as session:
+            row = (await session.execute(query)).first()
+        return None if row is None else KeyClaim(row.order_id, row.fingerprint)
+
+    async def status_of(self, order_id: str) -> OrderStanding | None:
+        """The order's id and status, or None if there is no such order."""
+        return await self._status(OrderRow.id == order_id)
 
     async def page(
         self,
@@ -119,6 +152,11 @@ class OrderReads:
         query = select(func.count()).select_from(OrderRow).where(OrderRow.status == status)
         async with self._sessions() as session:
             return int(await session.scalar(query) or 0)
+
+    async def _status(self, where: ColumnElement[bool]) -> OrderStanding | None:
+        async with self._sessions() as session:
+            row = (await session.execute(select(OrderRow.id, OrderRow.status).where(where))).first()
+        return None if row is None else OrderStanding(row.id, row.status)
 
     async def _one(self, query: Select[OrderRow]) -> OrderRecord | None:
         async with self._sessions() as session:

@@ -24,10 +24,25 @@ class UserRepository:
             await self._session.scalar(select(UserRow).where(UserRow.email == email.lower()))
         )
 
-    async def by_key_hash(self, key_hash: str) -> User | None:
-        """The user holding this key, unless the key was revoked or the user disabled."""
+    async def use_key(self, key_hash: str) -> User | None:
+        """The user holding this key, unless the key was revoked or the user disabled.
+        The same statement records the key's use, at most once a minute, so auth is
+        one round trip and not a write per request."""
+        touched = (
+            update(ApiKeyRow)
+            .where(
+                ApiKeyRow.key_hash == key_hash,
+                ApiKeyRow.revoked_at.is_(None),
+                (ApiKeyRow.last_used_at.is_(None))
+                | (ApiKeyRow.last_used_at < func.now() - timedelta(minutes=1)),
+            )
+            .values(last_used_at=func.now())
+            .returning(ApiKeyRow.id)
+            .cte("touched")
+        )
         row = await self._session.scalar(
             select(UserRow)
+            .add_cte(touched)
             .join(ApiKeyRow, ApiKeyRow.user_id == UserRow.id)
             .where(
                 ApiKeyRow.key_hash == key_hash,
@@ -59,18 +74,6 @@ class UserRepository:
     async def get_key(self, key_id: str) -> ApiKey | None:
         row = await self._session.get(ApiKeyRow, key_id)
         return None if row is None else _key(row)
-
-    async def touch_key(self, key_hash: str) -> None:
-        """Records use of a key, at most once a minute, so auth is not a write per request."""
-        await self._session.execute(
-            update(ApiKeyRow)
-            .where(
-                ApiKeyRow.key_hash == key_hash,
-                (ApiKeyRow.last_used_at.is_(None))
-                | (ApiKeyRow.last_used_at < func.now() - timedelta(minutes=1)),
-            )
-            .values(last_used_at=func.now())
-        )
 
     async def create(self, *, user_id: str, email: str, name: str, role: Role, tier: Tier) -> User:
         """Adds the user; a taken email raises IntegrityError here, at once."""

@@ -39,8 +39,9 @@ class BadSetting(Exception):
 
 
 class Bootstrap:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, service_name: str = "orders") -> None:
         self.settings = settings
+        self.service_name = service_name
         self._engines: dict[str, AsyncEngine] = {}
         self._sessions: dict[str, async_sessionmaker[AsyncSession]] = {}
         self._http: dict[str, httpx.AsyncClient] = {}
@@ -55,7 +56,7 @@ class Bootstrap:
         if settings.log_format == "json":
             configure_logging(settings.log_level)
         tracing.configure(service_name)
-        return cls(settings)
+        return cls(settings, service_name)
 
     # -- PostgreSQL -------------------------------------------------------------------
 
@@ -64,6 +65,8 @@ class Bootstrap:
         process keeps pools apart where one must not wait behind another's work)."""
         if pool not in self._engines:
             options.setdefault("connect_timeout", self.settings.dependency_timeout.total_seconds())
+            # pg_stat_activity (and the server's log) then say whose connection it is.
+            options.setdefault("application_name", f"{self.service_name}/{pool}")
             try:
                 self._engines[pool] = make_engine(self.settings.database_url, **options)
             except sqlalchemy.exc.ArgumentError:
@@ -75,6 +78,16 @@ class Bootstrap:
         if pool not in self._sessions:
             self._sessions[pool] = make_session_factory(self.engine(pool))
         return self._sessions[pool]
+
+    def read_sessions(self, pool: str = "main") -> async_sessionmaker[AsyncSession]:
+        """Sessions for reads only, outside a transaction: no `BEGIN` and `ROLLBACK`
+        around each read. Under READ COMMITTED each statement sees its own snapshot
+        inside a transaction too, so a read of several statements sees no less."""
+        key = f"{pool}:reads"
+        if key not in self._sessions:
+            engine = self.engine(pool).execution_options(isolation_level="AUTOCOMMIT")
+            self._sessions[key] = make_session_factory(engine)
+        return self._sessions[key]
 
     def unit_of_work_factory(self, pool: str = "main") -> Callable[[], UnitOfWork]:
         sessions = self.sessions(pool)
@@ -183,6 +196,8 @@ def unreachable_dependency(error: BaseException) -> str | None:
     exits 5: one rule for both."""
     if isinstance(error, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError):
         return "database"
+    if isinstance(error, sqlalchemy.exc.DBAPIError) and error.connection_invalidated:
+        return "database"  # lost under the statement; the pool has replaced it
     # Refused while connecting (no such database or role, too many connections, the
     # server shutting down), by the SQLSTATE class; a protocol violation is the
     # statement's fault (a NUL in a value), not the server's.

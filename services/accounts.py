@@ -46,10 +46,9 @@ class Accounts:
         disabled. Records the key's use (at most once a minute)."""
         key_hash = hash_key(secret, self._pepper)
         async with self._unit_of_work() as uow:
-            user = await uow.users.by_key_hash(key_hash)
+            user = await uow.users.use_key(key_hash)
             if user is None:
                 return None
-            await uow.users.touch_key(key_hash)
             await uow.commit()
         return Caller(user.id, user.role, user.tier, user.email)
 

@@ -39,7 +39,7 @@ class CarrierEvents:
         """Signals the order's workflow (which applies the same event once); returns the
         order's id. Raises ShipmentNotFound for a tracking number no order has."""
         occurred_at = report.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-        order = await self._reads.find_by_tracking(report.tracking_number)
+        order = await self._reads.status_by_tracking(report.tracking_number)
         if order is not None and order.status == "delivered":
             # Its own workflow has ended: a later parcel of it is tracked here, a claim's
             # replacement by its claim, an exchange's by itself; news of one of its own
@@ -65,7 +65,7 @@ class CarrierEvents:
             # The carrier can report before the booking's commit has recorded the
             # tracking number; the reference finds the order then, and its workflow
             # keeps the event until the booking is done.
-            booked = await self._reads.find(report.reference)
+            booked = await self._reads.status_of(report.reference)
             if booked is not None and booked.status == "delivered":
                 # Only a delivered order ships replacements and exchanges: news of
                 # one being booked waits until its booking is recorded.

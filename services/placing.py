@@ -62,8 +62,7 @@ class OrderPlacing:
     admit: Callable[[Tier], Awaitable[None]]
 
     async def place(self, caller: Caller, request: OrderRequest) -> PlacedOrder:
-        async with self.unit_of_work() as uow:
-            seen = await uow.idempotency.live(caller.user_id, request.idempotency_key)
+        seen = await self.reads.order_of_key(caller.user_id, request.idempotency_key)
         if seen is not None:
             ensure_same_request(seen.fingerprint, request.fingerprint)
             existing = await self.reads.find(seen.order_id)

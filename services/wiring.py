@@ -57,7 +57,7 @@ class Services:
             lazy=lazy_temporal, give_up_after=settings.dependency_timeout
         )
         unit_of_work = boot.unit_of_work_factory()
-        reads = OrderReads(boot.sessions())
+        reads = OrderReads(boot.read_sessions())
         returns = Returns(settings, unit_of_work, temporal)
         claims = Claims(settings, unit_of_work, temporal)
         return cls(
