@@ -31,18 +31,22 @@ class PaymentActivities:
 
     @activity.defn
     async def authorize_payment(self, command: AuthorizePayment) -> PaymentAuthorized:
-        order = await read_order(self._uow, command.order_id)
+        order_id, amount, currency = command.order_id, command.amount, command.currency
+        if amount is None or currency is None:  # histories of before: read them
+            order = await read_order(self._uow, order_id)
+            amount, currency = order.total.amount, order.currency
         async with provider_attempt():
             authorization_id = await self._payments.authorize(
-                order_id=order.id,
-                amount=order.total.amount,
-                currency=order.currency,
+                order_id=order_id,
+                amount=amount,
+                currency=currency,
                 token=command.payment_token,
-                idempotency_key=f"{order.id}:authorize",
+                idempotency_key=f"{order_id}:authorize",
             )
         async with self._uow() as uow:
-            locked = await uow.orders.get(order.id)
-            assert locked is not None
+            locked = await uow.orders.get(order_id)
+            if locked is None:
+                raise order_not_found(order_id)
             authorized = locked.authorize(authorization_id)
             await uow.orders.save(locked)
             await uow.commit()
@@ -54,23 +58,26 @@ class PaymentActivities:
     async def capture_payment(self, command: CapturePayment) -> None:
         """Captures one parcel's part of the authorization (the final one releasing what
         is left), or all of it at once for orders of before."""
-        order = await read_order(self._uow, command.order_id)
-        if order.authorization_id is None:
-            raise order_not_found(command.order_id)
+        order_id, authorization_id = command.order_id, command.authorization_id
+        if authorization_id is None:  # histories of before: read it
+            authorization_id = (await read_order(self._uow, order_id)).authorization_id
+            if authorization_id is None:
+                raise order_not_found(order_id)
         async with provider_attempt():
             if command.number is None:
-                await self._payments.capture(order.authorization_id, f"{order.id}:capture")
+                await self._payments.capture(authorization_id, f"{order_id}:capture")
             else:
                 await self._payments.capture(
-                    order.authorization_id,
-                    f"{order.id}:capture:{command.number}",
+                    authorization_id,
+                    f"{order_id}:capture:{command.number}",
                     command.amount,
                     command.final,
                 )
         async with self._uow() as uow:
-            locked = await uow.orders.get(order.id)
-            assert locked is not None
-            shipments = await uow.shipments.of(order.id)
+            locked = await uow.orders.get(order_id)
+            if locked is None:
+                raise order_not_found(order_id)
+            shipments = await uow.shipments.of(order_id)
             if command.number is None:
                 locked.capture()
                 for parcel in shipments:

@@ -66,6 +66,11 @@ class RecordReview:
 class AuthorizePayment:
     order_id: str
     payment_token: str
+    # What the workflow knows from the reservation (and any edit since): given, the
+    # step calls the provider without reading the order first. None: histories of
+    # before, whose step reads them.
+    amount: int | None = None
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,8 @@ class CapturePayment:
     number: int | None = None
     amount: int = 0
     final: bool = True
+    # The authorization the workflow was answered with; None: read from the order.
+    authorization_id: str | None = None
 
 
 @dataclass(frozen=True)

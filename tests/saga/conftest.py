@@ -42,6 +42,7 @@ from temporalio.worker import Replayer, Worker
 
 from domain.commands import (
     LineRequest,
+    PaymentAuthorized,
     PlannedShipment,
     ShipmentCreated,
     ShipmentTracking,
@@ -82,6 +83,7 @@ ANSWERS: dict[str, Any] = {
     "reserve_stock": StockReservation(
         reserved=True, total=2_000, shipments=[PlannedShipment(1, "default", 2_000, 1)]
     ),
+    "authorize_payment": PaymentAuthorized("auth_stub"),
     "create_shipment": ShipmentCreated("shp_1", "stub", "TRK1"),
     "track_shipment": ShipmentTracking([TrackingEvent("delivered", "2026-01-01T00:00:00Z")]),
 }

@@ -126,9 +126,14 @@ class ForwardPath(Compensation, Edits):
         self._waiting_for(f"the payment provider to authorize {self._amount()}")
         async with self._edit_lock:  # the amount an edit in flight settles first
             try:
-                await self._step(
+                authorized = await self._step(
                     PaymentActivities.authorize_payment,
-                    AuthorizePayment(self._order.order_id, self._order.payment_token),
+                    AuthorizePayment(
+                        self._order.order_id,
+                        self._order.payment_token,
+                        self._reservation.total if self._reservation else None,
+                        self._order.currency,
+                    ),
                     f"authorize {self._amount()} for {self._whose()}",
                 )
             except StepFailed as error:
@@ -139,6 +144,7 @@ class ForwardPath(Compensation, Edits):
                     else FailureReason.PAYMENT_UNAVAILABLE
                 ) from error
             self._authorized = True
+            self._authorization_id = authorized.authorization_id
         self._set_status(OrderStatus.AUTHORIZED)
 
     async def _ship(self) -> None:
@@ -238,13 +244,19 @@ class ForwardPath(Compensation, Edits):
         plan = self._plan()
         for parcel in plan:
             if parcel is None:
-                command = CapturePayment(self._order.order_id)
+                command = CapturePayment(
+                    self._order.order_id, authorization_id=self._authorization_id
+                )
                 summary = f"capture {self._amount()} for {self._whose()}"
             elif parcel.number in self._captured:
                 continue
             else:
                 command = CapturePayment(
-                    self._order.order_id, parcel.number, parcel.value, parcel is plan[-1]
+                    self._order.order_id,
+                    parcel.number,
+                    parcel.value,
+                    parcel is plan[-1],
+                    self._authorization_id,
                 )
                 summary = f"capture {self._money(parcel.value)} for {self._whose()}"
                 if len(plan) > 1:

@@ -98,6 +98,7 @@ class OrderSaga:
         self._edit_fingerprints: dict[str, str] = {}
         self._booking_started = False
         self._authorized = False
+        self._authorization_id: str | None = None
         self._approved_total: int | None = None
         self._shipped_at: datetime | None = None
         # Tracking: the current wait before asking the carrier, and what it last said.
