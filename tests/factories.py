@@ -8,11 +8,16 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, update
+from temporalio.testing import ActivityEnvironment
 
+from activities.stock import StockActivities
 from db.tables import IdempotencyKeyRow
 from db.unit_of_work import UnitOfWork
 from domain.allocation import Location
+from domain.commands import LineRequest, ReserveStock
+from domain.identity import new_id
 from domain.inventory import StockItem
+from domain.order import Address
 from domain.users import Role, Tier
 from services.accounts import Accounts, NewUser
 from tests.stack import PEPPER
@@ -102,3 +107,21 @@ async def stock_at(uow_factory: UowFactory, sku: str) -> dict[str, tuple[int, in
     """(on hand, reserved) of the sku per location."""
     async with uow_factory() as uow:
         return {i.location_id: (i.on_hand, i.reserved) for i in await uow.stock.levels(sku)}
+
+
+async def reserved_order(uow: Any) -> str:
+    """An order of one line, placed and reserved by the real reservation step."""
+    sku = await add_product(uow, price=1_500, on_hand=5)
+    customer, _ = await add_user(uow)
+    order_id = new_id("ord")
+    command = ReserveStock(
+        order_id,
+        customer,
+        [LineRequest(sku, 1)],
+        Address("Ada", "1 Main St", "London", "N1", "GB"),
+        "USD",
+        f"k-{order_id}",
+        "f" * 64,
+    )
+    await ActivityEnvironment().run(StockActivities(uow).reserve_stock, command)
+    return order_id

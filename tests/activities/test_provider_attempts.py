@@ -14,33 +14,15 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.payment import PaymentActivities
-from activities.stock import StockActivities
 from db.engine import STATEMENTS
 from domain.commands import (
     AuthorizePayment,
     CapturePayment,
-    LineRequest,
-    ReserveStock,
     VoidPayment,
 )
-from domain.identity import new_id
-from domain.order import Address
 from infra.settings import Settings
 from providers.payment import PaymentClient
-from tests.factories import add_product, add_user
-
-ADDRESS = Address("Ada", "1 Main St", "London", "N1", "GB")
-
-
-async def reserved_order(uow: Any) -> str:
-    sku = await add_product(uow, price=1_500, on_hand=5)
-    customer, _ = await add_user(uow)
-    order_id = new_id("ord")
-    command = ReserveStock(
-        order_id, customer, [LineRequest(sku, 1)], ADDRESS, "USD", f"k-{order_id}", "f" * 64
-    )
-    await ActivityEnvironment().run(StockActivities(uow).reserve_stock, command)
-    return order_id
+from tests.factories import reserved_order
 
 
 def attempt_of(seconds: float) -> ActivityEnvironment:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client, ScheduleActionStartWorkflow
+from temporalio.service import RPCError
 from temporalio.testing import ActivityEnvironment
 from temporalio.worker import Worker
 
@@ -73,6 +75,10 @@ async def test_the_purge_deletes_expired_keys_only(
 
 
 async def test_workers_register_the_purge_schedule_once(client: Client, settings: Settings) -> None:
+    # The dev server is shared by the session: a worker of another test may have
+    # registered it first, with its own task queue.
+    with contextlib.suppress(RPCError):
+        await client.get_schedule_handle(PURGE_KEYS_SCHEDULE).delete()
     await ensure_schedules(client, settings)
     await ensure_schedules(client, settings)  # a second worker starting: no error, no change
 

@@ -1,0 +1,66 @@
+"""Saving the order aggregate: a milestone (what changed on the order, its timeline
+entry and the entry's outbox row) is one statement, on a real PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from db.engine import STATEMENTS
+from db.tables import OrderEventRow, OutboxRow
+from domain import events
+from tests.factories import reserved_order
+
+
+async def statements_of_a_save(uow_factory: Any, order_id: str, change: Any) -> float:
+    async with uow_factory() as uow:
+        order = await uow.orders.get(order_id)
+        change(order)
+        before = STATEMENTS._value.get()
+        await uow.orders.save(order)
+        spent = STATEMENTS._value.get() - before
+        await uow.commit()
+    return spent
+
+
+async def test_a_milestone_is_one_statement_with_its_entry_and_outbox_row(
+    uow_factory: Any,
+) -> None:
+    order_id = await reserved_order(uow_factory)
+
+    spent = await statements_of_a_save(uow_factory, order_id, lambda o: o.authorize("auth_1"))
+
+    assert spent == 1
+    async with uow_factory() as uow:
+        order = await uow.orders.get(order_id, lock=False)
+        entries = await uow.session.scalars(
+            select(OrderEventRow.id).where(
+                OrderEventRow.order_id == order_id,
+                OrderEventRow.type == events.PAYMENT_AUTHORIZED,
+            )
+        )
+        entry = entries.one()
+        outbox = await uow.session.scalar(
+            select(func.count()).select_from(OutboxRow).where(OutboxRow.event_id == entry)
+        )
+    assert order is not None
+    assert (order.payment_status.value, order.authorization_id) == ("authorized", "auth_1")
+    assert outbox == 1
+
+
+async def test_a_save_without_a_change_writes_nothing_and_one_change_is_not_written_twice(
+    uow_factory: Any,
+) -> None:
+    order_id = await reserved_order(uow_factory)
+
+    assert await statements_of_a_save(uow_factory, order_id, lambda o: None) == 0
+
+    async with uow_factory() as uow:
+        order = await uow.orders.get(order_id)
+        order.authorize("auth_2")
+        await uow.orders.save(order)
+        before = STATEMENTS._value.get()
+        await uow.orders.save(order)  # again, in the same unit of work: nothing new
+        await uow.commit()  # and the commit does not write the row a second time
+        assert STATEMENTS._value.get() == before
