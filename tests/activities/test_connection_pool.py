@@ -5,6 +5,7 @@ are dropped under the pool's feet."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy import text
@@ -32,34 +33,36 @@ async def drop(admin: AsyncEngine, backend: int) -> None:
         await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
 
 
-async def test_a_connection_idle_past_the_bound_is_tested_and_replaced_if_dropped(
-    database_url: str, admin: AsyncEngine
-) -> None:
-    engine = make_engine(database_url, ping_idle_after=0.0, pool_size=1, max_overflow=0)
+@asynccontextmanager
+async def dropped_under_a_pool_of_one(
+    database_url: str, admin: AsyncEngine, ping_idle_after: float
+) -> AsyncIterator[tuple[AsyncEngine, int]]:
+    """A pool of one connection, whose backend the server has just ended."""
+    engine = make_engine(database_url, ping_idle_after=ping_idle_after, pool_size=1, max_overflow=0)
     try:
         first = await backend_of(engine)
         await drop(admin, first)
-
-        assert await backend_of(engine) != first  # no error: tested, found dead, replaced
+        yield engine, first
     finally:
         await engine.dispose()
+
+
+async def test_a_connection_idle_past_the_bound_is_tested_and_replaced_if_dropped(
+    database_url: str, admin: AsyncEngine
+) -> None:
+    async with dropped_under_a_pool_of_one(database_url, admin, 0.0) as (engine, first):
+        assert await backend_of(engine) != first  # no error: tested, found dead, replaced
 
 
 async def test_a_connection_back_from_work_a_moment_ago_is_handed_out_untested(
     database_url: str, admin: AsyncEngine
 ) -> None:
-    engine = make_engine(database_url, ping_idle_after=3600, pool_size=1, max_overflow=0)
-    try:
-        first = await backend_of(engine)
-        await drop(admin, first)
-
+    async with dropped_under_a_pool_of_one(database_url, admin, 3600) as (engine, first):
         with pytest.raises(Exception) as raised:
             await backend_of(engine)
         # The API answers this one request 503 with Retry-After; the pool is renewed.
         assert unreachable_dependency(raised.value) == "database"
         assert await backend_of(engine) != first
-    finally:
-        await engine.dispose()
 
 
 async def test_reads_run_outside_a_transaction(settings: Settings, database_url: str) -> None:
