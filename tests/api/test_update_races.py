@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import Client
 
 from domain.identity import workflow_id_for
@@ -78,13 +79,26 @@ async def test_a_review_sent_as_soon_as_the_order_shows_awaiting_review_is_taken
     assert stock.on_hand == ORDERS_IN_PARALLEL - ORDERS_IN_PARALLEL // 2
 
 
-def _booking_in_flight(client: Client, order_id: str) -> Callable[[], Awaitable[bool]]:
+def _booking_in_flight(
+    client: Client, order_id: str, state: PendingActivityState | None = None
+) -> Callable[[], Awaitable[bool]]:
+    """Whether the booking is pending (in `state`, if given)."""
+
     async def create_shipment_pending() -> bool:
         handle = client.get_workflow_handle(workflow_id_for(order_id))
         pending = (await handle.describe()).raw_description.pending_activities
-        return any(p.activity_type.name == "create_shipment" for p in pending)
+        return any(
+            p.activity_type.name == "create_shipment" and (state is None or p.state == state)
+            for p in pending
+        )
 
     return create_shipment_pending
+
+
+def _booking_asked_to_stop(client: Client, order_id: str) -> Callable[[], Awaitable[bool]]:
+    return _booking_in_flight(
+        client, order_id, PendingActivityState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED
+    )
 
 
 async def test_a_cancel_sent_as_soon_as_the_order_shows_authorized_is_taken_and_undone(
@@ -109,10 +123,15 @@ async def test_a_cancel_sent_as_soon_as_the_order_shows_authorized_is_taken_and_
         # The window itself: the booking is under way, its commit not yet made.
         await eventually(_booking_in_flight(client, order_id))
 
-        answer = await http.post(f"/v1/orders/{order_id}/cancel", headers=customer.auth)
-        # The cancel is taken; the carrier answers promptly again, so calling the parcel
-        # off does not race the provider timeout (5 s, as slow as the fault).
+        cancel = asyncio.create_task(
+            http.post(f"/v1/orders/{order_id}/cancel", headers=customer.auth)
+        )
+        # Once the cancel is taken (the booking is asked to stop), the carrier answers
+        # promptly again, so calling the parcel off does not race the provider timeout
+        # (5 s, as slow as the fault); the cancel itself answers once that is done.
+        await eventually(_booking_asked_to_stop(client, order_id))
         await carrier.put("/admin/faults", json={})
+        answer = await cancel
         settled = await _settled(http, customer, order_id)
     finally:
         await carrier.put("/admin/config", json=config)
