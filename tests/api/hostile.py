@@ -128,6 +128,8 @@ def hostile_requests(
     for name in IMPLICIT_HEADERS:
         if name.lower() in declared:
             continue  # done above
+        if name == "Authorization" and auth:
+            continue  # a hostile one replaces the caller's key: sent once, without one
         values = dict(RAW)
         if name == "Authorization":
             values.update({f"bearer {key}": b"Bearer " + raw for key, raw in RAW.items()})
