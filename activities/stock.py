@@ -84,7 +84,7 @@ class StockActivities:
                 order, idempotency_key=command.idempotency_key, fingerprint=command.fingerprint
             )
             uow.locations.allocate(order.id, allocation.picks)
-            uow.shipments.add(parcels)
+            await uow.shipments.add(parcels)
             await uow.commit()
         if short:
             metrics.order_completed(order)

@@ -33,5 +33,5 @@ async def hold_new_parcel(
     number = max((s.number for s in shipments), default=0) + 1
     items = [ShipmentItem(sku, quantity) for sku, quantity in wanted.items()]
     parcel = Shipment(order_id, number, location.id, items, value=value)
-    uow.shipments.add([parcel])
+    await uow.shipments.add([parcel])
     return parcel

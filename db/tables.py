@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     func,
@@ -38,6 +39,14 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSONB,
         datetime: DateTime(timezone=True),
     }
+
+
+def table_of(row: type[Base]) -> Table:
+    """The table a row class maps, for statements that read and write rows without
+    loading objects (the hot paths: db/orders.py, db/shipments.py)."""
+    table = row.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 class UserRow(Base):
