@@ -98,8 +98,11 @@ def hostile_requests(
     operation: Operation,
     known: dict[str, str],
     auth: dict[str, str],
+    *,
+    implicit: bool = True,
 ) -> Iterator[tuple[str, httpx.Request]]:
-    """One request per place and hostile value; everything else as a good client sends."""
+    """One request per place and hostile value; everything else as a good client sends.
+    `implicit`: the undeclared headers too, not only the route's own parameters."""
     headers: dict[str, str | bytes] = {**auth}
     if operation.body is not None:
         headers["Content-Type"] = "application/json"
@@ -124,6 +127,8 @@ def hostile_requests(
         if where == "header":
             for value_name, raw in RAW.items():
                 yield build(f"header {name}={value_name}", fill, extra={name: raw})
+    if not implicit:
+        return
     declared = {name.lower() for where, name in operation.params if where == "header"}
     for name in IMPLICIT_HEADERS:
         if name.lower() in declared:

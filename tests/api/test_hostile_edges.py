@@ -94,17 +94,22 @@ async def test_hostile_values_anywhere_get_no_server_error_and_a_problem_documen
 ) -> None:
     app, http = served
     auth = {} if who == "anonymous" else {"Authorization": f"Bearer {known[who]}"}
+    # The undeclared headers are read by middleware and dependencies the same way
+    # whatever the caller's role: sent without a key and as the admin, whom no
+    # permission check stops short of the route; the customer's own checks are met
+    # with the routes' parameters.
+    implicit = who != "customer"
     failures: list[str] = []
     sent = 0
     for operation in operations(app):
-        for label, request in hostile_requests(http, operation, known, auth):
+        for label, request in hostile_requests(http, operation, known, auth, implicit=implicit):
             response = await http.send(request)
             sent += 1
             wrong = misjudged(label, response)
             if wrong:
                 failures.append(wrong)
 
-    assert sent > 1_000
+    assert sent > (1_000 if implicit else 300)
     assert not failures, f"{len(failures)} of {sent} answers wrong:\n" + "\n".join(failures[:60])
 
 
