@@ -165,13 +165,16 @@ async def open_loop(
 class LocalBench:
     """The stack started here, with its processes, database and Temporal at hand."""
 
-    def __init__(self, state: Path, workers: int) -> None:
-        self.stack = ProcessStack(state, BENCH_SETTINGS)
+    def __init__(self, state: Path, workers: int, relay_apart: bool = False) -> None:
+        # With the relay apart, the workers run none: one process of its own relays.
+        relay = {"ORDERS_OUTBOX_RELAY": "false"} if relay_apart else {}
+        self.stack = ProcessStack(state, {**BENCH_SETTINGS, **relay})
         self.workers = workers
+        self.relays = 1 if relay_apart else 0
         self.bare_queue = f"bare-{uuid.uuid4().hex[:6]}"
 
     async def start(self, lines: int = 1) -> str:
-        await asyncio.to_thread(self.stack.start, self.workers)
+        await asyncio.to_thread(self.stack.start, self.workers, self.relays)
         keys = load_or_create_keys(self.stack.state / "keys.json")
         settings = self.stack.settings()
         await seed(self.stack.database_url, settings.api_key_pepper, settings.currency, keys)
@@ -218,6 +221,7 @@ class LocalBench:
         return [
             ProcessGroup("api", pids("api")),
             ProcessGroup("worker", pids(*self.stack.workers)),
+            *([ProcessGroup("relay", pids(*self.stack.relays))] if self.stack.relays else []),
             ProcessGroup("temporal", pids("temporal")),
             ProcessGroup(
                 "postgres", (self.stack.postgres.get_postmaster_info().process.pid,), True
@@ -415,7 +419,9 @@ def table(phases: list[Phase], bare: Phase | None) -> str:
 
 
 async def run_local(args: argparse.Namespace) -> tuple[list[Phase], Phase]:
-    bench = LocalBench(Path(tempfile.mkdtemp(prefix="orders-bench-")), args.workers)
+    bench = LocalBench(
+        Path(tempfile.mkdtemp(prefix="orders-bench-")), args.workers, args.relay_apart
+    )
     key = await bench.start(args.lines)
     placer = Placer(bench.stack.api_url, key, args.lines)
     try:
@@ -478,6 +484,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=100, help="orders before measuring")
     parser.add_argument("--rate", type=float, default=0.0, help="arrival rate, orders/s")
     parser.add_argument("--workers", type=int, default=1, help="worker processes")
+    parser.add_argument(
+        "--relay-apart",
+        action="store_true",
+        help="the outbox relay in a process of its own instead of in each worker",
+    )
     parser.add_argument(
         "--lines",
         type=int,

@@ -36,7 +36,8 @@ class ProcessStack:
         self.database_url = ""
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.workers: list[str] = []
-        self.worker_ports: dict[str, int] = {}  # each worker's /metrics and /readyz
+        self.relays: list[str] = []  # workers that only relay the outbox (start_relay)
+        self.worker_ports: dict[str, int] = {}  # each worker's and relay's /metrics and /readyz
         self.api_url = f"http://127.0.0.1:{self.ports['api']}"
 
     # -- the parts ------------------------------------------------------------------
@@ -96,23 +97,29 @@ class ProcessStack:
         self.spawn("api", uvicorn_command("api.app:create_app", self.ports["api"], factory=True))
         embedded.wait_for_port(self.ports["api"])
 
-    def start_worker(self) -> None:
-        name = f"worker-{uuid.uuid4().hex[:6]}"
+    def start_worker(self, role: str = "worker", env: dict[str, str] | None = None) -> None:
+        name = f"{role}-{uuid.uuid4().hex[:6]}"
         self.worker_ports[name] = embedded.free_port()
         with (self.logs / f"{name}.log").open("ab") as log:
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", "worker"],
                 env={
                     **self.env(),
+                    **(env or {}),
                     "ORDERS_WORKER_HTTP_PORT": str(self.worker_ports[name]),
                     "ORDERS_WORKER_SDK_METRICS_ADDRESS": f"127.0.0.1:{embedded.free_port()}",
                 },
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        self.workers.append(name)
+        (self.relays if role == "relay" else self.workers).append(name)
 
-    def start(self, workers: int = 1) -> None:
+    def start_relay(self) -> None:
+        """The outbox relay in a process of its own: a worker that polls no task queue
+        (the workers then run none: start them with ORDERS_OUTBOX_RELAY=false)."""
+        self.start_worker("relay", {"ORDERS_WORKER_QUEUES": "[]", "ORDERS_OUTBOX_RELAY": "true"})
+
+    def start(self, workers: int = 1, relays: int = 0) -> None:
         self.start_postgres()
         self.spawn("redis", embedded.redis_command(self.state / "redis", self.ports["redis"]))
         self.start_temporal()
@@ -126,6 +133,8 @@ class ProcessStack:
             self.start_simulator(simulator)
         for _ in range(workers):
             self.start_worker()
+        for _ in range(relays):
+            self.start_relay()
         for port in (self.ports["redis"], self.ports["payment"], self.ports["carrier"]):
             embedded.wait_for_port(port)
         self.start_api()
@@ -136,8 +145,9 @@ class ProcessStack:
         process = self.processes.pop(name)
         process.kill()
         process.wait()
-        if name in self.workers:
-            self.workers.remove(name)
+        for names in (self.workers, self.relays):
+            if name in names:
+                names.remove(name)
 
     def kill_everything(self) -> None:
         """SIGKILL every process, PostgreSQL's too: a power cut, as far as it goes."""
@@ -153,6 +163,7 @@ class ProcessStack:
             process.wait()
         self.processes.clear()
         self.workers.clear()
+        self.relays.clear()
 
     def stop(self) -> None:
         for process in self.processes.values():
