@@ -2,8 +2,9 @@
 
 Starts (unless pointed elsewhere by DATABASE_URL, REDIS_URL or TEMPORAL_ADDRESS)
 embedded PostgreSQL, Redis and the Temporal dev server with its web UI, applies
-migrations, seeds demo data once, then runs the three simulators, one worker and
-the API. Ctrl-C stops everything; state stays in the state folder (`.local/`).
+migrations, seeds demo data once, then runs the three simulators, one worker, the
+outbox relay (a worker that polls no queue) and the API. Ctrl-C stops everything;
+state stays in the state folder (`.local/`).
 """
 
 from __future__ import annotations
@@ -87,6 +88,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--redis-port", type=int, default=0, help="0: a free port")
     parser.add_argument("--worker-port", type=int, default=9464, help="worker /metrics")
     parser.add_argument("--worker-sdk-port", type=int, default=9465)
+    parser.add_argument("--relay-port", type=int, default=9467, help="outbox relay /metrics")
+    parser.add_argument("--relay-sdk-port", type=int, default=9468)
     return parser.parse_args(argv)
 
 
@@ -167,7 +170,16 @@ def main(argv: list[str] | None = None) -> None:
             ("email", args.email_port),
         ):
             supervisor.start(name, _uvicorn(f"simulators.{name}:app", port), env)
-        supervisor.start("worker", [sys.executable, "-m", "worker"], env)
+        # The outbox relay in a process of its own, as on Kubernetes away from the
+        # workflow tasks (in the same process it took CPU from them: docs/performance.md).
+        supervisor.start("worker", [sys.executable, "-m", "worker"], {**env, **_NO_RELAY})
+        relay = {
+            "ORDERS_WORKER_QUEUES": "[]",
+            "ORDERS_OUTBOX_RELAY": "true",
+            "ORDERS_WORKER_HTTP_PORT": str(args.relay_port),
+            "ORDERS_WORKER_SDK_METRICS_ADDRESS": f"127.0.0.1:{args.relay_sdk_port}",
+        }
+        supervisor.start("relay", [sys.executable, "-m", "worker"], {**env, **relay})
         # The worker serves its port once the namespace has our search attributes: an
         # order placed before that would be refused.
         embedded.wait_for_port(args.worker_port, timeout=120)
@@ -189,6 +201,9 @@ def main(argv: list[str] | None = None) -> None:
         supervisor.say("stopped")
 
 
+_NO_RELAY = {"ORDERS_OUTBOX_RELAY": "false"}
+
+
 def _uvicorn(app: str, port: int, factory: bool = False) -> list[str]:
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--no-access-log", "--timeout-graceful-shutdown", "10"]
@@ -202,6 +217,7 @@ def _banner(args: argparse.Namespace, keys: DemoKeys, embedded_temporal: bool) -
 ================================================================================
  Order service is up.   API {api}   docs {api}/docs   Temporal UI {ui}
  Metrics (Prometheus): API :{args.api_metrics_port}/metrics   worker :{args.worker_port}/metrics
+                       relay :{args.relay_port}/metrics
 
  admin key:    {keys.admin}
  ops key:      {keys.ops}

@@ -120,6 +120,8 @@ def test_make_dev_serves_an_order_to_delivered_and_keeps_it_across_restarts(
             "redis",
             "worker",
             "worker-sdk",
+            "relay",
+            "relay-sdk",
         )
     }
     stack = start_stack(state, ports)
@@ -195,7 +197,7 @@ def _stack_processes(stack: subprocess.Popen[bytes], state: Path) -> list[psutil
 
 def _ports() -> dict[str, int]:
     names = ("api", "temporal", "ui", "payment", "carrier", "email", "redis", "worker")
-    return {name: free_port() for name in (*names, "worker-sdk")}
+    return {name: free_port() for name in (*names, "worker-sdk", "relay", "relay-sdk")}
 
 
 @pytest.mark.e2e
