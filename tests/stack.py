@@ -30,9 +30,9 @@ WEBHOOK_SECRET = "test-webhook-secret"
 PEPPER = "test-pepper"
 # The API process and the in-process worker of the session share this queue.
 SESSION_TASK_QUEUE = "api-tests"
-# Carrier progress in tests: fast, so an order reaches `delivered` in about a second.
-CARRIER_IN_TRANSIT_AFTER = 0.2
-CARRIER_DELIVERED_AFTER = 0.5
+# Carrier progress in tests: fast, so an order reaches `delivered` well within a second.
+CARRIER_IN_TRANSIT_AFTER = 0.1
+CARRIER_DELIVERED_AFTER = 0.25
 
 
 def reachable(port: int) -> bool:
