@@ -260,7 +260,10 @@ async def test_a_failing_sink_holds_back_no_other_and_is_parked_after_its_last_a
         assert await outbox.drop_parked(connection, entries[2:3], sink="down") == 1
 
     async def retried_ones_delivered() -> bool:
-        return sorted(down.delivered) == entries[:2]
+        # Delivered, and their rows gone: the relay deletes a row after its sink took it.
+        rows = await rows_of(database, "down")
+        delivered = sorted(down.delivered) == entries[:2]
+        return delivered and [row["event_id"] for row in rows] == entries[3:]
 
     await eventually(retried_ones_delivered, timeout=60)
     stop.set()
