@@ -56,7 +56,7 @@ from benchmarks.measure import (
 )
 from benchmarks.returns import measure_returns
 from db.engine import make_engine
-from devstack.processes import ProcessStack
+from devstack.processes import NO_RELAY, ProcessStack
 from devstack.seed import load_or_create_keys, seed
 from domain.identity import workflow_id_for
 from domain.order import TERMINAL_STATUSES
@@ -167,7 +167,7 @@ class LocalBench:
 
     def __init__(self, state: Path, workers: int, relay_apart: bool = False) -> None:
         # With the relay apart, the workers run none: one process of its own relays.
-        relay = {"ORDERS_OUTBOX_RELAY": "false"} if relay_apart else {}
+        relay = NO_RELAY if relay_apart else {}
         self.stack = ProcessStack(state, {**BENCH_SETTINGS, **relay})
         self.workers = workers
         self.relays = 1 if relay_apart else 0

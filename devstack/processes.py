@@ -18,6 +18,10 @@ import psutil
 from devstack import embedded
 from infra.settings import Settings
 
+# The settings of a worker that only relays the outbox, and of the workers beside it.
+RELAY_ONLY = {"ORDERS_WORKER_QUEUES": "[]", "ORDERS_OUTBOX_RELAY": "true"}
+NO_RELAY = {"ORDERS_OUTBOX_RELAY": "false"}
+
 
 class ProcessStack:
     """Every process of the stack, each startable and killable on its own, so a run can
@@ -117,7 +121,7 @@ class ProcessStack:
     def start_relay(self) -> None:
         """The outbox relay in a process of its own: a worker that polls no task queue
         (the workers then run none: start them with ORDERS_OUTBOX_RELAY=false)."""
-        self.start_worker("relay", {"ORDERS_WORKER_QUEUES": "[]", "ORDERS_OUTBOX_RELAY": "true"})
+        self.start_worker("relay", RELAY_ONLY)
 
     def start(self, workers: int = 1, relays: int = 0) -> None:
         self.start_postgres()

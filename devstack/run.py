@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from devstack import embedded
+from devstack.processes import NO_RELAY, RELAY_ONLY
 from devstack.seed import DemoKeys, load_or_create_keys, seed
 from infra import local_stack
 from infra.settings import Settings
@@ -172,10 +173,9 @@ def main(argv: list[str] | None = None) -> None:
             supervisor.start(name, _uvicorn(f"simulators.{name}:app", port), env)
         # The outbox relay in a process of its own, as on Kubernetes away from the
         # workflow tasks (in the same process it took CPU from them: docs/performance.md).
-        supervisor.start("worker", [sys.executable, "-m", "worker"], {**env, **_NO_RELAY})
+        supervisor.start("worker", [sys.executable, "-m", "worker"], {**env, **NO_RELAY})
         relay = {
-            "ORDERS_WORKER_QUEUES": "[]",
-            "ORDERS_OUTBOX_RELAY": "true",
+            **RELAY_ONLY,
             "ORDERS_WORKER_HTTP_PORT": str(args.relay_port),
             "ORDERS_WORKER_SDK_METRICS_ADDRESS": f"127.0.0.1:{args.relay_sdk_port}",
         }
@@ -199,9 +199,6 @@ def main(argv: list[str] | None = None) -> None:
         if postgres is not None:
             embedded.stop_postgres(postgres)
         supervisor.say("stopped")
-
-
-_NO_RELAY = {"ORDERS_OUTBOX_RELAY": "false"}
 
 
 def _uvicorn(app: str, port: int, factory: bool = False) -> list[str]:
