@@ -24,7 +24,7 @@ READ_ELSEWHERE = {
     "CARRIER_WEBHOOK_SECRET": "simulators/carrier.py",
     "SIMULATOR_STATE_DIR": "simulators/store.py",
 }
-OUR_SERVICES = {"migrate", "api", "worker", "payment", "carrier", "email"}
+OUR_SERVICES = {"migrate", "api", "worker", "relay", "payment", "carrier", "email"}
 
 
 def settings_variables() -> set[str]:
@@ -43,6 +43,16 @@ def compose_environment() -> dict[str, dict[str, str]]:
         for name, service in services.items()
         if name in OUR_SERVICES
     }
+
+
+def worker_choices(environment: dict[str, str]) -> dict[str, Any]:
+    """The worker settings a compose service's environment chooses."""
+    chosen: dict[str, Any] = {}
+    if "ORDERS_OUTBOX_RELAY" in environment:
+        chosen["outbox_relay"] = environment["ORDERS_OUTBOX_RELAY"]
+    if "ORDERS_WORKER_QUEUES" in environment:
+        chosen["worker_queues"] = json.loads(environment["ORDERS_WORKER_QUEUES"])
+    return chosen
 
 
 def manifest_environment() -> dict[str, str]:
@@ -167,7 +177,7 @@ def test_every_probe_and_healthcheck_asks_an_endpoint_the_process_serves() -> No
                     probes += 1
     for name, environment in compose_environment().items():
         url = environment.get("ORDERS_HEALTHCHECK_URL")
-        if url and name in ("api", "worker"):
+        if url and name in ("api", "worker", "relay"):
             assert re.sub(r"^http://[^/]+", "", url) in (api if name == "api" else worker)
     assert probes == 9  # three probes on each of the three Deployments
 
@@ -220,12 +230,25 @@ def test_autoscaled_queues_are_the_queues_the_workers_poll() -> None:
             assert scaled == {task_queue[q] for q in polled_by[target]}, target
 
 
+def test_one_compose_service_relays_the_outbox_and_it_polls_no_queue() -> None:
+    relaying = {
+        name: Settings(**worker_choices(environment))
+        for name, environment in compose_environment().items()
+        if compose()["services"][name]["command"] == ["orders-worker"]
+    }
+
+    assert {name for name, s in relaying.items() if s.outbox_relay} == {"relay"}
+    assert relaying["relay"].worker_queues == []
+    assert relaying["worker"].worker_queues == Settings().worker_queues
+
+
 def test_every_process_the_readme_names_is_a_compose_service() -> None:
     services = set(compose()["services"])
 
     for needed in (
         "api",
         "worker",
+        "relay",
         "payment",
         "carrier",
         "email",

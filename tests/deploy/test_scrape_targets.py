@@ -51,7 +51,7 @@ def test_compose_prometheus_scrapes_the_metrics_ports() -> None:
 
     assert jobs["order-api"]["static_configs"] == [{"targets": [f"api:{EXPECTED['api']}"]}]
     assert jobs["order-worker"]["dns_sd_configs"][0]["port"] == EXPECTED["worker"]
-    assert jobs["order-worker"]["dns_sd_configs"][0]["names"] == ["worker"]
+    assert jobs["order-worker"]["dns_sd_configs"][0]["names"] == ["worker", "relay"]
 
 
 def test_each_service_monitor_reaches_the_metrics_port_of_its_pods() -> None:
