@@ -30,7 +30,7 @@ from domain.refunds import RefundReason, open_refund
 from domain.shipments import ShipmentState
 from domain.users import Caller
 from infra.settings import Settings
-from services.order_client import start_after_sale
+from services.after_sale_client import start_after_sale
 from workflows.claims import ClaimInput, ClaimWorkflow
 
 # A claim is about what arrived: no return window, no final sale.

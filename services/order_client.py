@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from temporalio.client import (
     Client,
@@ -62,7 +61,6 @@ from workflows.order import OrderWorkflow
 from workflows.steps import resolve_steps
 
 MessageT = TypeVar("MessageT")
-ArgT = TypeVar("ArgT")
 
 PREMIUM_PRIORITY = 1
 STANDARD_PRIORITY = 3
@@ -96,43 +94,6 @@ def saga_policy(settings: Settings) -> SagaPolicy:
         authorization_hold_seconds=settings.authorization_hold.total_seconds(),
         provider_queues=settings.provider_task_queues,
     )
-
-
-async def start_after_sale(
-    client: Client,
-    settings: Settings,
-    run: Callable[[Any, ArgT], Awaitable[Any]],
-    arg: ArgT,
-    *,
-    workflow_id: str,
-    order_id: str,
-    customer_id: str | None,
-    summary: str,
-) -> None:
-    """Starts a refund's, return's or claim's workflow once: a second start of the same
-    id (a retried request, a replayed decision) finds the one running, and one that has
-    ended already is left be (its row has the outcome)."""
-    try:
-        await client.start_workflow(
-            run,
-            arg,
-            id=workflow_id,
-            task_queue=settings.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=after_sale_attributes(order_id, customer_id),
-            static_summary=summary,
-        )
-    except WorkflowAlreadyStartedError:
-        pass
-
-
-def after_sale_attributes(order_id: str, customer_id: str | None = None) -> TypedSearchAttributes:
-    """What a return's, claim's or refund's workflow is found by in the Temporal UI."""
-    pairs = [SearchAttributePair(search_attributes.ORDER_ID, order_id)]
-    if customer_id is not None:
-        pairs.append(SearchAttributePair(search_attributes.CUSTOMER_ID, customer_id))
-    return TypedSearchAttributes(pairs)
 
 
 def priority_of(order: OrderWorkflowInput) -> Priority:

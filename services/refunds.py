@@ -24,7 +24,7 @@ from domain.identity import new_id
 from domain.refunds import Refund, RefundReason, RefundStatus, check_refundable, open_refund
 from domain.users import Caller
 from infra.settings import Settings
-from services.order_client import start_after_sale
+from services.after_sale_client import start_after_sale
 from workflows.refund import RefundInput, RefundWorkflow
 
 

@@ -8,7 +8,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.returns import Return
 from infra.settings import Settings
-from services.order_client import start_after_sale
+from services.after_sale_client import start_after_sale
 from workflows.returns import ReturnInput, ReturnWorkflow
 
 

@@ -2,22 +2,21 @@
 one transaction under the order's lock (so units and money are counted once across
 every return of an order); the return's workflow (`return-<id>`) does what follows
 durably: the label, the deadline, the refund (started and told by
-services/return_workflow.py). The carrier's news of a return's parcels is in
+services/return_workflow.py). The policy, an exchange's price and the refund owed are
+in services/return_terms.py; the carrier's news of a return's parcels is in
 services/return_parcels.py."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from temporalio.client import Client
 
 from db.unit_of_work import UnitOfWork
 from domain import events
-from domain.catalog import not_for_sale
 from domain.eligibility import (
-    ReturnPolicy,
     Wanted,
     already_taken,
     delivered_units,
@@ -25,27 +24,21 @@ from domain.eligibility import (
     plan_items,
 )
 from domain.errors import (
-    ExchangePaymentMissing,
     IdempotencyKeyReused,
     NotPermitted,
-    OrderNotDelivered,
     OrderNotFound,
-    ProductUnavailable,
     ReturnNotFound,
 )
 from domain.identity import new_id
-from domain.order import Order, OrderStatus
-from domain.refunds import RefundReason, open_refund, refundable
+from domain.order import Order
 from domain.returns import (
     Disposition,
-    Exchange,
-    ExchangeLine,
     Return,
-    ReturnItem,
     ReturnStatus,
 )
 from domain.users import Caller
 from infra.settings import Settings
+from services.return_terms import priced_exchange, refund_received, return_policy
 from services.return_workflow import signal_return, start_return_workflow
 
 
@@ -99,7 +92,7 @@ class Returns:
                     raise IdempotencyKeyReused("this key was used for another return")
                 await self._start(earlier, command.payment_token)
                 return ReturnRequested(earlier, replayed=True)
-            policy = await self._policy(uow, [line.sku for line in command.items])
+            policy = await return_policy(uow, self._settings, [i.sku for i in command.items])
             items = plan_items(
                 command.items,
                 delivered_units(await uow.shipments.of(order.id, lock=False)),
@@ -109,7 +102,9 @@ class Returns:
                 policy,
                 now,
             )
-            exchange = await self._exchange(uow, order, items, command)
+            exchange = await priced_exchange(
+                uow, order, items, command.exchange_items, command.payment_token
+            )
             rma = Return(
                 id=new_id("ret"),
                 order_id=order.id,
@@ -216,7 +211,7 @@ class Returns:
                         item, move.quantity, f"return {rma.id}: restocked", by.user_id
                     )
             await uow.stock.save(places.values())
-            await self._refund(uow, order, rma, by)
+            await refund_received(uow, order, rma, by)
             order.after_sale(
                 events.RETURN_RECEIVED,
                 rma.id,
@@ -259,76 +254,6 @@ class Returns:
         rma = await uow.returns.get(return_id)
         assert rma is not None
         return order, rma
-
-    async def _exchange(
-        self, uow: UnitOfWork, order: Order, items: Sequence[ReturnItem], command: RequestReturn
-    ) -> Exchange | None:
-        """The new items at today's prices and the difference; ProductUnavailable for
-        one not for sale, ExchangePaymentMissing for a difference due without a token."""
-        if not command.exchange_items:
-            return None
-        if order.status is not OrderStatus.DELIVERED:
-            raise OrderNotDelivered(
-                f"order {order.id} is {order.status}: an exchange ships once it is delivered"
-            )
-        wanted: dict[str, int] = {}
-        for sku, quantity in command.exchange_items:
-            wanted[sku] = wanted.get(sku, 0) + quantity
-        products = await uow.products.get_many(wanted)
-        unavailable = not_for_sale(wanted, products, order.currency)
-        if unavailable:
-            raise ProductUnavailable(unavailable)
-        lines = [ExchangeLine(sku, n, products[sku].price_amount) for sku, n in wanted.items()]
-        exchange = Exchange(
-            lines, sum(x.unit_price * x.quantity for x in lines) - sum(i.value for i in items)
-        )
-        if exchange.difference > 0 and not command.payment_token:
-            raise ExchangePaymentMissing(
-                f"the new items cost {exchange.difference} more: a payment token pays it"
-            )
-        return exchange
-
-    async def _policy(self, uow: UnitOfWork, skus: Sequence[str]) -> ReturnPolicy:
-        settings = self._settings
-        products = await uow.products.get_many(skus)
-        threshold = settings.return_review_threshold
-        return ReturnPolicy(
-            window=timedelta(days=settings.return_window_days),
-            ship_by=timedelta(days=settings.return_ship_by_days),
-            review_threshold=settings.review_threshold if threshold is None else threshold,
-            final_sale=frozenset(sku for sku, p in products.items() if not p.returnable),
-            windows={
-                sku: timedelta(days=p.return_window_days)
-                for sku, p in products.items()
-                if p.return_window_days is not None
-            },
-        )
-
-    async def _refund(self, uow: UnitOfWork, order: Order, rma: Return, by: Caller) -> None:
-        """Records the refund of what came back, capped by what can still be refunded;
-        nothing to refund closes the return at once."""
-        captured = await uow.refunds.captured(order.id)
-        refunds = await uow.refunds.of_order(order.id)
-        amount = min(rma.refund_due, refundable(captured, refunds))
-        if amount <= 0:
-            rma.refunding(None, 0)
-            return
-        refund = open_refund(
-            new_id("ref"),
-            order.id,
-            order.currency,
-            amount,
-            captured,
-            refunds,
-            RefundReason.RETURN,
-            by.user_id,
-            f"return:{rma.id}",
-            rma.id,
-            note=f"return {rma.id}",
-        )
-        uow.refunds.add(refund)
-        order.refund_requested(refund)
-        rma.refunding(refund.id, amount)
 
     async def _save(self, uow: UnitOfWork, order: Order, rma: Return) -> None:
         await uow.returns.save(rma)
