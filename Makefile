@@ -25,8 +25,10 @@ install: $(STAMP)
 dev: $(STAMP)
 	$(BIN)/python -m devstack.run
 
+# Two xdist workers: one runs the tests that start a stack of their own (make dev's, the
+# bench's, the chaos run's), the other every test on the session's stack (tests/conftest.py).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Orders through the real API beside the bare engine's ceiling; figures, not assertions.
 # BENCH_ARGS passes options, e.g. BENCH_ARGS="--clients 50 --orders 600 --json bench.json"

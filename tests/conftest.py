@@ -20,6 +20,15 @@ from tests.stack import SESSION_TASK_QUEUE, Stack
 from worker import running_relay, running_workers
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Two groups for `pytest -n 2 --dist loadgroup` (`make test`): the tests that start a
+    whole stack of their own run on one worker, every other test on the other, so each
+    worker starts the session's stack at most once and the long runs overlap the rest."""
+    for item in items:
+        group = "own_stack" if item.get_closest_marker("own_stack") else "session_stack"
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     stack = Stack(tmp=Path(tmp_path_factory.mktemp("stack")))

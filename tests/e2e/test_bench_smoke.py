@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# A whole stack of its own: `make test` runs these beside the session stack's tests.
+pytestmark = pytest.mark.own_stack
+
 
 @pytest.mark.e2e
 def test_the_bench_drives_orders_through_every_phase_and_reports_them(tmp_path: Path) -> None:

@@ -13,6 +13,9 @@ import pytest
 
 from devstack.chaos import run
 
+# A whole stack of its own: `make test` runs these beside the session stack's tests.
+pytestmark = pytest.mark.own_stack
+
 
 @pytest.mark.e2e
 async def test_orders_survive_every_fault_and_the_books_stay_straight(tmp_path: Path) -> None:

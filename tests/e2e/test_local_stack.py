@@ -21,6 +21,9 @@ from tests.deploy.files import dashboard_queries, metric_names
 from tests.factories import ADDRESS
 from tests.polling import eventually_blocking
 
+# A whole stack of its own: `make test` runs these beside the session stack's tests.
+pytestmark = pytest.mark.own_stack
+
 API_FAMILIES = [
     "orders_http_requests_total",
     "orders_http_request_errors_total",
