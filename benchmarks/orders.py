@@ -165,12 +165,13 @@ async def open_loop(
 class LocalBench:
     """The stack started here, with its processes, database and Temporal at hand."""
 
-    def __init__(self, state: Path, workers: int, relay_apart: bool = False) -> None:
-        # With the relay apart, the workers run none: one process of its own relays.
-        relay = NO_RELAY if relay_apart else {}
+    def __init__(self, state: Path, workers: int, relay_in_worker: bool = False) -> None:
+        # As deployed, one process of its own relays and the workers none; the relay
+        # can run in each worker instead, to compare.
+        relay = {} if relay_in_worker else NO_RELAY
         self.stack = ProcessStack(state, {**BENCH_SETTINGS, **relay})
         self.workers = workers
-        self.relays = 1 if relay_apart else 0
+        self.relays = 0 if relay_in_worker else 1
         self.bare_queue = f"bare-{uuid.uuid4().hex[:6]}"
 
     async def start(self, lines: int = 1) -> str:
@@ -420,7 +421,7 @@ def table(phases: list[Phase], bare: Phase | None) -> str:
 
 async def run_local(args: argparse.Namespace) -> tuple[list[Phase], Phase]:
     bench = LocalBench(
-        Path(tempfile.mkdtemp(prefix="orders-bench-")), args.workers, args.relay_apart
+        Path(tempfile.mkdtemp(prefix="orders-bench-")), args.workers, args.relay_in_worker
     )
     key = await bench.start(args.lines)
     placer = Placer(bench.stack.api_url, key, args.lines)
@@ -485,9 +486,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate", type=float, default=0.0, help="arrival rate, orders/s")
     parser.add_argument("--workers", type=int, default=1, help="worker processes")
     parser.add_argument(
-        "--relay-apart",
+        "--relay-in-worker",
         action="store_true",
-        help="the outbox relay in a process of its own instead of in each worker",
+        help="the outbox relay in each worker, not in a process of its own as deployed",
     )
     parser.add_argument(
         "--lines",
