@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -40,11 +41,46 @@ def venv_bin(name: str) -> str:
     return found
 
 
+# Ports this process has handed out: a port is free until its server binds it, so the
+# next caller must not be given it again in the meantime.
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
+    """A port no one listens on, for a server about to start.
+
+    It is drawn below the kernel's ephemeral range: a port from that range, released
+    here and bound a moment later, can meanwhile become the local port of any
+    outgoing connection on the machine, and the server then fails to start.
+    """
+    below = min(ephemeral_ports()[0], 32768)
+    while True:
+        port = random.randrange(15000, below) if below > 16000 else any_port()
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("0.0.0.0", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+
+
+def any_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def ephemeral_ports() -> tuple[int, int]:
+    """The range the kernel picks outgoing connections' local ports from."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 49152, 65535  # the IANA range, which macOS uses
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
