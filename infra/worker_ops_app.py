@@ -7,6 +7,8 @@ SDK's runtime metrics, which the SDK serves on a loopback address of its own.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI, Response
@@ -21,8 +23,19 @@ from infra.settings import Settings
 
 
 def create_worker_app(settings: Settings, engine: AsyncEngine, client: Client) -> FastAPI:
-    app = FastAPI(title="Order worker", docs_url=None, redoc_url=None, openapi_url=None)
     timeout = settings.dependency_timeout.total_seconds()
+    # One client for every scrape: building one costs ~20 ms of CPU (its TLS context),
+    # more than the scrape itself.
+    sdk_metrics = httpx.AsyncClient(timeout=timeout)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await sdk_metrics.aclose()
+
+    app = FastAPI(
+        title="Order worker", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
 
     @app.get("/livez")
     async def livez() -> dict[str, str]:
@@ -54,8 +67,8 @@ def create_worker_app(settings: Settings, engine: AsyncEngine, client: Client) -
     async def metrics() -> Response:
         own = generate_latest().decode()
         try:
-            async with httpx.AsyncClient(timeout=timeout) as http:
-                sdk = (await http.get(f"http://{settings.worker_sdk_metrics_address}/metrics")).text
+            address = settings.worker_sdk_metrics_address
+            sdk = (await sdk_metrics.get(f"http://{address}/metrics")).text
         except httpx.HTTPError:
             sdk = "# Temporal SDK metrics unavailable\n"
         return Response(own + sdk, media_type=CONTENT_TYPE_LATEST)

@@ -152,9 +152,13 @@ def test_make_dev_serves_an_order_to_delivered_and_keeps_it_across_restarts(
         api_metrics = samples(
             httpx.get(f"http://127.0.0.1:{ports['api-metrics']}/metrics", timeout=10).text
         )
-        worker_metrics = samples(
-            httpx.get(f"http://127.0.0.1:{ports['worker']}/metrics", timeout=10).text
-        )
+        # Scraped twice: the worker's client for the SDK's metrics outlives one scrape.
+        worker_metrics = {}
+        for _ in range(2):
+            worker_metrics = samples(
+                httpx.get(f"http://127.0.0.1:{ports['worker']}/metrics", timeout=10).text
+            )
+            assert "temporal_workflow_completed_total" in worker_metrics
         for family in API_FAMILIES:
             assert family in api_metrics, family
         for family in ACTIVE_API_FAMILIES:
