@@ -170,6 +170,7 @@ class Phase:
     statements: float = math.nan
     # Workflow tasks per order that found no cached instance (the SDK's own counter).
     cache_misses: float = math.nan
+    shipments: float = math.nan  # parcels per order
 
     @property
     def per_second(self) -> float:
@@ -199,6 +200,7 @@ class Phase:
             "cpu_seconds_per_order": self.cpu,
             "sql_statements": self.statements,
             "cache_misses": self.cache_misses,
+            "shipments": self.shipments,
         }
 
 

@@ -174,13 +174,24 @@ class LocalBench:
         self.relays = 0 if relay_in_worker else 1
         self.bare_queue = f"bare-{uuid.uuid4().hex[:6]}"
 
-    async def start(self, lines: int = 1) -> str:
+    async def start(self, lines: int = 1, locations: int = 1) -> str:
+        """Starts the stack and stocks the skus of `lines` lines; with more than one
+        location, line i's sku is held only at location i mod `locations`, so that an
+        order of as many lines as locations ships one parcel from each."""
         await asyncio.to_thread(self.stack.start, self.workers, self.relays)
         keys = load_or_create_keys(self.stack.state / "keys.json")
         settings = self.stack.settings()
         await seed(self.stack.database_url, settings.api_key_pepper, settings.currency, keys)
         admin = {"Authorization": f"Bearer {keys.admin}"}
         async with httpx.AsyncClient(base_url=self.stack.api_url, timeout=30) as http:
+            places = ["default"]
+            for number in range(2, locations + 1):
+                place = {"id": f"bench-{number}", "name": f"Bench warehouse {number}"}
+                created = await http.post(
+                    "/v1/locations", json={**place, "country": "US"}, headers=admin
+                )
+                created.raise_for_status()
+                places.append(place["id"])
             for line in range(lines):
                 sku = sku_of_line(line)
                 if line > 0:
@@ -188,8 +199,11 @@ class LocalBench:
                     product = {"sku": sku, "name": f"Bench line {line}", "price": price}
                     created = await http.post("/v1/products", json=product, headers=admin)
                     created.raise_for_status()
+                where = places[line % locations]
                 stocked = await http.put(
-                    f"/v1/inventory/{sku}", json={"on_hand": 10_000_000}, headers=admin
+                    f"/v1/locations/{where}/inventory/{sku}",
+                    json={"on_hand": 10_000_000},
+                    headers=admin,
                 )
                 stocked.raise_for_status()
         self.stack.spawn(
@@ -318,6 +332,7 @@ class LocalBench:
         phase.statements = (await self.statements() - before_statements) / len(ids)
         misses = await self.counter(CACHE_MISSES, workers) - before_misses
         phase.cache_misses = misses / len(ids)
+        phase.shipments = await self.shipments(ids) / len(ids)
         phase.sdk_schedule_to_start_p99 = histogram_percentile(
             before_sdk, await self.sdk_buckets(), 0.99
         )
@@ -336,6 +351,11 @@ class LocalBench:
             if finished == len(ids):
                 return
             await asyncio.sleep(0.5)
+
+    async def shipments(self, ids: list[str]) -> int:
+        query = text("SELECT count(*) FROM shipments WHERE order_id = ANY(:ids)")
+        async with self.engine.connect() as connection:
+            return int(await connection.scalar(query, {"ids": ids}) or 0)
 
     async def delivered(self, ids: list[str]) -> list[str]:
         query = text("SELECT id FROM orders WHERE id = ANY(:ids) AND status = 'delivered'")
@@ -383,6 +403,7 @@ def table(phases: list[Phase], bare: Phase | None) -> str:
         ("placed→shipped p99 (s)", "to_shipped_p99", "{:.2f}", False),
         ("placed→delivered p50 (s)", "to_delivered_p50", "{:.2f}", False),
         ("placed→delivered p99 (s)", "to_delivered_p99", "{:.2f}", False),
+        ("shipments / order", "shipments", "{:.2f}", False),
         ("history events / order", "history_events", "{:.1f}", False),
         ("workflow tasks / order", "workflow_tasks", "{:.1f}", False),
         ("workflow task timeouts", "workflow_task_timeouts", "{:d}", False),
@@ -423,7 +444,7 @@ async def run_local(args: argparse.Namespace) -> tuple[list[Phase], Phase]:
     bench = LocalBench(
         Path(tempfile.mkdtemp(prefix="orders-bench-")), args.workers, args.relay_in_worker
     )
-    key = await bench.start(args.lines)
+    key = await bench.start(args.lines, args.locations)
     placer = Placer(bench.stack.api_url, key, args.lines)
     try:
         bare = await bench.bare(args.orders, args.clients)
@@ -497,6 +518,15 @@ def main(argv: list[str] | None = None) -> None:
         choices=range(1, 101),
         metavar="1..100",
         help="lines (distinct skus) per order; the local stack only",
+    )
+    parser.add_argument(
+        "--locations",
+        type=int,
+        default=1,
+        choices=range(1, 11),
+        metavar="1..10",
+        help="locations the lines' skus are spread over (line i at location i mod N), so "
+        "an order of N lines ships N parcels; the local stack only",
     )
     parser.add_argument(
         "--returns", type=int, default=100, help="returns of delivered orders (0: none)"
