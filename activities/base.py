@@ -103,6 +103,9 @@ def _on_loop_clock(deadline: float | None) -> float | None:
 
 
 async def _heartbeat() -> None:
+    # The first beat waits one interval. The SDK sends a first heartbeat to the server at
+    # once, and each is a write of the workflow's state there; a provider call almost
+    # always ends sooner, so only a slow one beats (a cancel reaches it by then).
     while True:
-        activity.heartbeat()
         await asyncio.sleep(HEARTBEAT_EVERY)
+        activity.heartbeat()

@@ -81,12 +81,14 @@ def histogram_buckets(metrics_text: str, name: str, label: str = "") -> dict[flo
     return buckets
 
 
-def counter_total(metrics_text: str, name: str) -> float:
-    """The sum of one counter's series in a /metrics page (0 when it is absent)."""
+def counter_total(metrics_text: str, name: str, label: str = "") -> float:
+    """The sum of one counter's series in a /metrics page (0 when it is absent), only
+    those whose labels contain `label`."""
     total = 0.0
     for line in metrics_text.splitlines():
         if line.startswith(name) and line[len(name) : len(name) + 1] in (" ", "{"):
-            total += float(line.rsplit(" ", 1)[1])
+            if label in line.rsplit(" ", 1)[0]:
+                total += float(line.rsplit(" ", 1)[1])
     return total
 
 
@@ -171,6 +173,8 @@ class Phase:
     # Workflow tasks per order that found no cached instance (the SDK's own counter).
     cache_misses: float = math.nan
     shipments: float = math.nan  # parcels per order
+    # Activity heartbeats the workers sent to the server per order (the SDK's counter).
+    heartbeats: float = math.nan
 
     @property
     def per_second(self) -> float:
@@ -201,6 +205,7 @@ class Phase:
             "sql_statements": self.statements,
             "cache_misses": self.cache_misses,
             "shipments": self.shipments,
+            "heartbeats": self.heartbeats,
         }
 
 

@@ -72,6 +72,9 @@ BENCH_SETTINGS = {
 SCHEDULE_TO_START = "temporal_workflow_task_schedule_to_start_latency_seconds"
 OUTBOX_LAG = "orders_outbox_lag_seconds"
 STATEMENTS = "orders_db_statements_total"
+# The SDK's count of its calls to the server, by operation.
+SDK_REQUESTS = "temporal_request_total"
+HEARTBEAT = 'operation="RecordActivityTaskHeartbeat"'
 # A workflow task its worker had no cached instance for: the sandbox imports the
 # workflow afresh and replays its whole history.
 CACHE_MISSES = "temporal_sticky_cache_miss_total"
@@ -254,12 +257,12 @@ class LocalBench:
         ports = [self.stack.ports["api-metrics"], *self.stack.worker_ports.values()]
         return await self.counter(STATEMENTS, ports)
 
-    async def counter(self, name: str, ports: list[int]) -> float:
+    async def counter(self, name: str, ports: list[int], label: str = "") -> float:
         total = 0.0
         async with httpx.AsyncClient(timeout=10) as http:
             for port in ports:
                 metrics = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
-                total += counter_total(metrics, name)
+                total += counter_total(metrics, name, label)
         return total
 
     async def worker_histogram(self, name: str, label: str = "") -> dict[float, float]:
@@ -315,6 +318,7 @@ class LocalBench:
         before_statements = await self.statements()
         workers = list(self.stack.worker_ports.values())
         before_misses = await self.counter(CACHE_MISSES, workers)
+        before_beats = await self.counter(SDK_REQUESTS, workers, HEARTBEAT)
         wall_start = time.time()
         ids = await place()
         await self.wait_finished(ids)
@@ -333,6 +337,8 @@ class LocalBench:
         misses = await self.counter(CACHE_MISSES, workers) - before_misses
         phase.cache_misses = misses / len(ids)
         phase.shipments = await self.shipments(ids) / len(ids)
+        beats = await self.counter(SDK_REQUESTS, workers, HEARTBEAT) - before_beats
+        phase.heartbeats = beats / len(ids)
         phase.sdk_schedule_to_start_p99 = histogram_percentile(
             before_sdk, await self.sdk_buckets(), 0.99
         )
@@ -404,6 +410,7 @@ def table(phases: list[Phase], bare: Phase | None) -> str:
         ("placed→delivered p50 (s)", "to_delivered_p50", "{:.2f}", False),
         ("placed→delivered p99 (s)", "to_delivered_p99", "{:.2f}", False),
         ("shipments / order", "shipments", "{:.2f}", False),
+        ("activity heartbeats / order", "heartbeats", "{:.2f}", False),
         ("history events / order", "history_events", "{:.1f}", False),
         ("workflow tasks / order", "workflow_tasks", "{:.1f}", False),
         ("workflow task timeouts", "workflow_task_timeouts", "{:d}", False),

@@ -18,8 +18,10 @@ pytestmark = pytest.mark.own_stack
 
 
 @pytest.mark.e2e
-async def test_orders_survive_every_fault_and_the_books_stay_straight(tmp_path: Path) -> None:
-    report = await run(tmp_path / "chaos", orders=30, concurrency=3, pause=2.0)
+async def test_orders_survive_every_fault_and_the_books_stay_straight(
+    stack_state: Path,
+) -> None:
+    report = await run(stack_state / "chaos", orders=30, concurrency=3, pause=2.0)
 
     print("\n".join(report.lines()))
     assert len(report.faults) == 11

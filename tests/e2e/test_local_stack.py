@@ -107,9 +107,9 @@ def wait_for(http: httpx.Client, path: str, headers: dict[str, str], status: str
 
 @pytest.mark.e2e
 def test_make_dev_serves_an_order_to_delivered_and_keeps_it_across_restarts(
-    tmp_path: Path,
+    stack_state: Path,
 ) -> None:
-    state = tmp_path / "state"
+    state = stack_state / "state"
     ports = {
         name: free_port()
         for name in (
@@ -209,9 +209,9 @@ def _ports() -> dict[str, int]:
 
 @pytest.mark.e2e
 def test_ctrl_c_stops_every_process_postgres_included_even_after_a_crash(
-    tmp_path: Path,
+    stack_state: Path,
 ) -> None:
-    state, ports = tmp_path / "state", _ports()
+    state, ports = stack_state / "state", _ports()
     crashed = start_stack(state, ports)
     dying = [psutil.Process(crashed.pid), *_stack_processes(crashed, state)]
     for process in dying:
@@ -230,8 +230,8 @@ def test_ctrl_c_stops_every_process_postgres_included_even_after_a_crash(
 
 
 @pytest.mark.e2e
-def test_a_child_that_dies_takes_the_whole_stack_down(tmp_path: Path) -> None:
-    state = tmp_path / "state"
+def test_a_child_that_dies_takes_the_whole_stack_down(stack_state: Path) -> None:
+    state = stack_state / "state"
     stack = start_stack(state, _ports())
     processes = _stack_processes(stack, state)
     email = next(p for p in processes if "simulators.email:app" in " ".join(p.cmdline()))
