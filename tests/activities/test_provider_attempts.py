@@ -39,6 +39,16 @@ def attempt_of(seconds: float) -> ActivityEnvironment:
     return env
 
 
+async def authorize_counting_heartbeats(payments: PaymentActivities, order_id: str) -> list[Any]:
+    """Authorizes the order in an attempt with a minute to spare; the heartbeats it sent."""
+    env = attempt_of(60)
+    beats: list[Any] = []
+    env.on_heartbeat = lambda *details: beats.append(details)
+    authorized = await env.run(payments.authorize_payment, AuthorizePayment(order_id, "tok_ok"))
+    assert authorized.authorization_id
+    return beats
+
+
 async def test_a_void_never_takes_an_authorization_it_cannot_find_for_undone(
     session_uow: Any, settings: Settings
 ) -> None:
@@ -69,11 +79,7 @@ async def test_a_slow_provider_call_heartbeats_and_a_call_never_outlives_its_att
         payments = PaymentActivities(session_uow, PaymentClient(http))
 
         # Plenty of time: the call waits for the provider and heartbeats meanwhile.
-        env = attempt_of(60)
-        beats: list[Any] = []
-        env.on_heartbeat = lambda *details: beats.append(details)
-        authorized = await env.run(payments.authorize_payment, AuthorizePayment(order_id, "tok_ok"))
-        assert authorized.authorization_id
+        beats = await authorize_counting_heartbeats(payments, order_id)
         assert len(beats) >= 1
 
         # One second left: the call is cut there and reported as "try again", even
@@ -90,13 +96,9 @@ async def test_a_call_answered_within_the_heartbeat_interval_sends_no_heartbeat(
     order_id = await reserved_order(session_uow)
     async with httpx.AsyncClient(base_url=settings.payment_url, timeout=30) as http:
         payments = PaymentActivities(session_uow, PaymentClient(http))
-        env = attempt_of(60)
-        beats: list[Any] = []
-        env.on_heartbeat = lambda *details: beats.append(details)
-        authorized = await env.run(payments.authorize_payment, AuthorizePayment(order_id, "tok_ok"))
+        beats = await authorize_counting_heartbeats(payments, order_id)
 
     # Each heartbeat is a write on the server: a call that is over sooner sends none.
-    assert authorized.authorization_id
     assert beats == []
 
 
