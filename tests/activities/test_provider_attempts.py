@@ -5,6 +5,7 @@ never outlives its attempt."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,6 +40,14 @@ def attempt_of(seconds: float) -> ActivityEnvironment:
     return env
 
 
+@pytest.fixture
+async def payments(session_uow: Any, settings: Settings) -> AsyncIterator[PaymentActivities]:
+    """The payment steps against the payment simulator; the client's own timeout is
+    longer than any attempt here, so an attempt's deadline is what cuts a call."""
+    async with httpx.AsyncClient(base_url=settings.payment_url, timeout=30) as http:
+        yield PaymentActivities(session_uow, PaymentClient(http))
+
+
 async def authorize_counting_heartbeats(payments: PaymentActivities, order_id: str) -> list[Any]:
     """Authorizes the order in an attempt with a minute to spare; the heartbeats it sent."""
     env = attempt_of(60)
@@ -50,7 +59,7 @@ async def authorize_counting_heartbeats(payments: PaymentActivities, order_id: s
 
 
 async def test_a_void_never_takes_an_authorization_it_cannot_find_for_undone(
-    session_uow: Any, settings: Settings
+    session_uow: Any, payments: PaymentActivities
 ) -> None:
     order_id = await reserved_order(session_uow)
     async with session_uow() as uow:  # the reply of a late authorization was recorded
@@ -59,10 +68,8 @@ async def test_a_void_never_takes_an_authorization_it_cannot_find_for_undone(
         await uow.orders.save(order)
         await uow.commit()
 
-    async with httpx.AsyncClient(base_url=settings.payment_url, timeout=5) as http:
-        payments = PaymentActivities(session_uow, PaymentClient(http))
-        with pytest.raises(ApplicationError) as raised:
-            await attempt_of(10).run(payments.void_payment, VoidPayment(order_id))
+    with pytest.raises(ApplicationError) as raised:
+        await attempt_of(10).run(payments.void_payment, VoidPayment(order_id))
 
     assert not raised.value.non_retryable  # asked about again, not taken as undone
     async with session_uow() as uow:
@@ -71,50 +78,44 @@ async def test_a_void_never_takes_an_authorization_it_cannot_find_for_undone(
 
 
 async def test_a_slow_provider_call_heartbeats_and_a_call_never_outlives_its_attempt(
-    session_uow: Any, settings: Settings, simulators: dict[str, httpx.AsyncClient]
+    session_uow: Any, payments: PaymentActivities, simulators: dict[str, httpx.AsyncClient]
 ) -> None:
     order_id = await reserved_order(session_uow)
     await simulators["payment"].put("/admin/faults", json={"latency_ms": 5_000})
-    async with httpx.AsyncClient(base_url=settings.payment_url, timeout=30) as http:
-        payments = PaymentActivities(session_uow, PaymentClient(http))
 
-        # Plenty of time: the call waits for the provider and heartbeats meanwhile.
-        beats = await authorize_counting_heartbeats(payments, order_id)
-        assert len(beats) >= 1
+    # Plenty of time: the call waits for the provider and heartbeats meanwhile.
+    beats = await authorize_counting_heartbeats(payments, order_id)
+    assert len(beats) >= 1
 
-        # One second left: the call is cut there and reported as "try again", even
-        # though the client's own timeout (30 s) would have waited for the answer.
-        other = await reserved_order(session_uow)
-        with pytest.raises(ApplicationError) as cut:
-            await attempt_of(1).run(payments.authorize_payment, AuthorizePayment(other, "tok_ok"))
+    # One second left: the call is cut there and reported as "try again", even
+    # though the client's own timeout (30 s) would have waited for the answer.
+    other = await reserved_order(session_uow)
+    with pytest.raises(ApplicationError) as cut:
+        await attempt_of(1).run(payments.authorize_payment, AuthorizePayment(other, "tok_ok"))
     assert not cut.value.non_retryable
 
 
 async def test_a_call_answered_within_the_heartbeat_interval_sends_no_heartbeat(
-    session_uow: Any, settings: Settings
+    session_uow: Any, payments: PaymentActivities
 ) -> None:
     order_id = await reserved_order(session_uow)
-    async with httpx.AsyncClient(base_url=settings.payment_url, timeout=30) as http:
-        payments = PaymentActivities(session_uow, PaymentClient(http))
-        beats = await authorize_counting_heartbeats(payments, order_id)
+    beats = await authorize_counting_heartbeats(payments, order_id)
 
     # Each heartbeat is a write on the server: a call that is over sooner sends none.
     assert beats == []
 
 
 async def test_an_undo_after_capture_refunds_it_once_and_writes_it_in_the_ledger(
-    session_uow: Any, settings: Settings
+    session_uow: Any, payments: PaymentActivities
 ) -> None:
     order_id = await reserved_order(session_uow)
-    async with httpx.AsyncClient(base_url=settings.payment_url, timeout=10) as http:
-        payments = PaymentActivities(session_uow, PaymentClient(http))
-        env = attempt_of(30)
-        await env.run(payments.authorize_payment, AuthorizePayment(order_id, "tok_ok"))
-        await env.run(payments.capture_payment, CapturePayment(order_id))
+    env = attempt_of(30)
+    await env.run(payments.authorize_payment, AuthorizePayment(order_id, "tok_ok"))
+    await env.run(payments.capture_payment, CapturePayment(order_id))
 
-        # The saga undoes a captured order; a retry after its commit finds it refunded.
-        await env.run(payments.void_payment, VoidPayment(order_id))
-        await env.run(payments.void_payment, VoidPayment(order_id))
+    # The saga undoes a captured order; a retry after its commit finds it refunded.
+    await env.run(payments.void_payment, VoidPayment(order_id))
+    await env.run(payments.void_payment, VoidPayment(order_id))
 
     async with session_uow() as uow:
         order = await uow.orders.get(order_id, lock=False)
@@ -128,7 +129,7 @@ async def test_an_undo_after_capture_refunds_it_once_and_writes_it_in_the_ledger
 
 
 async def test_the_payment_steps_given_what_the_workflow_knows_read_nothing_first(
-    session_uow: Any, settings: Settings
+    session_uow: Any, payments: PaymentActivities
 ) -> None:
     """The same authorization and capture, once as histories of before ask for them
     (the step reads the order) and once as the workflow now does (amount, currency
@@ -136,19 +137,15 @@ async def test_the_payment_steps_given_what_the_workflow_knows_read_nothing_firs
 
     async def authorize_and_capture(knows: bool) -> tuple[str, float]:
         order_id = await reserved_order(session_uow)
-        async with httpx.AsyncClient(base_url=settings.payment_url, timeout=10) as http:
-            payments = PaymentActivities(session_uow, PaymentClient(http))
-            env = attempt_of(30)
-            before = STATEMENTS._value.get()
-            amount, currency = (1_500, "USD") if knows else (None, None)
-            authorized = await env.run(
-                payments.authorize_payment, AuthorizePayment(order_id, "tok_ok", amount, currency)
-            )
-            known = authorized.authorization_id if knows else None
-            await env.run(
-                payments.capture_payment, CapturePayment(order_id, authorization_id=known)
-            )
-            spent = STATEMENTS._value.get() - before
+        env = attempt_of(30)
+        before = STATEMENTS._value.get()
+        amount, currency = (1_500, "USD") if knows else (None, None)
+        authorized = await env.run(
+            payments.authorize_payment, AuthorizePayment(order_id, "tok_ok", amount, currency)
+        )
+        known = authorized.authorization_id if knows else None
+        await env.run(payments.capture_payment, CapturePayment(order_id, authorization_id=known))
+        spent = STATEMENTS._value.get() - before
         async with session_uow() as uow:
             order = await uow.orders.get(order_id, lock=False)
         assert order is not None and order.authorization_id == authorized.authorization_id
