@@ -153,18 +153,17 @@ class ShippingActivities:
             if order is None:
                 raise order_not_found(command.order_id)
             shipments = await uow.shipments.of(order.id)
+            was = order.status
             if command.tracking_number is None:  # an order of before: its one parcel
                 tracked = [s for s in shipments if s.state.is_booked]
                 changed = order.record_carrier_event(command.event, command.occurred_at)
+                for parcel in tracked:
+                    parcel.track(command.event, command.occurred_at)
             else:
-                tracked = [s for s in shipments if s.tracking_number == command.tracking_number]
-                changed = False
-            was = order.status
-            for parcel in tracked:
-                applied = parcel.track(command.event, command.occurred_at)
-                if command.tracking_number is not None and applied:
-                    order.shipment_tracked(parcel, command.event, command.occurred_at, shipments)
-                    changed = True
+                tracked = order.track_parcel(
+                    command.tracking_number, command.event, command.occurred_at, shipments
+                )
+                changed = bool(tracked)
             if not changed:
                 return
             await uow.shipments.save(tracked)

@@ -113,12 +113,13 @@ class HistoryShape:
     workflow_tasks: int
     workflow_task_timeouts: int
     workflow_task_waits: tuple[float, ...]  # scheduled → started, seconds
+    signals: int = 0
 
 
 async def history_shape(client: Client, workflow_id: str) -> HistoryShape:
     scheduled: dict[int, float] = {}
     waits: list[float] = []
-    events = tasks = timeouts = 0
+    events = tasks = timeouts = signals = 0
     async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
         events += 1
         at = event.event_time.ToDatetime().timestamp()
@@ -132,7 +133,9 @@ async def history_shape(client: Client, workflow_id: str) -> HistoryShape:
             tasks += 1
         elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
             timeouts += 1
-    return HistoryShape(events, tasks, timeouts, tuple(waits))
+        elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+            signals += 1
+    return HistoryShape(events, tasks, timeouts, tuple(waits), signals)
 
 
 async def history_shapes(
@@ -160,6 +163,7 @@ class Phase:
     retried: int = 0
     history_events: float = math.nan
     workflow_tasks: float = math.nan
+    signals: float = math.nan  # carrier news that woke the workflow
     workflow_task_timeouts: int = 0
     workflow_task_wait_p99: float = math.nan  # from the histories
     sdk_schedule_to_start_p99: float = math.nan  # from the worker's SDK metrics
@@ -196,6 +200,7 @@ class Phase:
             "retried": self.retried,
             "history_events": self.history_events,
             "workflow_tasks": self.workflow_tasks,
+            "signals": self.signals,
             "workflow_task_timeouts": self.workflow_task_timeouts,
             "workflow_task_wait_p99": self.workflow_task_wait_p99,
             "sdk_schedule_to_start_p99": self.sdk_schedule_to_start_p99,

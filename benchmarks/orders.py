@@ -390,6 +390,7 @@ class LocalBench:
             return
         phase.history_events = sum(s.events for s in shapes) / len(shapes)
         phase.workflow_tasks = sum(s.workflow_tasks for s in shapes) / len(shapes)
+        phase.signals = sum(s.signals for s in shapes) / len(shapes)
         phase.workflow_task_timeouts = sum(s.workflow_task_timeouts for s in shapes)
         waits = [wait for s in shapes for wait in s.workflow_task_waits]
         phase.workflow_task_wait_p99 = percentile(waits, 0.99)
@@ -413,6 +414,7 @@ def table(phases: list[Phase], bare: Phase | None) -> str:
         ("activity heartbeats / order", "heartbeats", "{:.2f}", False),
         ("history events / order", "history_events", "{:.1f}", False),
         ("workflow tasks / order", "workflow_tasks", "{:.1f}", False),
+        ("signals / order", "signals", "{:.2f}", False),
         ("workflow task timeouts", "workflow_task_timeouts", "{:d}", False),
         ("SQL statements / order", "sql_statements", "{:.1f}", False),
         ("workflow cache misses / order", "cache_misses", "{:.2f}", False),

@@ -296,7 +296,9 @@ class Order:
         the same (event, time) twice is applied once."""
         if self.status is not OrderStatus.SHIPPED:
             return False
-        self._carrier_event(event, occurred_at, f"carrier:{event}:{occurred_at}", {})
+        # The key of the same news of its parcel 1 (`shipment_tracked`): news the
+        # webhook recorded of its one parcel is not written twice.
+        self._carrier_event(event, occurred_at, f"carrier:1:{event}:{occurred_at}", {})
         if event == CarrierEvent.DELIVERED:
             self.status = OrderStatus.DELIVERED
         return True
@@ -378,6 +380,18 @@ class Order:
         )
         if self.status is OrderStatus.SHIPPED and all_delivered(shipments):
             self.status = OrderStatus.DELIVERED
+
+    def track_parcel(
+        self, tracking_number: str, event: str, occurred_at: str, shipments: Sequence[Shipment]
+    ) -> list[Shipment]:
+        """Applies a carrier event to the parcel with this tracking number; returns the
+        parcels it changed (none for news of a parcel not, or no longer, on its way)."""
+        changed = []
+        for parcel in shipments:
+            if parcel.tracking_number == tracking_number and parcel.track(event, occurred_at):
+                self.shipment_tracked(parcel, event, occurred_at, shipments)
+                changed.append(parcel)
+        return changed
 
     def _carrier_event(self, event: str, at: str, key: str, data: dict[str, Any]) -> None:
         kind = {

@@ -1,21 +1,36 @@
 """A carrier's tracking update, handed to the order shipped under its tracking number
 (or to the return whose label it is). The webhook route checks the signature; this
-finds the order and wakes its workflow."""
+finds the order and records the news where it lands, or wakes the order's workflow
+for news its saga acts on.
+
+Only `delivered` (which ends the saga) and `exception` (which flags the order for a
+person) change what the saga does. `in_transit` of a parcel already recorded changes
+the order's read model alone, so it is written here, in one transaction, without a
+signal, a workflow task and a step for the workflow to run; the saga still hears of
+it if it asks the carrier later, and recording it again changes nothing. News that
+overtakes the booking's commit has no parcel to land on yet: it goes to the workflow,
+which keeps it until the booking is done.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from temporalio.client import Client
 
 from db.order_reads import OrderReads
+from db.unit_of_work import UnitOfWork
 from domain.errors import ShipmentNotFound
-from domain.order import CarrierEvent
+from domain.order import CarrierEvent, OrderStatus
 from services import order_client
 from services.claims import Claims
 from services.return_parcels import ReturnParcels
 from workflows.contracts import CarrierUpdate
+
+# What the saga acts on; any other news of a recorded parcel is written where it lands.
+SAGA_NEWS = frozenset({CarrierEvent.DELIVERED, CarrierEvent.EXCEPTION})
 
 
 @dataclass(frozen=True)
@@ -28,18 +43,32 @@ class CarrierReport:
 
 class CarrierEvents:
     def __init__(
-        self, reads: OrderReads, temporal: Client, returns: ReturnParcels, claims: Claims
+        self,
+        reads: OrderReads,
+        unit_of_work: Callable[[], UnitOfWork],
+        temporal: Client,
+        returns: ReturnParcels,
+        claims: Claims,
     ) -> None:
         self._reads = reads
+        self._unit_of_work = unit_of_work
         self._temporal = temporal
         self._returns = returns
         self._claims = claims
 
     async def accept(self, report: CarrierReport) -> str:
-        """Signals the order's workflow (which applies the same event once); returns the
-        order's id. Raises ShipmentNotFound for a tracking number no order has."""
+        """Records the news, or signals the order's workflow (which applies the same
+        event once); returns the order's id. Raises ShipmentNotFound for a tracking
+        number no order has."""
         occurred_at = report.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
         order = await self._reads.status_by_tracking(report.tracking_number)
+        if (
+            order is not None
+            and order.status == OrderStatus.SHIPPED
+            and report.event not in SAGA_NEWS
+            and await self._record_here(order.id, report, occurred_at)
+        ):
+            return order.id
         if order is not None and order.status == "delivered":
             # Its own workflow has ended: a later parcel of it is tracked here, a claim's
             # replacement by its claim, an exchange's by itself; news of one of its own
@@ -81,3 +110,25 @@ class CarrierEvents:
             CarrierUpdate(report.event.value, occurred_at, report.tracking_number),
         )
         return order.id
+
+    async def _record_here(self, order_id: str, report: CarrierReport, occurred_at: str) -> bool:
+        """Applies news of a parcel on its way to the read model; False leaves it to
+        the workflow: the order moved on meanwhile, or its parcels share one tracking
+        number (an order of before split shipments, whose workflow records the news
+        against the order as a whole)."""
+        async with self._unit_of_work() as uow:
+            order = await uow.orders.get(order_id)
+            if order is None or order.status is not OrderStatus.SHIPPED:
+                return False
+            shipments = await uow.shipments.of(order_id)
+            named = [s for s in shipments if s.tracking_number == report.tracking_number]
+            if len(named) != 1:
+                return False
+            tracked = order.track_parcel(
+                report.tracking_number, report.event.value, occurred_at, shipments
+            )
+            if tracked:
+                await uow.shipments.save(tracked)
+                await uow.orders.save(order)
+                await uow.commit()
+        return True

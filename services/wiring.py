@@ -69,7 +69,7 @@ class Services:
             returns=returns,
             claims=claims,
             carrier_events=CarrierEvents(
-                reads, temporal, ReturnParcels(unit_of_work, temporal), claims
+                reads, unit_of_work, temporal, ReturnParcels(unit_of_work, temporal), claims
             ),
             accounts=Accounts(unit_of_work, settings.api_key_pepper),
             catalog=Catalog(unit_of_work, settings.currency),

@@ -7,8 +7,10 @@ import time
 from typing import Any
 
 import httpx
+from temporalio.client import Client
 
 from api.routes.webhooks import signature_of
+from domain.identity import workflow_id_for
 from infra.settings import Settings
 from tests.api.conftest import Caller, api_client, order_body, wait_for_status
 from tests.factories import add_product
@@ -120,6 +122,49 @@ async def test_signed_events_drive_the_order_and_a_repeat_is_applied_once(
     types = [e["type"] for e in events]
     assert types.count("shipment.in_transit") == 1
     assert types.index("shipment.exception") < types.index("shipment.delivered")
+
+
+async def test_news_of_a_parcel_on_its_way_is_recorded_without_waking_the_workflow(
+    http: httpx.AsyncClient, client: Client, customer: Caller, session_uow: Any, stack: Stack
+) -> None:
+    sku = await add_product(session_uow)
+    async with httpx.AsyncClient(base_url=stack.carrier_url) as carrier:
+        await carrier.put("/admin/config", json={"send_updates": False})
+        try:
+            placed = await http.post(
+                "/v1/orders", json=order_body((sku, 1)), headers=customer.placing()
+            )
+            order_id = placed.json()["id"]
+            shipped = await wait_for_status(http, customer, order_id, "shipped")
+        finally:
+            await carrier.put("/admin/config", json={})
+    tracking = shipped["shipment"]["tracking_number"]
+    news = {"tracking_number": tracking, "occurred_at": "2026-01-01T10:00:00Z"}
+
+    on_its_way = await _report(http, news, "in_transit")
+    # Answered once written: the order shows it at once, with no wait for a workflow.
+    order = (await http.get(f"/v1/orders/{order_id}", headers=customer.auth)).json()
+    timeline = (await http.get(f"/v1/orders/{order_id}/events", headers=customer.auth)).json()
+    done = await _report(http, news, "delivered")
+    await wait_for_status(http, customer, order_id, "delivered")
+    history = await client.get_workflow_handle(workflow_id_for(order_id)).fetch_history()
+
+    assert (on_its_way.status_code, done.status_code) == (202, 202)
+    assert (order["status"], order["shipment"]["status"]) == ("shipped", "in_transit")
+    assert [e["data"]["occurred_at"] for e in timeline if e["type"] == "shipment.in_transit"] == [
+        news["occurred_at"]
+    ]
+    signals = [
+        e.workflow_execution_signaled_event_attributes.signal_name
+        for e in history.events
+        if e.HasField("workflow_execution_signaled_event_attributes")
+    ]
+    assert signals == ["carrier_event"]  # `delivered` only
+
+
+async def _report(http: httpx.AsyncClient, news: dict[str, str], event: str) -> httpx.Response:
+    body, headers = signed({**news, "event": event})
+    return await http.post("/v1/webhooks/carrier", content=body, headers=headers)
 
 
 def timestamped(

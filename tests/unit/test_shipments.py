@@ -91,6 +91,37 @@ def test_the_order_is_delivered_once_every_parcel_is() -> None:
     assert not parcels[0].track("in_transit")  # delivered stays delivered
 
 
+def test_news_of_a_tracking_number_moves_only_its_parcel_and_is_keyed_per_parcel() -> None:
+    order, parcels = split_order()
+    for parcel in parcels:
+        parcel.book(f"c{parcel.number}", "simcarrier", f"TRK{parcel.number}")
+        order.shipment_booked(parcel, parcels)
+
+    moved = order.track_parcel("TRK2", "in_transit", "t1", parcels)
+    unknown = order.track_parcel("TRK9", "in_transit", "t1", parcels)
+
+    assert (moved, unknown) == ([parcels[1]], [])
+    assert [p.state for p in parcels] == [ShipmentState.CREATED, ShipmentState.IN_TRANSIT]
+    news = [e for e in order.new_events if e.type == events.SHIPMENT_IN_TRANSIT]
+    assert [e.dedupe_key for e in news] == ["carrier:2:in_transit:t1"]
+
+
+def test_an_order_of_before_keys_its_news_as_its_first_parcel_does() -> None:
+    """The webhook records news of an order's one parcel through `track_parcel`; its
+    workflow, of before split shipments, through `record_carrier_event`: stored once."""
+    order, parcels = split_order()
+    parcels[0].book("c1", "simcarrier", "TRK1")
+    parcels[1].book("c1", "simcarrier", "TRK1b")
+    for parcel in parcels:
+        order.shipment_booked(parcel, parcels)
+
+    order.track_parcel("TRK1", "in_transit", "t1", parcels)
+    order.record_carrier_event("in_transit", "t1")
+
+    keys = {e.dedupe_key for e in order.new_events if e.type == events.SHIPMENT_IN_TRANSIT}
+    assert keys == {"carrier:1:in_transit:t1"}
+
+
 def test_compensation_releases_held_parcels_and_restocks_those_called_off() -> None:
     order, parcels = split_order()
     parcels[0].book("c1", "simcarrier", "TRK1")

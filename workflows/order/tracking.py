@@ -1,11 +1,12 @@
 """Tracking: from the booked parcel to `delivered`, however long that takes.
 
-Carrier webhooks arrive as signals. When none comes, the saga asks the carrier,
-waiting twice as long after each silent answer (minutes, then hours); a carrier that
-cannot be asked is asked again at the next poll. An `exception` from the carrier, or
-no delivery within the delivery window, hands the order to a person while tracking
-goes on. A long wait continues as new every few dozen polls, so the history stays
-small however long the parcel takes.
+Carrier news the saga acts on (`delivered`, `exception`) arrives as signals; news of
+a parcel on its way is recorded where the webhook lands. When none comes, the saga
+asks the carrier, waiting twice as long after each silent answer (minutes, then
+hours); a carrier that cannot be asked is asked again at the next poll. An
+`exception` from the carrier, or no delivery within the delivery window, hands the
+order to a person while tracking goes on. A long wait continues as new every few
+dozen polls, so the history stays small however long the parcel takes.
 """
 
 from __future__ import annotations
@@ -52,9 +53,9 @@ class Tracking(OrderSaga):
 
     async def _track_until_delivered(self) -> None:
         while self._status is not OrderStatus.DELIVERED:
-            self._waiting_for(
-                f"the carrier to deliver {self._parcel()}; last event: {self._last_event}"
-            )
+            # Not the last event: news of a parcel on its way goes to the order's
+            # timeline without waking the workflow (services/carrier_events.py).
+            self._waiting_for(f"the carrier to deliver {self._parcel()}")
             if self._bounded():
                 await self._next_carrier_event()
             else:
