@@ -63,12 +63,16 @@ from domain.order import TERMINAL_STATUSES
 
 SKU = "POSTER-A2"
 TERMINAL = sorted(status.value for status in TERMINAL_STATUSES)
-BENCH_SETTINGS = {
-    # Providers answer at once and the carrier delivers at once: what is measured is
-    # the service, not the simulated world.
-    "CARRIER_IN_TRANSIT_AFTER": "0",
-    "CARRIER_DELIVERED_AFTER": "0",
-}
+
+
+def carrier_settings(after: float) -> dict[str, str]:
+    """Providers answer at once and by default the carrier delivers at once: what is
+    measured is the service, not the simulated world. Then its news overtakes the
+    booking's commit; `after` > 0 reports `in_transit` that many seconds after the
+    booking and `delivered` twice as many, as a real carrier's news follows it."""
+    return {"CARRIER_IN_TRANSIT_AFTER": str(after), "CARRIER_DELIVERED_AFTER": str(2 * after)}
+
+
 SCHEDULE_TO_START = "temporal_workflow_task_schedule_to_start_latency_seconds"
 OUTBOX_LAG = "orders_outbox_lag_seconds"
 STATEMENTS = "orders_db_statements_total"
@@ -168,11 +172,13 @@ async def open_loop(
 class LocalBench:
     """The stack started here, with its processes, database and Temporal at hand."""
 
-    def __init__(self, state: Path, workers: int, relay_in_worker: bool = False) -> None:
+    def __init__(
+        self, state: Path, workers: int, relay_in_worker: bool = False, carrier_after: float = 0
+    ) -> None:
         # As deployed, one process of its own relays and the workers none; the relay
         # can run in each worker instead, to compare.
         relay = {} if relay_in_worker else NO_RELAY
-        self.stack = ProcessStack(state, {**BENCH_SETTINGS, **relay})
+        self.stack = ProcessStack(state, {**carrier_settings(carrier_after), **relay})
         self.workers = workers
         self.relays = 0 if relay_in_worker else 1
         self.bare_queue = f"bare-{uuid.uuid4().hex[:6]}"
@@ -451,7 +457,10 @@ def table(phases: list[Phase], bare: Phase | None) -> str:
 
 async def run_local(args: argparse.Namespace) -> tuple[list[Phase], Phase]:
     bench = LocalBench(
-        Path(tempfile.mkdtemp(prefix="orders-bench-")), args.workers, args.relay_in_worker
+        Path(tempfile.mkdtemp(prefix="orders-bench-")),
+        args.workers,
+        args.relay_in_worker,
+        args.carrier_after,
     )
     key = await bench.start(args.lines, args.locations)
     placer = Placer(bench.stack.api_url, key, args.lines)
@@ -536,6 +545,14 @@ def main(argv: list[str] | None = None) -> None:
         metavar="1..10",
         help="locations the lines' skus are spread over (line i at location i mod N), so "
         "an order of N lines ships N parcels; the local stack only",
+    )
+    parser.add_argument(
+        "--carrier-after",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="the carrier reports in_transit this long after booking and delivered twice "
+        "as long (default: at once, before the booking is recorded); the local stack only",
     )
     parser.add_argument(
         "--returns", type=int, default=100, help="returns of delivered orders (0: none)"
