@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import RowMapping, bindparam, delete, func, select, update
-from sqlalchemy.dialects.postgresql import Insert, insert
+from sqlalchemy import RowMapping, Text, bindparam, cast, delete, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.tables import OrderEventRow, OrderLineRow, OrderRow, OutboxRow, table_of
@@ -24,6 +25,8 @@ from domain.order import (
 
 _ORDERS = table_of(OrderRow)
 _LINES = table_of(OrderLineRow)
+_EVENTS = table_of(OrderEventRow)
+_OUTBOX = table_of(OutboxRow)
 # Built once: composing a statement costs about as much CPU as running it. The lines
 # come in the same statement (every order has one, so an inner join), ordered.
 _LOAD = (
@@ -89,10 +92,10 @@ class OrderRepository:
                 .values(**changes, updated_at=func.now())
             )
         if order.new_events:
-            statement = _events_with_outbox_rows(order)
+            statement = _EVENTS_WITH_OUTBOX_ROWS
             if changed is not None:
                 statement = statement.add_cte(changed.returning(_ORDERS.c.id).cte("changed"))
-            await self._session.execute(statement)
+            await self._session.execute(statement, _news_of(order))
             order.new_events.clear()
         elif changed is not None:
             await self._session.execute(changed)
@@ -125,35 +128,53 @@ class OrderRepository:
     async def _write_events(self, order: Order) -> None:
         if not order.new_events:
             return
-        await self._session.execute(_events_with_outbox_rows(order))
+        await self._session.execute(_EVENTS_WITH_OUTBOX_ROWS, _news_of(order))
         order.new_events.clear()
 
 
-def _events_with_outbox_rows(order: Order) -> Insert:
-    """The order's new timeline entries, each with its outbox row in the same
-    statement, so an entry exists with its row or not at all (the relay hands it on:
-    outbox/relay.py). ON CONFLICT: a fact already on the timeline is not written
-    twice."""
-    written = (
-        insert(OrderEventRow)
-        .values(
-            [
-                {
-                    "order_id": order.id,
-                    "type": event.type,
-                    "dedupe_key": event.dedupe_key,
-                    "data": event.data,
-                }
-                for event in order.new_events
-            ]
-        )
-        .on_conflict_do_nothing(index_elements=["order_id", "dedupe_key"])
-        .returning(OrderEventRow.id, OrderEventRow.order_id)
-        .cte("written")
+# The order's new timeline entries, each with its outbox row in the same statement, so
+# an entry exists with its row or not at all (the relay hands it on: outbox/relay.py).
+# ON CONFLICT: a fact already on the timeline is not written twice. The entries come
+# as arrays, an element each: one statement for any number of entries, which
+# SQLAlchemy compiles once; a multi-row VALUES cannot be cached and was compiled anew
+# on every save.
+_NEWS = (
+    func.unnest(
+        bindparam("news_types", type_=ARRAY(Text)),
+        bindparam("news_keys", type_=ARRAY(Text)),
+        bindparam("news_data", type_=ARRAY(Text)),  # JSON text, cast below
     )
-    return insert(OutboxRow).from_select(
-        ["event_id", "order_id"], select(written.c.id, written.c.order_id)
+    .table_valued("type", "dedupe_key", "data")
+    .render_derived(name="news")
+)
+_WRITTEN = (
+    insert(_EVENTS)
+    .from_select(
+        ["order_id", "type", "dedupe_key", "data"],
+        select(
+            bindparam("news_order_id", type_=Text),
+            _NEWS.c.type,
+            _NEWS.c.dedupe_key,
+            cast(_NEWS.c.data, JSONB),
+        ),
     )
+    .on_conflict_do_nothing(index_elements=["order_id", "dedupe_key"])
+    .returning(_EVENTS.c.id, _EVENTS.c.order_id)
+    .cte("written")
+)
+_EVENTS_WITH_OUTBOX_ROWS = insert(_OUTBOX).from_select(
+    ["event_id", "order_id"], select(_WRITTEN.c.id, _WRITTEN.c.order_id)
+)
+
+
+def _news_of(order: Order) -> dict[str, Any]:
+    """The parameters of `_EVENTS_WITH_OUTBOX_ROWS` for the order's new entries."""
+    return {
+        "news_order_id": order.id,
+        "news_types": [event.type for event in order.new_events],
+        "news_keys": [event.dedupe_key for event in order.new_events],
+        "news_data": [json.dumps(event.data) for event in order.new_events],
+    }
 
 
 def _line_values(order: Order) -> list[tuple[str, int, int]]:

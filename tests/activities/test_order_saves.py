@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import default
 
 from db.engine import STATEMENTS
 from db.tables import OrderEventRow, OutboxRow
 from domain import events
+from domain.order import Attention
 from tests.factories import reserved_order
 
 
@@ -64,3 +66,34 @@ async def test_a_save_without_a_change_writes_nothing_and_one_change_is_not_writ
         await uow.orders.save(order)  # again, in the same unit of work: nothing new
         await uow.commit()  # and the commit does not write the row a second time
         assert STATEMENTS._value.get() == before
+
+
+async def test_a_milestone_statement_is_compiled_once_whatever_its_entries(
+    uow_factory: Any,
+) -> None:
+    """SQLAlchemy compiles a statement anew on every run unless it can key it for its
+    cache (a multi-row VALUES cannot be): the milestone statement is keyed once and
+    found again, for one entry or two, a change of the row or none."""
+    orders = [await reserved_order(uow_factory) for _ in range(4)]
+    found: list[Any] = []
+
+    def note(_conn: Any, _cursor: Any, sql: str, _params: Any, context: Any, _many: Any) -> None:
+        if "order_outbox" in sql:
+            found.append(context.cache_hit)
+
+    async with uow_factory() as uow:
+        engine = uow.session.get_bind()
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        for order_id in orders:
+            # The same shape twice: entries of one payment, then of a flag (no change).
+            await statements_of_a_save(uow_factory, order_id, lambda o: o.authorize("auth"))
+            await statements_of_a_save(
+                uow_factory, order_id, lambda o: o.flag(Attention.STEP_REFUSED, "look")
+            )
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+    assert len(found) == 8
+    assert default.NO_CACHE_KEY not in found
+    assert found[-2:] == [default.CACHE_HIT, default.CACHE_HIT]
