@@ -4,13 +4,13 @@ query in its own short session. Nothing here writes."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, func, select, text, tuple_
+from sqlalchemy import Select, bindparam, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload, selectinload
 
-from db.tables import IdempotencyKeyRow, OrderEventRow, OrderRow, ShipmentRow
+from db.tables import IdempotencyKeyRow, OrderEventRow, OrderRow, ShipmentRow, table_of
 from domain import events
 from domain.notices import CustomerNotice
 from domain.order_records import LineRecord, OrderRecord, ShipmentRecord, TimelineEntry
@@ -54,6 +54,20 @@ _ONE = select(OrderRow).options(
 )
 
 
+# Where an order stands, for every carrier webhook: built once, of the tables' columns
+# (not the mapped classes, whose statements go through the ORM's compile step).
+_ORDERS, _SHIPMENTS = table_of(OrderRow), table_of(ShipmentRow)
+_STATUS = select(_ORDERS.c.id, _ORDERS.c.status)
+_STATUS_OF = _STATUS.where(_ORDERS.c.id == bindparam("order_id"))
+_STATUS_BY_TRACKING = _STATUS.where(
+    _ORDERS.c.id.in_(
+        select(_SHIPMENTS.c.order_id).where(
+            _SHIPMENTS.c.tracking_number == bindparam("tracking_number")
+        )
+    )
+)
+
+
 class OrderReads:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -83,8 +97,7 @@ class OrderReads:
         """The id and status of the order one of whose parcels has this tracking
         number: what carrier news needs, in one statement without the lines and
         parcels."""
-        parcels = select(ShipmentRow.order_id).where(ShipmentRow.tracking_number == tracking_number)
-        return await self._status(OrderRow.id.in_(parcels))
+        return await self._status(_STATUS_BY_TRACKING, {"tracking_number": tracking_number})
 
     async def order_of_key(self, caller_id: str, key: str) -> KeyClaim | None:
         """The order a caller's idempotency key names, unless its window has passed."""
@@ -99,7 +112,7 @@ class OrderReads:
 
     async def status_of(self, order_id: str) -> OrderStanding | None:
         """The order's id and status, or None if there is no such order."""
-        return await self._status(OrderRow.id == order_id)
+        return await self._status(_STATUS_OF, {"order_id": order_id})
 
     async def page(
         self,
@@ -153,9 +166,9 @@ class OrderReads:
         async with self._sessions() as session:
             return int(await session.scalar(query) or 0)
 
-    async def _status(self, where: ColumnElement[bool]) -> OrderStanding | None:
+    async def _status(self, query: Select[Any], parameters: dict[str, str]) -> OrderStanding | None:
         async with self._sessions() as session:
-            row = (await session.execute(select(OrderRow.id, OrderRow.status).where(where))).first()
+            row = (await session.execute(query, parameters)).first()
         return None if row is None else OrderStanding(row.id, row.status)
 
     async def _one(self, query: Select[OrderRow]) -> OrderRecord | None:

@@ -14,13 +14,17 @@ from temporalio.service import RetryConfig, TLSConfig
 
 from infra import tracing
 from infra.payload_codec import EncryptionCodec
+from infra.payload_types import PayloadConverter
 from infra.settings import Settings
 
 
 def data_converter(settings: Settings) -> temporalio.converter.DataConverter:
-    """The default converter with every payload encrypted on its way to Temporal."""
+    """The default converter, our own dataclasses decoded with their field types
+    resolved once (infra/payload_types.py), every payload encrypted on its way to
+    Temporal."""
     return dataclasses.replace(
         temporalio.converter.default(),
+        payload_converter_class=PayloadConverter,
         payload_codec=EncryptionCodec(settings.payload_keys, settings.payload_key_id),
     )
 
