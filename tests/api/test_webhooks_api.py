@@ -80,9 +80,11 @@ async def test_a_malformed_event_is_422(http: httpx.AsyncClient) -> None:
     assert {"/event", "/occurred_at"} <= {e["pointer"] for e in response.json()["errors"]}
 
 
-async def test_signed_events_drive_the_order_and_a_repeat_is_applied_once(
+async def shipped_with_no_news(
     http: httpx.AsyncClient, customer: Caller, session_uow: Any, stack: Stack
-) -> None:
+) -> tuple[str, str]:
+    """An order shipped by a carrier that sends no news of its own: its id and its
+    parcel's tracking number, for the test to report on."""
     sku = await add_product(session_uow)
     async with httpx.AsyncClient(base_url=stack.carrier_url) as carrier:
         await carrier.put("/admin/config", json={"send_updates": False})
@@ -94,7 +96,13 @@ async def test_signed_events_drive_the_order_and_a_repeat_is_applied_once(
             shipped = await wait_for_status(http, customer, order_id, "shipped")
         finally:
             await carrier.put("/admin/config", json={})
-    tracking = shipped["shipment"]["tracking_number"]
+    return order_id, shipped["shipment"]["tracking_number"]
+
+
+async def test_signed_events_drive_the_order_and_a_repeat_is_applied_once(
+    http: httpx.AsyncClient, customer: Caller, session_uow: Any, stack: Stack
+) -> None:
+    order_id, tracking = await shipped_with_no_news(http, customer, session_uow, stack)
 
     def event(kind: str) -> tuple[bytes, dict[str, str]]:
         return signed(
@@ -127,18 +135,7 @@ async def test_signed_events_drive_the_order_and_a_repeat_is_applied_once(
 async def test_news_of_a_parcel_on_its_way_is_recorded_without_waking_the_workflow(
     http: httpx.AsyncClient, client: Client, customer: Caller, session_uow: Any, stack: Stack
 ) -> None:
-    sku = await add_product(session_uow)
-    async with httpx.AsyncClient(base_url=stack.carrier_url) as carrier:
-        await carrier.put("/admin/config", json={"send_updates": False})
-        try:
-            placed = await http.post(
-                "/v1/orders", json=order_body((sku, 1)), headers=customer.placing()
-            )
-            order_id = placed.json()["id"]
-            shipped = await wait_for_status(http, customer, order_id, "shipped")
-        finally:
-            await carrier.put("/admin/config", json={})
-    tracking = shipped["shipment"]["tracking_number"]
+    order_id, tracking = await shipped_with_no_news(http, customer, session_uow, stack)
     news = {"tracking_number": tracking, "occurred_at": "2026-01-01T10:00:00Z"}
 
     on_its_way = await _report(http, news, "in_transit")
