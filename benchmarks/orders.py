@@ -517,6 +517,18 @@ async def run_remote(args: argparse.Namespace) -> list[Phase]:
         await placer.http.aclose()
 
 
+def _count_option(parser: argparse.ArgumentParser, flag: str, most: int, what: str) -> None:
+    """A count from 1 (the default) to `most`, for the local stack only."""
+    parser.add_argument(
+        flag,
+        type=int,
+        default=1,
+        choices=range(1, most + 1),
+        metavar=f"1..{most}",
+        help=f"{what}; the local stack only",
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.orders", description=__doc__)
     parser.add_argument("--orders", type=int, default=600, help="orders per measured phase")
@@ -529,22 +541,13 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="the outbox relay in each worker, not in a process of its own as deployed",
     )
-    parser.add_argument(
-        "--lines",
-        type=int,
-        default=1,
-        choices=range(1, 101),
-        metavar="1..100",
-        help="lines (distinct skus) per order; the local stack only",
-    )
-    parser.add_argument(
+    _count_option(parser, "--lines", 100, "lines (distinct skus) per order")
+    _count_option(
+        parser,
         "--locations",
-        type=int,
-        default=1,
-        choices=range(1, 11),
-        metavar="1..10",
-        help="locations the lines' skus are spread over (line i at location i mod N), so "
-        "an order of N lines ships N parcels; the local stack only",
+        10,
+        "locations the lines' skus are spread over (line i at location i mod N), so an "
+        "order of N lines ships N parcels",
     )
     parser.add_argument(
         "--carrier-after",
