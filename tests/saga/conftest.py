@@ -234,7 +234,10 @@ class Saga:
 
     async def approve_when_open(self, handle: WorkflowHandle[Any, OrderView]) -> None:
         """Sends the ops approval as soon as the order takes one (without waiting for it
-        to be recorded, which may take skipped time)."""
+        to be recorded, which may take skipped time). Not before the hold is asked for:
+        sent earlier, the approval raced the workflow's first task, and once, on a busy
+        CI machine, was lost and the order timed out in review."""
+        await self.wait_until(lambda: any(c.step == "request_review" for c in self.stubs.calls))
         async with asyncio.timeout(60):
             while True:
                 try:
