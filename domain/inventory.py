@@ -8,6 +8,9 @@ from datetime import datetime
 from domain.errors import InvalidStockLevel
 
 DEFAULT_LOCATION = "default"  # where stock lived before there were locations
+# The most units one location may hold of one sku: what a count may set, and what
+# adjustments may add up to (the column holds up to 2**31 - 1).
+MAX_ON_HAND = 10**9
 
 
 @dataclass
@@ -46,6 +49,10 @@ class StockItem:
         if on_hand < 0 or on_hand < self.reserved:
             raise InvalidStockLevel(
                 f"{self.sku}: on_hand {on_hand} is below the {self.reserved} reserved"
+            )
+        if on_hand > MAX_ON_HAND:
+            raise InvalidStockLevel(
+                f"{self.sku}: on_hand {on_hand} is above the most one location holds, {MAX_ON_HAND}"
             )
         self.on_hand = on_hand
 

@@ -112,6 +112,24 @@ async def test_a_deactivated_product_stays_readable_but_cannot_be_ordered(
     assert ordered.json()["errors"][0]["pointer"] == "/items/0/sku"
 
 
+async def test_adjustments_that_add_up_past_the_most_a_location_holds_are_a_conflict(
+    http: httpx.AsyncClient, admin: Caller
+) -> None:
+    """Each delta is in range; their sum is not (the fuzzer found it as a 500)."""
+    sku = await stocked(http, admin, on_hand=10)
+    big = {"delta": 1_000_000_000, "reason": "delivery"}
+
+    first = await http.post(f"/v1/inventory/{sku}/adjustments", json=big, headers=admin.auth)
+    second = await http.post(f"/v1/inventory/{sku}/adjustments", json=big, headers=admin.auth)
+
+    assert first.status_code == 409  # 10 + 10**9 is already past it
+    assert second.status_code == 409
+    assert second.json()["type"] == "/problems/stock-conflict"
+    small = {"delta": 1_000_000_000 - 10, "reason": "delivery"}
+    filled = await http.post(f"/v1/inventory/{sku}/adjustments", json=small, headers=admin.auth)
+    assert (filled.status_code, filled.json()["on_hand"]) == (201, 1_000_000_000)
+
+
 async def test_stock_is_set_adjusted_and_every_change_is_in_the_history(
     http: httpx.AsyncClient, admin: Caller, ops: Caller
 ) -> None:

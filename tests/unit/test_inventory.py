@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import InvalidStockLevel
-from domain.inventory import StockItem
+from domain.inventory import MAX_ON_HAND, StockItem
 
 
 def test_available_is_on_hand_minus_reserved() -> None:
@@ -33,3 +33,11 @@ def test_on_hand_cannot_go_below_what_is_reserved() -> None:
         item.set_on_hand(5)
     item.set_on_hand(6)
     assert item.available == 0
+
+
+def test_adjustments_cannot_add_up_past_the_most_a_location_holds() -> None:
+    item = StockItem("A", on_hand=MAX_ON_HAND - 1)
+    item.adjust(1)
+    with pytest.raises(InvalidStockLevel):
+        item.adjust(1)
+    assert item.on_hand == MAX_ON_HAND
