@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+from temporalio.worker.workflow_sandbox import SandboxRestrictions
 
 import workflows
 from activities.attempts import CountRetries
@@ -48,6 +48,7 @@ from infra.namespace_setup import ensure_schedules, ensure_search_attributes
 from infra.ops_server import OpsServer
 from infra.settings import Settings, settings_or_exit
 from infra.worker_ops_app import create_worker_app
+from infra.workflow_sandbox import WorkflowSandbox
 from outbox.amqp import AmqpPublisher
 from outbox.customer_email import CustomerEmails
 from outbox.kafka import KafkaPublisher
@@ -69,7 +70,7 @@ log = logging.getLogger("orders.worker")
 # activities a workflow names come in through `imports_passed_through()`: they are
 # referred to there, never run.
 PURE_MODULES = ("domain", "workflows.contracts")
-SANDBOX = SandboxedWorkflowRunner(
+SANDBOX = WorkflowSandbox(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(*PURE_MODULES)
 )
 

@@ -1,8 +1,9 @@
 """What the workflow sandbox costs per order: a stored happy-path history replayed many
-times on the worker's runner (`worker.SANDBOX`), beside the same replays without a
-sandbox. Each replay is a fresh workflow instance, as a new order or a cache miss is:
-the sandbox imports the workflow's modules for it, then the saga's code runs through
-the whole history. No server needed.
+times on the worker's runner (`worker.SANDBOX`), beside the same replays on the SDK's
+sandbox as it comes (which asks each payload's serialization context through the
+sandbox's hooks) and without a sandbox. Each replay is a fresh workflow instance, as a
+new order or a cache miss is: the sandbox imports the workflow's modules for it, then
+the saga's code runs through the whole history. No server needed.
 
     python -m benchmarks.sandbox_cost --replays 200
 """
@@ -18,10 +19,11 @@ from pathlib import Path
 
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner, WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from infra.settings import Settings
 from infra.temporal_client import data_converter
-from worker import SANDBOX
+from worker import SANDBOX, compile_workflow_modules
 from workflows.order import OrderWorkflow
 
 HISTORY = Path(__file__).resolve().parents[1] / "tests/workflows/histories/happy_path_v6.json"
@@ -48,7 +50,13 @@ async def replay(runner: WorkflowRunner, replays: int) -> tuple[float, float]:
 
 
 async def main(replays: int, rounds: int) -> None:
-    for runner_name, runner in (("sandbox", SANDBOX), ("no sandbox", UnsandboxedWorkflowRunner())):
+    compile_workflow_modules()  # as the worker does at start
+    runners: tuple[tuple[str, WorkflowRunner], ...] = (
+        ("sandbox", SANDBOX),
+        ("SDK's", SandboxedWorkflowRunner(restrictions=SANDBOX.restrictions)),
+        ("no sandbox", UnsandboxedWorkflowRunner()),
+    )
+    for runner_name, runner in runners:
         await replay(runner, 5)  # warm up: first imports, the runner's own validation
         figures = [await replay(runner, replays) for _ in range(rounds)]
         wall = statistics.median(wall for wall, _ in figures)
