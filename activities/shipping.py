@@ -26,7 +26,7 @@ from domain.commands import (
     TrackShipment,
 )
 from domain.errors import LocationClosed, ShipmentDelivered
-from domain.order import SAGA_NEWS, Order, OrderStatus
+from domain.order import Order, OrderStatus
 from domain.shipments import Shipment, ShipmentState
 from providers.carrier import CarrierClient
 
@@ -69,22 +69,12 @@ class ShippingActivities:
                         stock[place].commit(quantity)
                     await uow.stock.save(stock.values())
                     locked.shipment_booked(parcel, shipments)
-            news = []
-            if command.takes_early_news:
-                # The last booking takes what is left, whichever parcel it names.
-                last = locked.status is OrderStatus.SHIPPED
-                early = await uow.early_news.take(
-                    order.id, None if last else shipment.tracking_number
-                )
-                news = _record_news_on_the_way(locked, shipments, early)
             await uow.shipments.save(booking)
             await uow.orders.save(locked)
             await uow.commit()
             if locked.status is OrderStatus.SHIPPED and not booked:
                 metrics.milestone_reached(locked, "shipped")
-        # Taken news goes back with the answer: a retry after this commit answers
-        # without it, and the saga's next poll of the carrier hears it again.
-        return replace(shipment, number=command.number, news=news)
+        return replace(shipment, number=command.number)
 
     async def _parcels_to_book(
         self, command: CreateShipment
@@ -246,25 +236,3 @@ class ShippingActivities:
 def _utc(occurred_at: str) -> str:
     """The time as the webhook route writes it, so both paths name an event alike."""
     return datetime.fromisoformat(occurred_at).astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _record_news_on_the_way(
-    order: Order, shipments: list[Shipment], news: list[TrackingEvent]
-) -> list[TrackingEvent]:
-    """Writes news of a shipped order's parcel on its way, as the webhook does once a
-    parcel is on record; returns the rest, for the saga: what it acts on, news of an
-    order with parcels still to book, and news naming none of its parcels (the saga
-    knows which parcel it can only be)."""
-    for_the_saga = []
-    for event in news:
-        named = any(parcel.tracking_number == event.tracking_number for parcel in shipments)
-        if (
-            named
-            and event.tracking_number is not None
-            and event.event not in SAGA_NEWS
-            and order.status is OrderStatus.SHIPPED
-        ):
-            order.track_parcel(event.tracking_number, event.event, event.occurred_at, shipments)
-        else:
-            for_the_saga.append(event)
-    return for_the_saga

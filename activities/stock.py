@@ -81,10 +81,7 @@ class StockActivities:
                 prices = {line.sku: line.unit_price.amount for line in order.lines}
                 parcels = plan(order.id, allocation.picks, prices)
             await uow.orders.add(
-                order,
-                idempotency_key=command.idempotency_key,
-                fingerprint=command.fingerprint,
-                keeps_early_news=command.keeps_early_news,
+                order, idempotency_key=command.idempotency_key, fingerprint=command.fingerprint
             )
             uow.locations.allocate(order.id, allocation.picks)
             await uow.shipments.add(parcels)

@@ -57,16 +57,7 @@ class OrderRepository:
         self._loaded[order_id] = _Stored(_state(order), _line_values(order))
         return order
 
-    async def add(
-        self,
-        order: Order,
-        *,
-        idempotency_key: str,
-        fingerprint: str,
-        keeps_early_news: bool = False,
-    ) -> None:
-        """`keeps_early_news`: its workflow takes carrier news that comes before a
-        booking from the booking (db/early_news.py)."""
+    async def add(self, order: Order, *, idempotency_key: str, fingerprint: str) -> None:
         state = _state(order)
         await self._session.execute(
             insert(_ORDERS).values(
@@ -74,7 +65,6 @@ class OrderRepository:
                 customer_id=order.customer_id,
                 idempotency_key=idempotency_key,
                 fingerprint=fingerprint,
-                keeps_early_news=keeps_early_news,
                 **state,
             )
         )

@@ -149,9 +149,6 @@ class OrderRow(Base):
     failed_compensations: Mapped[list[str]] = mapped_column(
         JSONB, default=list, server_default=text("'[]'::jsonb")
     )
-    # Its workflow takes carrier news that came before a parcel's booking from the
-    # booking's answer (migration 0017): such news waits in `early_carrier_news`.
-    keeps_early_news: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
@@ -310,20 +307,6 @@ class OrderEventRow(Base):
     dedupe_key: Mapped[str] = mapped_column(String(200))
     data: Mapped[dict[str, Any]]
     at: Mapped[datetime] = mapped_column(server_default=func.now())
-
-
-class EarlyCarrierNewsRow(Base):
-    """Carrier news of a parcel whose booking has not been recorded yet: the booking
-    takes it in the transaction that records the parcel (db/early_news.py)."""
-
-    __tablename__ = "early_carrier_news"
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    tracking_number: Mapped[str] = mapped_column(String(64))
-    event: Mapped[str] = mapped_column(String(20))
-    occurred_at: Mapped[str] = mapped_column(String(40))  # as the carrier wrote it
-    received_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class OutboxRow(Base):

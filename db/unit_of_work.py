@@ -8,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.catalog import ProductRepository
 from db.claims import ClaimRepository
-from db.early_news import EarlyNewsRepository
 from db.edits import EditRepository
 from db.idempotency import IdempotencyRepository
 from db.locations import LocationRepository
@@ -32,7 +31,6 @@ class UnitOfWork:
     refunds: RefundRepository
     returns: ReturnRepository
     claims: ClaimRepository
-    early_news: EarlyNewsRepository
     session: AsyncSession
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
@@ -51,7 +49,6 @@ class UnitOfWork:
         self.refunds = RefundRepository(self.session)
         self.returns = ReturnRepository(self.session)
         self.claims = ClaimRepository(self.session)
-        self.early_news = EarlyNewsRepository(self.session)
         return self
 
     async def __aexit__(

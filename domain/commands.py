@@ -26,9 +26,6 @@ class ReserveStock:
     currency: str
     idempotency_key: str
     fingerprint: str
-    # The workflow takes carrier news that comes before a parcel's booking from the
-    # booking's answer (`ShipmentCreated.news`); orders of before have it signalled.
-    keeps_early_news: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,7 +82,6 @@ class PaymentAuthorized:
 class CreateShipment:
     order_id: str
     number: int | None = None  # None: the whole order as one parcel (orders of before)
-    takes_early_news: bool = False  # answer with the news that waited for this booking
 
 
 @dataclass(frozen=True)
@@ -94,10 +90,6 @@ class ShipmentCreated:
     carrier: str
     tracking_number: str
     number: int | None = None
-    # News of the parcel the carrier sent before the booking was recorded, that the
-    # saga acts on (`domain.order.SAGA_NEWS`, and any of a parcel not yet shipped);
-    # the rest was written with the booking.
-    news: list[TrackingEvent] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

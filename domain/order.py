@@ -36,16 +36,6 @@ class OrderStatus(StrEnum):
         return self in TERMINAL_STATUSES
 
     @property
-    def awaits_booking(self) -> bool:
-        """Not all of its parcels are booked yet: carrier news of them now is early."""
-        return self in (
-            OrderStatus.PENDING,
-            OrderStatus.RESERVED,
-            OrderStatus.AWAITING_REVIEW,
-            OrderStatus.AUTHORIZED,
-        )
-
-    @property
     def is_cancellable(self) -> bool:
         """Once the parcel has left, cancelling is the carrier's business, not ours."""
         return OrderStatus.CANCELLED in _ALLOWED[self]
@@ -104,12 +94,6 @@ class CarrierEvent(StrEnum):
     IN_TRANSIT = "in_transit"
     DELIVERED = "delivered"
     EXCEPTION = "exception"
-
-
-# The carrier news the saga acts on: `delivered` ends it, `exception` flags the order for
-# a person. Any other news of a recorded parcel changes the read model alone, and is
-# written where it lands, without waking the workflow.
-SAGA_NEWS = frozenset({CarrierEvent.DELIVERED, CarrierEvent.EXCEPTION})
 
 
 class StockStatus(StrEnum):

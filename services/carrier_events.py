@@ -8,10 +8,8 @@ person) change what the saga does. `in_transit` of a parcel already recorded cha
 the order's read model alone, so it is written here, in one transaction, without a
 signal, a workflow task and a step for the workflow to run; the saga still hears of
 it if it asks the carrier later, and recording it again changes nothing. News that
-overtakes the booking's commit has no parcel to land on yet: it is left for the
-booking, which writes it or hands it to the saga in its answer (db/early_news.py);
-for orders started before that, it goes to the workflow, which keeps it until the
-booking is done.
+overtakes the booking's commit has no parcel to land on yet: it goes to the workflow,
+which keeps it until the booking is done.
 """
 
 from __future__ import annotations
@@ -22,14 +20,17 @@ from datetime import UTC, datetime
 
 from temporalio.client import Client
 
-from db.order_reads import OrderReads, OrderStanding
+from db.order_reads import OrderReads
 from db.unit_of_work import UnitOfWork
 from domain.errors import ShipmentNotFound
-from domain.order import SAGA_NEWS, CarrierEvent, OrderStatus
+from domain.order import CarrierEvent, OrderStatus
 from services import order_client
 from services.claims import Claims
 from services.return_parcels import ReturnParcels
 from workflows.contracts import CarrierUpdate
+
+# What the saga acts on; any other news of a recorded parcel is written where it lands.
+SAGA_NEWS = frozenset({CarrierEvent.DELIVERED, CarrierEvent.EXCEPTION})
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,12 @@ class CarrierEvents:
         number no order has."""
         occurred_at = report.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
         order = await self._reads.status_by_tracking(report.tracking_number)
-        if order is not None and await self._recorded_here(order, report, occurred_at):
+        if (
+            order is not None
+            and order.status == OrderStatus.SHIPPED
+            and report.event not in SAGA_NEWS
+            and await self._record_here(order.id, report, occurred_at)
+        ):
             return order.id
         if order is not None and order.status == "delivered":
             # Its own workflow has ended: a later parcel of it is tracked here, a claim's
@@ -95,12 +101,7 @@ class CarrierEvents:
                 await self._claims.check_not_booking(booked.id)
                 await self._returns.check_not_booking(booked.id)
             elif booked is not None and booked.status not in ("cancelled", "failed"):
-                if await self._leave_for_booking(booked.id, report, occurred_at):
-                    return booked.id
-                # Booked while we looked: the news goes where news of a booked parcel goes.
-                order = await self._reads.status_by_tracking(report.tracking_number) or booked
-                if await self._recorded_here(order, report, occurred_at):
-                    return order.id
+                order = booked
         if order is None:
             raise ShipmentNotFound(report.tracking_number)
         await order_client.signal_carrier_event(
@@ -109,29 +110,6 @@ class CarrierEvents:
             CarrierUpdate(report.event.value, occurred_at, report.tracking_number),
         )
         return order.id
-
-    async def _leave_for_booking(
-        self, order_id: str, report: CarrierReport, occurred_at: str
-    ) -> bool:
-        """Leaves news of a parcel not yet on record for its booking to take; False
-        when the order's workflow takes it by signal instead (an order of before), or
-        the booking was recorded meanwhile."""
-        async with self._unit_of_work() as uow:
-            left = await uow.early_news.leave(
-                order_id, report.tracking_number, report.event.value, occurred_at
-            )
-            if left:
-                await uow.commit()
-        return left
-
-    async def _recorded_here(
-        self, order: OrderStanding, report: CarrierReport, occurred_at: str
-    ) -> bool:
-        return (
-            order.status == OrderStatus.SHIPPED
-            and report.event not in SAGA_NEWS
-            and await self._record_here(order.id, report, occurred_at)
-        )
 
     async def _record_here(self, order_id: str, report: CarrierReport, occurred_at: str) -> bool:
         """Applies news of a parcel on its way to the read model; False leaves it to

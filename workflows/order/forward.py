@@ -52,7 +52,6 @@ class ForwardPath(Compensation, Edits):
                     order.currency,
                     order.idempotency_key,
                     order.fingerprint,
-                    keeps_early_news=self._early_news(),
                 ),
                 f"reserve {self._items()} for {self._whose()}",
             )
@@ -194,11 +193,7 @@ class ForwardPath(Compensation, Edits):
         try:
             return await self._step(
                 ShippingActivities.create_shipment,
-                CreateShipment(
-                    self._order.order_id,
-                    parcel.number if parcel else None,
-                    takes_early_news=self._early_news(),
-                ),
+                CreateShipment(self._order.order_id, parcel.number if parcel else None),
                 f"book {what} to {self._destination()} for {self._whose()}",
             )
         except StepFailed as error:

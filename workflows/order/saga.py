@@ -42,7 +42,6 @@ ResultT = TypeVar("ResultT")
 # costs a history event and a `TemporalChangeVersion` upsert. Orders started before a
 # release replay through the marker (or, before 2026-12, the individual patches) they
 # recorded. The newest version comes first.
-EARLY_NEWS_VERSION = "order-saga-2026-12-early-news"  # news before a booking comes with it
 LEAN_STATUS_VERSION = "order-saga-2026-12-lean-status"  # OrderStatus only where it is looked for
 SHIPMENTS_VERSION = "order-saga-2026-12-shipments"  # one parcel per location
 BOUNDED_VERSION = "order-saga-2026-12-bounded"  # every failure ends in a chosen state
@@ -57,7 +56,7 @@ EARLIER_PATCHES = frozenset(
     }
 )
 # Saga versions, oldest first: 0 takes the individual patches above.
-INDIVIDUAL_PATCHES, OUTBOX, BOUNDED, SHIPMENTS, LEAN_STATUS, EARLY_NEWS = 0, 1, 2, 3, 4, 5
+INDIVIDUAL_PATCHES, OUTBOX, BOUNDED, SHIPMENTS, LEAN_STATUS = 0, 1, 2, 3, 4
 # Statuses an order passes through in the time of a provider call: no operator filters
 # on them (an order stuck there is flagged, and its details say what it waits for),
 # and each upsert costs Temporal an event and a visibility update (~4 ms of its CPU
@@ -168,9 +167,7 @@ class OrderSaga:
         """Decided once, at the start of the run: a new order records only the newest
         marker; a replayed one finds the marker its history holds."""
         if self._saga_version is None:
-            if workflow.patched(EARLY_NEWS_VERSION):
-                self._saga_version = EARLY_NEWS
-            elif workflow.patched(LEAN_STATUS_VERSION):
+            if workflow.patched(LEAN_STATUS_VERSION):
                 self._saga_version = LEAN_STATUS
             elif workflow.patched(SHIPMENTS_VERSION):
                 self._saga_version = SHIPMENTS
@@ -191,11 +188,6 @@ class OrderSaga:
         """Whether this run ships one parcel per location, each booked, captured and
         tracked on its own (before: the whole order as one parcel)."""
         return self._version() >= SHIPMENTS
-
-    def _early_news(self) -> bool:
-        """Whether this run takes carrier news that comes before a parcel's booking
-        from the booking's answer (before: by signal, from the webhook)."""
-        return self._version() >= EARLY_NEWS
 
     def _patched(self, change: str) -> bool:
         """Whether this run takes one of the changes made before the 2026-12 marker:

@@ -51,15 +51,6 @@ class Tracking(OrderSaga):
         self._seen_carrier_events.add(key)
         self._carrier_events.append(event)
 
-    def _take_news_of_the_bookings(self) -> None:
-        """What the carrier said before its bookings were recorded, and the saga acts
-        on, came back with them (db/early_news.py); the rest was written then."""
-        for booked in self._booked:
-            for news in booked.news:
-                self._take_carrier_event(
-                    CarrierUpdate(news.event, news.occurred_at, news.tracking_number)
-                )
-
     async def _track_until_delivered(self) -> None:
         while self._status is not OrderStatus.DELIVERED:
             # Not the last event: news of a parcel on its way goes to the order's

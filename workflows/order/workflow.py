@@ -102,7 +102,6 @@ class OrderWorkflow(ForwardPath, Tracking):
                 await self._wait_for_review()
             await self._authorize()
             await self._ship()
-            self._take_news_of_the_bookings()
             await self._capture()
         await self._track_until_delivered()
 
