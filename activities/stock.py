@@ -83,7 +83,7 @@ class StockActivities:
             await uow.orders.add(
                 order, idempotency_key=command.idempotency_key, fingerprint=command.fingerprint
             )
-            uow.locations.allocate(order.id, allocation.picks)
+            await uow.locations.allocate(order.id, allocation.picks)
             await uow.shipments.add(parcels)
             await uow.commit()
         if short:

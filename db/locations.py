@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.tables import LocationRow, OrderAllocationRow
+from db.tables import LocationRow, OrderAllocationRow, table_of
 from domain.allocation import Location, Pick
 from domain.inventory import DEFAULT_LOCATION
 
@@ -22,6 +22,16 @@ _MOVE = text(
     """
 )
 
+_LOCATIONS, _ALLOCATIONS = table_of(LocationRow), table_of(OrderAllocationRow)
+_ALL = select(
+    _LOCATIONS.c.id,
+    _LOCATIONS.c.name,
+    _LOCATIONS.c.country,
+    _LOCATIONS.c.priority,
+    _LOCATIONS.c.active,
+).order_by(_LOCATIONS.c.priority, _LOCATIONS.c.id)
+_ALLOCATE = insert(_ALLOCATIONS)
+
 # What an admin may change on a location.
 EDITABLE = frozenset({"name", "country", "priority", "active"})
 
@@ -31,11 +41,8 @@ class LocationRepository:
         self._session = session
 
     async def all(self) -> list[Location]:
-        """In priority order, then by id."""
-        rows = await self._session.scalars(
-            select(LocationRow).order_by(LocationRow.priority, LocationRow.id)
-        )
-        return [_location(row) for row in rows]
+        """In priority order, then by id (every reservation asks: rows, not objects)."""
+        return [Location(*row) for row in await self._session.execute(_ALL)]
 
     async def get(self, location_id: str) -> Location | None:
         row = await self._session.get(LocationRow, location_id)
@@ -66,17 +73,19 @@ class LocationRepository:
 
     # -- allocations -----------------------------------------------------------------
 
-    def allocate(self, order_id: str, picks: Iterable[Pick]) -> None:
-        for pick in picks:
-            self._session.add(
-                OrderAllocationRow(
-                    order_id=order_id,
-                    line_no=pick.line_no,
-                    location_id=pick.location_id,
-                    sku=pick.sku,
-                    quantity=pick.quantity,
-                )
-            )
+    async def allocate(self, order_id: str, picks: Iterable[Pick]) -> None:
+        held = [
+            {
+                "order_id": order_id,
+                "line_no": pick.line_no,
+                "location_id": pick.location_id,
+                "sku": pick.sku,
+                "quantity": pick.quantity,
+            }
+            for pick in picks
+        ]
+        if held:
+            await self._session.execute(_ALLOCATE, held)
 
     async def move_allocation(self, order_id: str, closed: str, to: str) -> None:
         """The order's units held at `closed` are held at `to` now (a line already
@@ -102,8 +111,7 @@ class LocationRepository:
         await self._session.execute(
             delete(OrderAllocationRow).where(OrderAllocationRow.order_id == order_id)
         )
-        self.allocate(order_id, picks)
-        await self._session.flush()
+        await self.allocate(order_id, picks)
 
     async def held(
         self, order_id: str, quantities: Mapping[str, int]
