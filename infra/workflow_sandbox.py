@@ -12,24 +12,88 @@ an import) can happen there; the workflow's activations still run under the hook
 
 `tests/unit/test_workflow_sandbox.py` holds the answers to the SDK's own, over whole
 histories, so an SDK that changes what it asks fails there first.
+
+And one cost of Python's imports: the sandbox imports the workflow's own modules
+afresh for every workflow instance (so that each runs with module state of its own),
+and each import looked its file up, read it and unmarshalled its bytecode again. The
+workflow's package is loaded here from the code compiled the first time; every
+instance still runs its modules' code anew. A worker also keeps running the code it
+started with, even if the files change under it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib.machinery
+import importlib.util
+import sys
+from collections.abc import Sequence
+from importlib.abc import MetaPathFinder
+from types import CodeType, ModuleType
+from typing import Any, ClassVar
 
 from temporalio.converter import SerializationContext, StorageDriverStoreContext
 from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails
 from temporalio.worker._command_aware_visitor import CommandInfo
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 from temporalio.worker.workflow_sandbox._runner import _Instance
+from temporalio.workflow import _Definition
 
 
 class WorkflowSandbox(SandboxedWorkflowRunner):
-    """The SDK's sandbox; only the serialization context is asked directly."""
+    """The SDK's sandbox; the serialization context is asked directly, and the
+    workflow's package is loaded from code compiled once."""
+
+    def prepare_workflow(self, defn: _Definition) -> None:
+        _CompiledOnce.serve(defn.cls.__module__.partition(".")[0])
+        super().prepare_workflow(defn)
 
     def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
         return _DirectContextInstance(det, self.runner_class, self.restrictions)
+
+
+class _CompiledOnce(MetaPathFinder):
+    """Finds the modules of the packages it serves once, and hands out the code they
+    were first loaded with."""
+
+    packages: ClassVar[set[str]] = set()
+    found: ClassVar[dict[str, tuple[str, list[str] | None]]] = {}  # name: (file, path)
+    code: ClassVar[dict[str, CodeType]] = {}  # file: its code
+
+    @classmethod
+    def serve(cls, package: str) -> None:
+        if not any(isinstance(finder, cls) for finder in sys.meta_path):
+            sys.meta_path.insert(0, cls())
+        cls.packages.add(package)
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname.partition(".")[0] not in self.packages:
+            return None
+        found = self.found.get(fullname)
+        if found is None:
+            spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+            if spec is None or not isinstance(spec.loader, importlib.machinery.SourceFileLoader):
+                return spec
+            assert spec.origin is not None
+            found = self.found[fullname] = (spec.origin, spec.submodule_search_locations)
+        origin, locations = found
+        return importlib.util.spec_from_file_location(
+            fullname,
+            origin,
+            loader=_CodeOnce(fullname, origin),
+            submodule_search_locations=locations,
+        )
+
+
+class _CodeOnce(importlib.machinery.SourceFileLoader):
+    def get_code(self, fullname: str) -> CodeType:
+        code = _CompiledOnce.code.get(self.path)
+        if code is None:
+            loaded = super().get_code(fullname)
+            assert loaded is not None  # a source file always has code
+            code = _CompiledOnce.code[self.path] = loaded
+        return code
 
 
 class _DirectContextInstance(_Instance):
