@@ -35,13 +35,19 @@ class Resources:
     readiness: Readiness = field(default_factory=Readiness)
 
 
-def get_resources(request: Request) -> Resources:
+# Dependencies are coroutines: FastAPI runs a plain function in its thread pool, a
+# thread hop on every request for what is a lookup.
+async def get_resources(request: Request) -> Resources:
+    return _resources_of(request)
+
+
+async def get_services(request: Request) -> Services:
+    return _resources_of(request).services
+
+
+def _resources_of(request: Request) -> Resources:
     resources: Resources = request.app.state.resources
     return resources
-
-
-def get_services(request: Request) -> Services:
-    return get_resources(request).services
 
 
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
