@@ -27,8 +27,7 @@ def _plain_functions(dependant: Dependant) -> Iterator[str]:
     for dependency in dependant.dependencies:
         call = dependency.call
         if call is not None and not (
-            inspect.iscoroutinefunction(call)
-            or inspect.iscoroutinefunction(type(call).__call__)
+            inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(type(call).__call__)
         ):
             yield getattr(call, "__name__", repr(call))
         yield from _plain_functions(dependency)
