@@ -91,6 +91,12 @@ def start_stack(state: Path, ports: dict[str, int]) -> subprocess.Popen[bytes]:
     return process
 
 
+def print_stack_logs(state: Path, lines: int = 80) -> None:
+    for log in sorted(state.parent.glob("stack-*.log")):
+        tail = log.read_text(errors="replace").splitlines()[-lines:]
+        print(f"--- the last {len(tail)} lines of {log.name}", *tail, sep="\n")
+
+
 def stop_stack(process: subprocess.Popen[bytes]) -> int:
     process.send_signal(signal.SIGINT)
     return process.wait(timeout=60)
@@ -170,6 +176,9 @@ def test_make_dev_serves_an_order_to_delivered_and_keeps_it_across_restarts(
         exported = set(api_metrics) | set(worker_metrics)
         for query in dashboard_queries():
             assert metric_names(query) <= exported, query
+    except BaseException:
+        print_stack_logs(state)  # which process went down, and why: pytest shows it
+        raise
     finally:
         exit_code = stop_stack(stack)
     assert exit_code == 0
