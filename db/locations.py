@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import Row, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.tables import LocationRow, OrderAllocationRow, table_of
@@ -42,7 +42,7 @@ class LocationRepository:
 
     async def all(self) -> list[Location]:
         """In priority order, then by id (every reservation asks: rows, not objects)."""
-        return [Location(*row) for row in await self._session.execute(_ALL)]
+        return [_location(row) for row in await self._session.execute(_ALL)]
 
     async def get(self, location_id: str) -> Location | None:
         row = await self._session.get(LocationRow, location_id)
@@ -131,5 +131,6 @@ class LocationRepository:
         return held
 
 
-def _location(row: LocationRow) -> Location:
+def _location(row: LocationRow | Row[*tuple[Any, ...]]) -> Location:
+    """Of a mapped row or of a row of the table's columns alike."""
     return Location(row.id, row.name, row.country, row.priority, row.active)

@@ -88,23 +88,7 @@ _PARCEL_LIST = (
     .scalar_subquery()
 )
 _RECORDS = select(
-    _ORDERS.c.id,
-    _ORDERS.c.customer_id,
-    _ORDERS.c.fingerprint,
-    _ORDERS.c.status,
-    _ORDERS.c.currency,
-    _ORDERS.c.total_amount,
-    _ORDERS.c.shipping_address,
-    _ORDERS.c.payment_status,
-    _ORDERS.c.authorization_id,
-    _ORDERS.c.shipment_status,
-    _ORDERS.c.carrier,
-    _ORDERS.c.tracking_number,
-    _ORDERS.c.failure_reason,
-    _ORDERS.c.failed_compensations,
-    _ORDERS.c.created_at,
-    _ORDERS.c.updated_at,
-    _ORDERS.c.refunded_total,
+    _ORDERS,
     type_coerce(_LINE_LIST, JSON).label("line_list"),
     type_coerce(_PARCEL_LIST, JSON).label("parcel_list"),
 )

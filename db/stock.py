@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, Text, bindparam, func, select, tuple_, update
+from sqlalchemy import ARRAY, Integer, Row, Text, bindparam, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.tables import StockAdjustmentRow, StockRow, table_of
@@ -74,9 +74,9 @@ class StockRepository:
         if self._session.new:
             await self._session.flush()  # a row added in this transaction is lockable
         items = {}
-        for location_id, sku, on_hand, reserved in await self._session.execute(query, parameters):
-            self._read[(location_id, sku)] = (on_hand, reserved)
-            items[(location_id, sku)] = StockItem(sku, on_hand, reserved, location_id)
+        for row in await self._session.execute(query, parameters):
+            self._read[(row.location_id, row.sku)] = (row.on_hand, row.reserved)
+            items[(row.location_id, row.sku)] = _item(row)
         return items
 
     async def save(self, items: Iterable[StockItem]) -> None:
@@ -185,5 +185,6 @@ class StockRepository:
         ]
 
 
-def _item(row: StockRow) -> StockItem:
+def _item(row: StockRow | Row[*tuple[Any, ...]]) -> StockItem:
+    """Of a mapped row or of a row of the table's columns alike."""
     return StockItem(row.sku, row.on_hand, row.reserved, row.location_id)
