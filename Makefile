@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: bench-million bench-shape dev test bench bench-streams client install lint format typecheck check clean
+.PHONY: bench-million bench-shape bench-traits dev test bench bench-streams client install lint format typecheck check clean
 
 $(STAMP): pyproject.toml
 	@echo "==> creating the virtualenv $(VENV) with $$($(PYTHON) --version)"
@@ -42,6 +42,10 @@ bench-million: $(STAMP)
 # Temporal's cost of five steps as activities, local activities or one batched activity.
 bench-shape: $(STAMP)
 	$(BIN)/python -m benchmarks.activity_shape $(BENCH_ARGS)
+
+# What each trait of an order's workflow costs the Temporal server, one at a time.
+bench-traits: $(STAMP)
+	$(BIN)/python -m benchmarks.server_traits $(BENCH_ARGS)
 
 # 2000 live order streams on one API process: database load and commit-to-client latency.
 bench-streams: $(STAMP)
