@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import compileall
+import functools
+import hashlib
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -24,11 +26,14 @@ from typing import Any
 import uvicorn
 import uvloop
 from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
+from temporalio.common import WorkerDeploymentVersion
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
-from temporalio.worker import Worker
+from temporalio.worker import Worker, WorkerDeploymentConfig
 from temporalio.worker.workflow_sandbox import SandboxRestrictions
 
+import domain
 import workflows
 from activities.attempts import CountRetries
 from activities.claims import ClaimActivities
@@ -55,7 +60,7 @@ from outbox.kafka import KafkaPublisher
 from outbox.relay import OutboxRelay
 from workflows.claims import ClaimWorkflow
 from workflows.housekeeping import PurgeIdempotencyKeysWorkflow
-from workflows.order import OrderWorkflow
+from workflows.order import OrderWorkflow, versions
 from workflows.refund import RefundWorkflow
 from workflows.returns import ReturnWorkflow
 from workflows.steps import Handler, Queue, served_by_queue
@@ -83,6 +88,32 @@ def compile_workflow_modules() -> None:
     it (pip compiles what it installs); a checkout gets it here, once. Where the files
     are read-only nothing is written and nothing fails."""
     compileall.compile_dir(Path(workflows.__file__).parent, quiet=2)
+
+
+@functools.cache
+def deployment() -> WorkerDeploymentConfig:
+    """The saga this worker runs, declared in its build id with a digest of the code
+    the workflows run (workflows/order/versions.py). Temporal records it with each
+    workflow task the worker completes, which is how a run knows its saga version
+    without a patch marker. Not a versioned deployment: any worker takes any task."""
+    code = hashlib.sha256()
+    for package in (Path(workflows.__file__).parent, Path(domain.__file__).parent):
+        for source in sorted(package.rglob("*.py")):
+            code.update(source.read_bytes())
+    build = versions.build_id(code.hexdigest()[:12])
+    return WorkerDeploymentConfig(
+        version=WorkerDeploymentVersion(versions.DEPLOYMENT_NAME, build),
+        use_worker_versioning=False,
+    )
+
+
+async def declared_deployment(client: Client) -> WorkerDeploymentConfig | None:
+    """`deployment()` where the server records each workflow task's build id (every
+    server since build-id versioning, 1.21); None where it does not (the SDK's
+    time-skipping test server), so that the saga's version is recorded by a patch
+    marker there: a version read back from a history without it would differ."""
+    info = await client.workflow_service.get_system_info(GetSystemInfoRequest())
+    return deployment() if info.capabilities.build_id_based_versioning else None
 
 
 def activity_objects(boot: Bootstrap) -> list[object]:
@@ -118,15 +149,20 @@ def steps_engine(boot: Bootstrap) -> AsyncEngine:
 
 
 def build_workers(
-    client: Client, settings: Settings, served: dict[Queue, list[Handler]]
+    client: Client,
+    settings: Settings,
+    served: dict[Queue, list[Handler]],
+    declared: WorkerDeploymentConfig | None,
 ) -> list[Worker]:
     """One worker for the workflows and database steps, one per provider queue, each
     serving the handlers the step table puts on its queue; only the queues named in
-    `worker_queues`, so a deployment can scale each kind of work on its own."""
+    `worker_queues`, so a deployment can scale each kind of work on its own.
+    `declared`: the build id the workers declare (`declared_deployment`)."""
     common: dict[str, Any] = {
         "max_concurrent_activities": settings.max_concurrent_activities,
         "graceful_shutdown_timeout": settings.worker_shutdown_grace,
         "interceptors": [CountRetries()],
+        **({"deployment_config": declared} if declared else {}),
     }
     limits = settings.provider_rate_limits
     wanted = set(settings.worker_queues)
@@ -171,7 +207,8 @@ def build_workers(
 async def running_workers(client: Client, boot: Bootstrap) -> AsyncIterator[list[Worker]]:
     """Every worker of this process, polling until the block ends."""
     async with AsyncExitStack() as stack:
-        workers = build_workers(client, boot.settings, served_by_queue(activity_objects(boot)))
+        served = served_by_queue(activity_objects(boot))
+        workers = build_workers(client, boot.settings, served, await declared_deployment(client))
         for worker in workers:
             await stack.enter_async_context(worker)
         yield workers

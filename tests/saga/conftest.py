@@ -52,7 +52,7 @@ from domain.commands import (
 from domain.errors import DomainError
 from domain.order import Address
 from infra.namespace_setup import search_attribute_types
-from worker import SANDBOX
+from worker import SANDBOX, declared_deployment
 from workflows.claims import ClaimWorkflow
 from workflows.contracts import (
     CarrierUpdate,
@@ -385,6 +385,8 @@ async def saga_on(time_skipping: WorkflowEnvironment) -> AsyncIterator[Saga]:
                     else [],
                     activities=handlers,
                     workflow_runner=SANDBOX,  # the worker's own: what it refuses, these do
+                    # None here: the test server records no build ids (worker.py)
+                    deployment_config=await declared_deployment(time_skipping.client),
                 )
             )
         yield saga

@@ -23,7 +23,7 @@ from infra.settings import Settings
 from services.order_client import saga_policy, start_and_reserve
 from tests.factories import add_product, add_user
 from tests.polling import eventually
-from worker import activity_objects, build_workers, running_relay
+from worker import activity_objects, build_workers, declared_deployment, running_relay
 from workflows.contracts import OrderView, OrderWorkflowInput, Placement
 from workflows.steps import served_by_queue
 
@@ -162,7 +162,7 @@ async def saga_with(
             queue: [wrap[activity_name(h)](h) if activity_name(h) in wrap else h for h in handlers]
             for queue, handlers in served_by_queue(activity_objects(boot)).items()
         }
-        for worker in build_workers(client, own, served):
+        for worker in build_workers(client, own, served, await declared_deployment(client)):
             await stack.enter_async_context(worker)
         # Emails go out from the outbox: this relay delivers, or stands by for another.
         await stack.enter_async_context(running_relay(boot))

@@ -11,7 +11,7 @@ from temporalio.client import Client
 
 from infra.bootstrap import Bootstrap
 from infra.settings import Settings
-from worker import activity_objects, build_workers
+from worker import activity_objects, build_workers, deployment
 from workflows import claims, housekeeping, refund, returns
 from workflows.order import compensation, edits, forward, saga, tracking, workflow
 from workflows.steps import BY_NAME, STEPS, Queue, served_by_queue
@@ -70,7 +70,9 @@ async def test_the_worker_serves_every_step_on_the_queue_of_its_row(
         Queue(provider): name for provider, name in settings.provider_task_queues.items()
     }
     async with Bootstrap(settings) as boot:
-        workers = build_workers(client, settings, served_by_queue(activity_objects(boot)))
+        workers = build_workers(
+            client, settings, served_by_queue(activity_objects(boot)), deployment()
+        )
 
     served = {
         worker.config()["task_queue"]: {

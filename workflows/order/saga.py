@@ -28,7 +28,20 @@ from workflows.contracts import (
     OrderWorkflowInput,
     ReviewDecision,
 )
+from workflows.order import versions
 from workflows.order.outcomes import StepFailed
+from workflows.order.versions import (
+    BOUNDED,
+    BOUNDED_VERSION,
+    EARLIER_PATCHES,
+    INDIVIDUAL_PATCHES,
+    LEAN_STATUS,
+    LEAN_STATUS_VERSION,
+    OUTBOX,
+    OUTBOX_VERSION,
+    SHIPMENTS,
+    SHIPMENTS_VERSION,
+)
 
 # Activities are only named here, never run in the sandbox: the worker's copy is used.
 with workflow.unsafe.imports_passed_through():
@@ -38,25 +51,6 @@ with workflow.unsafe.imports_passed_through():
 ParamT = TypeVar("ParamT")
 ResultT = TypeVar("ResultT")
 
-# Orders take every change of a release at once, under one patch marker: each marker
-# costs a history event and a `TemporalChangeVersion` upsert. Orders started before a
-# release replay through the marker (or, before 2026-12, the individual patches) they
-# recorded. The newest version comes first.
-LEAN_STATUS_VERSION = "order-saga-2026-12-lean-status"  # OrderStatus only where it is looked for
-SHIPMENTS_VERSION = "order-saga-2026-12-shipments"  # one parcel per location
-BOUNDED_VERSION = "order-saga-2026-12-bounded"  # every failure ends in a chosen state
-OUTBOX_VERSION = "order-saga-2026-12"  # one marker; emails from the outbox
-EARLIER_PATCHES = frozenset(
-    {
-        "provider-task-queues",
-        "search-attributes",
-        "flag-failed-compensations",
-        "poll-carrier",
-        "local-database-steps",
-    }
-)
-# Saga versions, oldest first: 0 takes the individual patches above.
-INDIVIDUAL_PATCHES, OUTBOX, BOUNDED, SHIPMENTS, LEAN_STATUS = 0, 1, 2, 3, 4
 # Statuses an order passes through in the time of a provider call: no operator filters
 # on them (an order stuck there is flagged, and its details say what it waits for),
 # and each upsert costs Temporal an event and a visibility update (~4 ms of its CPU
@@ -164,10 +158,14 @@ class OrderSaga:
     # -- which version of the saga this run follows --------------------------------
 
     def _version(self) -> int:
-        """Decided once, at the start of the run: a new order records only the newest
-        marker; a replayed one finds the marker its history holds."""
+        """Decided once, at the start of the run (versions.py): the saga the worker of
+        that workflow task declared, recorded by Temporal with the task; for orders
+        started before workers declared one, the marker their history holds."""
         if self._saga_version is None:
-            if workflow.patched(LEAN_STATUS_VERSION):
+            declared = versions.declared_by(workflow.info().get_current_deployment_version())
+            if declared is not None:
+                self._saga_version = declared
+            elif workflow.patched(LEAN_STATUS_VERSION):
                 self._saga_version = LEAN_STATUS
             elif workflow.patched(SHIPMENTS_VERSION):
                 self._saga_version = SHIPMENTS
