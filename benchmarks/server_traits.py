@@ -60,7 +60,10 @@ class Traits:
     local_ends: bool = False  # the first and last steps as local activities
     # Workers that declare a deployment version (not a versioned deployment), or only a
     # build id: recorded with every workflow task, where a patch marker would be.
-    workers: str = ""  # "", "-dv" (deployment version) or "-b" (build id)
+    # "", "-dv" (deployment version), "-b" (build id), "-ne" (no eager activities:
+    # a step on the workflow's own queue is otherwise handed to the worker with the
+    # workflow task's answer, as a step on another queue never is)
+    workers: str = ""
     queue: str = ""
     padding_text: str = field(default="", repr=False)
 
@@ -126,6 +129,7 @@ TRAITS = {
     "+ first and last step local": Traits(local_ends=True),
     "+ workers of a deployment version": Traits(workers="-dv"),
     "+ workers of a build id": Traits(workers="-b"),
+    "+ no eager activities": Traits(workers="-ne"),
     "all of them (an order's shape)": Traits(
         padding=7000,
         upserts=2,
@@ -195,8 +199,9 @@ async def measure(client: Client, temporal: ProcessGroup, args: argparse.Namespa
             workflow_runner=UnsandboxedWorkflowRunner(),
             deployment_config=versioned if first.endswith("-dv") else None,
             build_id="traits-1" if first.endswith("-b") else None,
+            disable_eager_activity_execution=first.endswith("-ne"),
         )
-        for first in (queue, f"{queue}-dv", f"{queue}-b")
+        for first in (queue, f"{queue}-dv", f"{queue}-b", f"{queue}-ne")
         for name in ("", "-payment", "-carrier")
     ]
     for worker in workers:
