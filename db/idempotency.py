@@ -4,11 +4,29 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Interval, bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.tables import IdempotencyKeyRow
+
+# The claim, built once (every placing makes one): the key bound to the order unless a
+# live claim holds it; an expired claim is taken over, since after its window a key is
+# new again.
+_CLAIM_VALUES = {
+    "caller_id": bindparam("caller_id"),
+    "key": bindparam("key"),
+    "order_id": bindparam("order_id"),
+    "fingerprint": bindparam("fingerprint"),
+    "created_at": func.now(),
+    "expires_at": func.now() + bindparam("window", type_=Interval),
+}
+_INSERT = insert(IdempotencyKeyRow).values(_CLAIM_VALUES)
+_CLAIM = _INSERT.on_conflict_do_update(
+    index_elements=["caller_id", "key"],
+    set_={name: _INSERT.excluded[name] for name in _CLAIM_VALUES if name != "key"},
+    where=IdempotencyKeyRow.expires_at <= func.now(),
+).returning(IdempotencyKeyRow)
 
 
 class IdempotencyRepository:
@@ -30,22 +48,15 @@ class IdempotencyRepository:
     ) -> IdempotencyKeyRow:
         """Binds the key to `order_id` unless a live claim exists; returns the claim that
         holds. Concurrent first uses of one key all get the same, single winner."""
-        values = {
-            "caller_id": caller_id,
-            "key": key,
-            "order_id": order_id,
-            "fingerprint": fingerprint,
-            "created_at": func.now(),
-            "expires_at": func.now() + window,
-        }
-        statement = insert(IdempotencyKeyRow).values(values)
         won: IdempotencyKeyRow | None = await self._session.scalar(
-            statement.on_conflict_do_update(
-                index_elements=["caller_id", "key"],
-                set_={name: statement.excluded[name] for name in values if name != "key"},
-                # An expired claim is taken over: after its window a key is new again.
-                where=IdempotencyKeyRow.expires_at <= func.now(),
-            ).returning(IdempotencyKeyRow)
+            _CLAIM,
+            {
+                "caller_id": caller_id,
+                "key": key,
+                "order_id": order_id,
+                "fingerprint": fingerprint,
+                "window": window,
+            },
         )
         if won is not None:
             return won

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, text, update
+from sqlalchemy import Row, bindparam, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.tables import LocationRow, OrderAllocationRow, table_of
@@ -30,6 +30,7 @@ _ALL = select(
     _LOCATIONS.c.priority,
     _LOCATIONS.c.active,
 ).order_by(_LOCATIONS.c.priority, _LOCATIONS.c.id)
+_ONE = _ALL.where(_LOCATIONS.c.id == bindparam("location_id"))
 _ALLOCATE = insert(_ALLOCATIONS)
 
 # What an admin may change on a location.
@@ -45,7 +46,7 @@ class LocationRepository:
         return [_location(row) for row in await self._session.execute(_ALL)]
 
     async def get(self, location_id: str) -> Location | None:
-        row = await self._session.get(LocationRow, location_id)
+        row = (await self._session.execute(_ONE, {"location_id": location_id})).first()
         return None if row is None else _location(row)
 
     async def create(self, location: Location) -> None:
