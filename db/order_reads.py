@@ -108,6 +108,15 @@ _STATUS_BY_TRACKING = _STATUS.where(
 )
 
 
+# The order an idempotency key names (every placing asks first), built once.
+_KEYS = table_of(IdempotencyKeyRow)
+_KEY_CLAIM = select(_KEYS.c.order_id, _KEYS.c.fingerprint).where(
+    _KEYS.c.caller_id == bindparam("caller_id"),
+    _KEYS.c.key == bindparam("key"),
+    _KEYS.c.expires_at > func.now(),
+)
+
+
 class OrderReads:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -143,13 +152,8 @@ class OrderReads:
 
     async def order_of_key(self, caller_id: str, key: str) -> KeyClaim | None:
         """The order a caller's idempotency key names, unless its window has passed."""
-        query = select(IdempotencyKeyRow.order_id, IdempotencyKeyRow.fingerprint).where(
-            IdempotencyKeyRow.caller_id == caller_id,
-            IdempotencyKeyRow.key == key,
-            IdempotencyKeyRow.expires_at > func.now(),
-        )
         async with self._sessions() as session:
-            row = (await session.execute(query)).first()
+            row = (await session.execute(_KEY_CLAIM, {"caller_id": caller_id, "key": key})).first()
         return None if row is None else KeyClaim(row.order_id, row.fingerprint)
 
     async def status_of(self, order_id: str) -> OrderStanding | None:

@@ -39,6 +39,7 @@ _LOAD = (
 )
 _LOAD_LOCKED = _LOAD.with_for_update()
 _ADD = insert(_ORDERS)
+_ADD_LINES = insert(_LINES)
 
 
 class OrderRepository:
@@ -110,7 +111,7 @@ class OrderRepository:
 
     async def _write_lines(self, order: Order) -> None:
         await self._session.execute(
-            insert(_LINES),
+            _ADD_LINES,
             [
                 {
                     "order_id": order.id,
