@@ -13,20 +13,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from pathlib import Path
 
 from temporalio import activity, workflow
 from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-from benchmarks.measure import ProcessGroup, history_shapes
-from devstack.processes import ProcessStack
-from infra.namespace_setup import ensure_search_attributes
+from benchmarks.measure import ProcessGroup, history_shapes, on_a_dev_server
 from workflows.search_attributes import ORDER_STATUS
 
 STEPS = 5
@@ -139,15 +135,7 @@ async def measure(client: Client, temporal: ProcessGroup, args: argparse.Namespa
 
 
 async def main(args: argparse.Namespace) -> None:
-    stack = ProcessStack(Path(tempfile.mkdtemp(prefix="orders-shape-")))
-    await asyncio.to_thread(stack.start_temporal)
-    try:
-        client = await Client.connect(f"127.0.0.1:{stack.ports['temporal']}")
-        temporal = ProcessGroup("temporal", (stack.processes["temporal"].pid,))
-        await ensure_search_attributes(client)
-        await measure(client, temporal, args)
-    finally:
-        await asyncio.to_thread(stack.stop)
+    await on_a_dev_server("orders-shape-", lambda client, temporal: measure(client, temporal, args))
 
 
 if __name__ == "__main__":

@@ -6,13 +6,18 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections.abc import Iterable, Sequence
+import tempfile
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import psutil
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
+
+from devstack.processes import ProcessStack
+from infra.namespace_setup import ensure_search_attributes
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -216,3 +221,20 @@ class Phase:
 
 def per_order(spent: dict[str, float], orders: int) -> dict[str, float]:
     return {name: seconds / orders for name, seconds in spent.items() if seconds > 0}
+
+
+async def on_a_dev_server(
+    prefix: str, measure: Callable[[Client, ProcessGroup], Awaitable[None]]
+) -> None:
+    """Runs `measure` against a Temporal dev server of its own, configured as the
+    stack's and with its search attributes; `measure` reads the server's CPU from the
+    process group it is given."""
+    stack = ProcessStack(Path(tempfile.mkdtemp(prefix=prefix)))
+    await asyncio.to_thread(stack.start_temporal)
+    try:
+        client = await Client.connect(f"127.0.0.1:{stack.ports['temporal']}")
+        temporal = ProcessGroup("temporal", (stack.processes["temporal"].pid,))
+        await ensure_search_attributes(client)
+        await measure(client, temporal)
+    finally:
+        await asyncio.to_thread(stack.stop)

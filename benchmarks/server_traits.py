@@ -19,11 +19,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import tempfile
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from pathlib import Path
 
 from temporalio import activity, workflow
 from temporalio.client import (
@@ -39,9 +37,7 @@ from temporalio.common import (
 )
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkerDeploymentConfig
 
-from benchmarks.measure import ProcessGroup, history_shapes
-from devstack.processes import ProcessStack
-from infra.namespace_setup import ensure_search_attributes
+from benchmarks.measure import ProcessGroup, history_shapes, on_a_dev_server
 from workflows.search_attributes import CUSTOMER_ID, CUSTOMER_TIER, ORDER_STATUS
 
 STEPS = 5
@@ -249,15 +245,9 @@ async def run_trait(
 
 
 async def main(args: argparse.Namespace) -> None:
-    stack = ProcessStack(Path(tempfile.mkdtemp(prefix="orders-traits-")))
-    await asyncio.to_thread(stack.start_temporal)
-    try:
-        client = await Client.connect(f"127.0.0.1:{stack.ports['temporal']}")
-        temporal = ProcessGroup("temporal", (stack.processes["temporal"].pid,))
-        await ensure_search_attributes(client)
-        await measure(client, temporal, args)
-    finally:
-        await asyncio.to_thread(stack.stop)
+    await on_a_dev_server(
+        "orders-traits-", lambda client, temporal: measure(client, temporal, args)
+    )
 
 
 if __name__ == "__main__":
