@@ -3,6 +3,7 @@ query in its own short session. Nothing here writes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -38,15 +39,15 @@ class KeyClaim(NamedTuple):
     fingerprint: str
 
 
-# One round trip: the order, its customer's address and its lines.
-_NOTICE = text(
+# One round trip: the orders, their customers' addresses and their lines.
+_NOTICES = text(
     """
     SELECT o.id, u.email, o.status, o.currency, o.total_amount,
            (SELECT json_agg(json_build_array(l.sku, l.quantity) ORDER BY l.line_no)
             FROM order_lines l WHERE l.order_id = o.id),
            o.carrier, o.tracking_number, o.failure_reason
     FROM orders o JOIN users u ON u.id = o.customer_id
-    WHERE o.id = :order_id
+    WHERE o.id = ANY(:order_ids)
     """
 )
 
@@ -127,22 +128,26 @@ class OrderReads:
         return None if row is None else _record(row)
 
     async def customer_notice(self, order_id: str) -> CustomerNotice | None:
+        return (await self.customer_notices([order_id])).get(order_id)
+
+    async def customer_notices(self, order_ids: Iterable[str]) -> dict[str, CustomerNotice]:
+        """What the customers' emails of these orders say, by order, in one statement."""
         async with self._sessions() as session:
-            row = (await session.execute(_NOTICE, {"order_id": order_id})).first()
-        if row is None:
-            return None
-        order_id, email, status, currency, total, lines, carrier, tracking, reason = row
-        return CustomerNotice(
-            order_id,
-            email,
-            status,
-            currency,
-            total,
-            tuple((sku, quantity) for sku, quantity in lines or ()),
-            carrier,
-            tracking,
-            reason,
-        )
+            rows = await session.execute(_NOTICES, {"order_ids": list(order_ids)})
+        notices = {}
+        for order_id, email, status, currency, total, lines, carrier, tracking, reason in rows:
+            notices[order_id] = CustomerNotice(
+                order_id,
+                email,
+                status,
+                currency,
+                total,
+                tuple((sku, quantity) for sku, quantity in lines or ()),
+                carrier,
+                tracking,
+                reason,
+            )
+        return notices
 
     async def status_by_tracking(self, tracking_number: str) -> OrderStanding | None:
         """The id and status of the order one of whose parcels has this tracking

@@ -4,11 +4,13 @@ saga waits for it or fails because of it."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from db.order_reads import OrderReads
 from db.outbox import PendingEntry
 from domain import events
 from domain.errors import ProviderRejected
+from domain.notices import CustomerNotice
 from domain.order import FailureReason
 from providers.email import EmailClient
 
@@ -41,12 +43,20 @@ class CustomerEmails:
     def __init__(self, reads: OrderReads, email: EmailClient) -> None:
         self._reads = reads
         self._email = email
+        self._ahead: dict[str, CustomerNotice] = {}  # the current batch's notices
+
+    async def read_ahead(self, entries: Sequence[PendingEntry]) -> None:
+        """The notices of a batch's milestones in one statement, not one per email."""
+        wanted = {entry.order_id for entry in entries if milestone_of(entry) is not None}
+        self._ahead = await self._reads.customer_notices(wanted) if wanted else {}
 
     async def deliver(self, entry: PendingEntry) -> None:
         milestone = milestone_of(entry)
         if milestone is None:
             return
-        notice = await self._reads.customer_notice(entry.order_id)
+        notice = self._ahead.get(entry.order_id) or await self._reads.customer_notice(
+            entry.order_id
+        )
         if notice is None:
             return
         try:

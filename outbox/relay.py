@@ -19,9 +19,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy.exc import SQLAlchemyError
@@ -68,6 +68,14 @@ LAG = Histogram(
 class Sink(Protocol):
     async def deliver(self, entry: PendingEntry) -> None:
         """Hands the entry on; raises to have it retried later."""
+
+
+@runtime_checkable
+class ReadsAhead(Protocol):
+    """A sink that reads what a batch's deliveries need at once (the customer's email:
+    one statement for the batch's notices instead of one per email)."""
+
+    async def read_ahead(self, entries: Sequence[PendingEntry]) -> None: ...
 
 
 def retry_delay(attempts: int) -> float:
@@ -160,6 +168,9 @@ class OutboxRelay:
         """Hands one batch of this sink's due rows on: orders side by side, each order's
         entries in turn. Returns how many rows were due."""
         entries = await outbox.due(connection, sink, self._batch_size)
+        receiver = self._sinks[sink]
+        if entries and isinstance(receiver, ReadsAhead):
+            await receiver.read_ahead(entries)
         by_order: dict[str, list[PendingEntry]] = {}
         for entry in entries:
             by_order.setdefault(entry.order_id, []).append(entry)

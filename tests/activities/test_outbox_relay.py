@@ -11,18 +11,22 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aio_pika
+import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db import outbox
 from db.engine import make_engine, make_session_factory
+from db.order_reads import OrderReads
 from db.outbox import PendingEntry
 from db.unit_of_work import UnitOfWork
 from domain.money import Money
 from domain.order import Address, Order, OrderLine
 from outbox.amqp import AmqpPublisher
+from outbox.customer_email import CustomerEmails
 from outbox.relay import OutboxRelay
+from providers.email import EmailClient
 from tests.amqp import AMQP_URL, every_event, needs_rabbitmq
 from tests.factories import add_product, add_user
 from tests.polling import eventually
@@ -273,3 +277,34 @@ async def test_a_failing_sink_holds_back_no_other_and_is_parked_after_its_last_a
     remaining = await rows_of(database, "down")
     assert [row["event_id"] for row in remaining] == entries[3:]
     assert all(row["parked_at"] for row in remaining)
+
+
+async def test_a_batch_of_emails_reads_its_notices_in_one_statement(
+    database: AsyncEngine, simulators: dict[str, httpx.AsyncClient]
+) -> None:
+    """The email sink reads what a batch's emails say at once: one statement for the
+    batch, not one per email; every email still goes out, to its own customer."""
+    entries = await place_orders(database)  # one email each: placed
+    notice_reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "FROM orders o JOIN users u" in statement:
+            notice_reads.append(statement)
+
+    event.listen(database.sync_engine, "before_cursor_execute", count)
+    reads = OrderReads(
+        make_session_factory(database.execution_options(isolation_level="AUTOCOMMIT"))
+    )
+    emails = CustomerEmails(reads, EmailClient(simulators["email"]))
+    relay = OutboxRelay(database, {"email": emails}, linger_seconds=0)
+    async with database.connect() as connection:
+        assert await outbox.fan_out(connection, ["email"], 100) == len(entries)
+        await connection.commit()
+        assert await relay.deliver_due(connection, "email") == len(entries)
+        await connection.commit()
+
+    assert len(notice_reads) == 1
+    ledger = (await simulators["email"].get("/admin/ledger")).json()["messages"]
+    async with database.connect() as connection:
+        ours = set(await connection.scalars(text("SELECT id FROM orders")))
+    assert len({m["key"] for m in ledger if str(m["key"]).split(":")[0] in ours}) == ORDERS
