@@ -47,6 +47,7 @@ from activities.refunds import RefundActivities
 from activities.returns import ReturnActivities
 from activities.shipping import ShippingActivities
 from activities.stock import StockActivities
+from activities.throttle import ProviderThrottle, ThrottleProviderCalls
 from db.order_reads import OrderReads
 from infra.bootstrap import Bootstrap
 from infra.namespace_setup import ensure_schedules, ensure_search_attributes
@@ -63,7 +64,7 @@ from workflows.housekeeping import PurgeIdempotencyKeysWorkflow
 from workflows.order import OrderWorkflow, versions
 from workflows.refund import RefundWorkflow
 from workflows.returns import ReturnWorkflow
-from workflows.steps import Handler, Queue, served_by_queue
+from workflows.steps import Handler, Queue, provider_steps, served_by_queue
 
 log = logging.getLogger("orders.worker")
 
@@ -153,54 +154,77 @@ def build_workers(
     settings: Settings,
     served: dict[Queue, list[Handler]],
     declared: WorkerDeploymentConfig | None,
+    throttle: ProviderThrottle,
 ) -> list[Worker]:
-    """One worker for the workflows and database steps, one per provider queue, each
-    serving the handlers the step table puts on its queue; only the queues named in
-    `worker_queues`, so a deployment can scale each kind of work on its own.
-    `declared`: the build id the workers declare (`declared_deployment`)."""
+    """One worker per task queue this process polls, serving every handler the step
+    table puts on that queue: the workflows' queue (with the workflows, when "orders"
+    is among `worker_queues`) and each provider queue of its own. A provider without a
+    queue of its own shares the workflows' queue, so the worker that runs a workflow
+    also takes its provider calls, handed over eagerly with its workflow tasks.
+    `declared`: the build id the workers declare (`declared_deployment`); `throttle`:
+    the providers' rate limits, which every provider step waits its turn under."""
     common: dict[str, Any] = {
         "max_concurrent_activities": settings.max_concurrent_activities,
         "graceful_shutdown_timeout": settings.worker_shutdown_grace,
-        "interceptors": [CountRetries()],
+        "interceptors": [CountRetries(), ThrottleProviderCalls(throttle, provider_steps())],
         **({"deployment_config": declared} if declared else {}),
     }
-    limits = settings.provider_rate_limits
-    wanted = set(settings.worker_queues)
+    queue_of = {Queue.ORDERS: settings.task_queue} | {
+        Queue(provider): name for provider, name in settings.provider_task_queues.items()
+    }
+    polled = dict.fromkeys(queue_of[Queue(kind)] for kind in settings.worker_queues)
     workers = []
-    if Queue.ORDERS in wanted:
+    for name in polled:
+        kinds = [kind for kind in Queue if queue_of[kind] == name]
+        handlers = [handler for kind in kinds for handler in served[kind]]
+        if name == settings.task_queue and Queue.ORDERS in settings.worker_queues:
+            workers.append(
+                Worker(
+                    client,
+                    task_queue=name,
+                    workflows=[
+                        OrderWorkflow,
+                        RefundWorkflow,
+                        ReturnWorkflow,
+                        ClaimWorkflow,
+                        PurgeIdempotencyKeysWorkflow,
+                    ],
+                    workflow_runner=SANDBOX,
+                    activities=handlers,
+                    max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
+                    # Database steps run locally: no more at once than the pool has
+                    # connections.
+                    max_concurrent_local_activities=settings.worker_database_connections,
+                    sticky_queue_schedule_to_start_timeout=settings.sticky_queue_timeout,
+                    **common,
+                )
+            )
+            continue
+        # A queue of one provider's own is capped by the server too, for all workers
+        # together: its backlog then waits there rather than in this worker's slots.
+        # (A cap on a queue would also turn off eager dispatch, so the workflows'
+        # queue has none.)
+        own = len(kinds) == 1 and kinds[0] is not Queue.ORDERS
+        cap = settings.provider_rate_limits.get(kinds[0].value) if own else None
         workers.append(
             Worker(
                 client,
-                task_queue=settings.task_queue,
-                workflows=[
-                    OrderWorkflow,
-                    RefundWorkflow,
-                    ReturnWorkflow,
-                    ClaimWorkflow,
-                    PurgeIdempotencyKeysWorkflow,
-                ],
-                workflow_runner=SANDBOX,
-                activities=served[Queue.ORDERS],
-                max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
-                # Database steps run locally: no more at once than the pool has connections.
-                max_concurrent_local_activities=settings.worker_database_connections,
-                sticky_queue_schedule_to_start_timeout=settings.sticky_queue_timeout,
+                task_queue=name,
+                activities=handlers,
+                max_task_queue_activities_per_second=cap,
                 **common,
             )
         )
-    workers.extend(
-        Worker(
-            client,
-            task_queue=settings.provider_task_queues[queue.value],
-            activities=served[queue],
-            # Caps the calls of all workers together: the provider's published limit.
-            max_task_queue_activities_per_second=limits.get(queue.value),
-            **common,
-        )
-        for queue in (Queue.PAYMENT, Queue.CARRIER, Queue.EMAIL)
-        if queue in wanted
-    )
     return workers
+
+
+def provider_throttle(boot: Bootstrap) -> ProviderThrottle:
+    """The providers' rate limits: a bucket per provider in Redis for every worker of
+    this deployment (named by its workflows' queue)."""
+    settings = boot.settings
+    return ProviderThrottle(
+        boot.redis(), settings.provider_rate_limits, f"provider-turns:{settings.task_queue}"
+    )
 
 
 @asynccontextmanager
@@ -208,7 +232,8 @@ async def running_workers(client: Client, boot: Bootstrap) -> AsyncIterator[list
     """Every worker of this process, polling until the block ends."""
     async with AsyncExitStack() as stack:
         served = served_by_queue(activity_objects(boot))
-        workers = build_workers(client, boot.settings, served, await declared_deployment(client))
+        declared = await declared_deployment(client)
+        workers = build_workers(client, boot.settings, served, declared, provider_throttle(boot))
         for worker in workers:
             await stack.enter_async_context(worker)
         yield workers

@@ -66,15 +66,23 @@ class Settings(BaseSettings):
     worker_http_port: int = 9464
     worker_sdk_metrics_address: str = "127.0.0.1:9465"
 
-    # Providers. Their calls run on their own task queues, capped per second across
-    # every worker polling them (Temporal enforces it on the server).
-    payment_task_queue: str = "orders-payment"
-    carrier_task_queue: str = "orders-carrier"
-    email_task_queue: str = "orders-email"
+    # Providers. Their calls run on the workflow's own task queue unless a queue of
+    # their own is named here: the server then hands each call to the worker with the
+    # answer to the workflow task that scheduled it, with no matching (eager dispatch,
+    # ~5 ms of the server's CPU per order, docs/performance.md). A queue of its own
+    # isolates a provider: its backlog waits on the server, not in the workers' slots
+    # (docs/architecture.md, Decisions).
+    payment_task_queue: str | None = None
+    carrier_task_queue: str | None = None
+    email_task_queue: str | None = None
+    # Calls per second to each provider, across every worker together: a token bucket
+    # per provider in Redis (activities/throttle.py), and the server's own cap on a
+    # provider's queue where it has one.
     provider_rate_limits: dict[str, float] = {"payment": 50.0, "carrier": 20.0, "email": 100.0}
     # Which kinds of work this worker process takes: the workflows with their database
     # steps ("orders"), and each provider's calls. All by default; split them to scale
-    # each on its own (deploy/kubernetes runs one Deployment for "orders", one for the rest).
+    # each on its own (deploy/kubernetes runs one Deployment for "orders", one for the
+    # rest). A provider without a queue of its own is served on the workflows' queue.
     worker_queues: list[Literal["orders", "payment", "carrier", "email"]] = [
         "orders",
         "payment",
@@ -211,11 +219,12 @@ class Settings(BaseSettings):
 
     @property
     def provider_task_queues(self) -> dict[str, str]:
-        """The task queue of each provider's calls, by the provider's name."""
+        """The task queue of each provider's calls, by the provider's name: its own, or
+        the workflow's."""
         return {
-            "payment": self.payment_task_queue,
-            "carrier": self.carrier_task_queue,
-            "email": self.email_task_queue,
+            "payment": self.payment_task_queue or self.task_queue,
+            "carrier": self.carrier_task_queue or self.task_queue,
+            "email": self.email_task_queue or self.task_queue,
         }
 
     @field_validator("webhook_previous_secret", "bootstrap_admin_key")

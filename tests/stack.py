@@ -102,9 +102,6 @@ class Stack:
             "api_metrics_refresh": timedelta(hours=1),
         }
         values.update(overrides)
-        queue = values.get("task_queue", "orders")
-        for provider in ("payment", "carrier", "email"):
-            values.setdefault(f"{provider}_task_queue", f"{queue}-{provider}")
         return Settings(**values)
 
     def env(self, settings: Settings) -> dict[str, str]:
@@ -117,9 +114,6 @@ class Stack:
             ORDERS_WEBHOOK_SECRET=WEBHOOK_SECRET,
             ORDERS_API_KEY_PEPPER=PEPPER,
             ORDERS_TASK_QUEUE=settings.task_queue,
-            ORDERS_PAYMENT_TASK_QUEUE=settings.payment_task_queue,
-            ORDERS_CARRIER_TASK_QUEUE=settings.carrier_task_queue,
-            ORDERS_EMAIL_TASK_QUEUE=settings.email_task_queue,
             ORDERS_PAYMENT_URL=self.payment_url,
             ORDERS_CARRIER_URL=self.carrier_url,
             ORDERS_EMAIL_URL=self.email_url,
@@ -130,6 +124,10 @@ class Stack:
             ORDERS_WORKER_HTTP_PORT=str(embedded.free_port()),
             ORDERS_WORKER_SDK_METRICS_ADDRESS=f"127.0.0.1:{embedded.free_port()}",
         )
+        for provider in ("payment", "carrier", "email"):
+            queue = getattr(settings, f"{provider}_task_queue")
+            if queue:  # a queue of its own; unset, the workflows' queue
+                env[f"ORDERS_{provider.upper()}_TASK_QUEUE"] = queue
         return env
 
     def start(self) -> None:

@@ -68,10 +68,10 @@ NON_RETRYABLE = [
 
 
 class Queue(StrEnum):
-    """Where a step runs. Provider calls get a queue per provider, where the workers
-    cap the calls per second across all of them; database steps stay with the
-    workflow: local activities of the worker that runs it (ordinary activities on its
-    queue for orders that started before that)."""
+    """Where a step runs. Provider calls run on the queue the order's policy names for
+    their provider: the workflow's own by default, or one of the provider's own;
+    database steps stay with the workflow: local activities of the worker that runs
+    it (ordinary activities on its queue for orders that started before that)."""
 
     ORDERS = "orders"
     PAYMENT = "payment"
@@ -84,7 +84,7 @@ Handler = Callable[..., Awaitable[Any]]
 
 # A provider step that has not heartbeaten for this long has lost its worker.
 PROVIDER_HEARTBEAT_TIMEOUT = timedelta(seconds=10)
-# Tracking polls yield to every other call on the carrier's queue: a backlog of
+# Tracking polls yield to every other call waiting on their queue: a backlog of
 # parcels in transit must not hold up new bookings (lower runs first; orders use 1-3).
 TRACKING_PRIORITY = Priority(priority_key=5)
 
@@ -272,3 +272,8 @@ def served_by_queue(activity_objects: Iterable[object]) -> dict[Queue, list[Hand
             raise LookupError(f"{len(owners)} objects implement the step {step.name}")
         served[step.queue].append(getattr(owners[0], step.name))
     return served
+
+
+def provider_steps() -> dict[str, str]:
+    """The provider each provider step calls, by the step's name (its activity type)."""
+    return {step.name: step.queue.value for step in STEPS if step.queue is not Queue.ORDERS}

@@ -201,7 +201,13 @@ def test_workers_finish_their_activities_within_the_pods_grace_period() -> None:
 
 
 def test_autoscaled_queues_are_the_queues_the_workers_poll() -> None:
-    settings = Settings()
+    config = manifest_environment()
+    settings = Settings(
+        **{
+            f"{provider}_task_queue": config.get(f"ORDERS_{provider.upper()}_TASK_QUEUE")
+            for provider in ("payment", "carrier", "email")
+        }
+    )
     polled_by = {}
     for _, doc in base_resources():
         for container in _containers(doc):
@@ -218,6 +224,8 @@ def test_autoscaled_queues_are_the_queues_the_workers_poll() -> None:
                 polled_by[doc["metadata"]["name"]] = chosen
     task_queue = {"orders": settings.task_queue, **settings.provider_task_queues}
 
+    # Kubernetes gives each provider a queue of its own (isolation, a cap on the server).
+    assert len(set(task_queue.values())) == len(task_queue)
     assert sorted(q for queues in polled_by.values() for q in queues) == sorted(task_queue)
     for _, doc in base_resources():
         if doc["kind"] == "ScaledObject":

@@ -23,7 +23,13 @@ from infra.settings import Settings
 from services.order_client import saga_policy, start_and_reserve
 from tests.factories import add_product, add_user
 from tests.polling import eventually
-from worker import activity_objects, build_workers, declared_deployment, running_relay
+from worker import (
+    activity_objects,
+    build_workers,
+    declared_deployment,
+    provider_throttle,
+    running_relay,
+)
 from workflows.contracts import OrderView, OrderWorkflowInput, Placement
 from workflows.steps import served_by_queue
 
@@ -146,23 +152,24 @@ async def saga_with(
     uow: Any,
     simulators: dict[str, httpx.AsyncClient],
     wrap: dict[str, Callable[[Any], Any]],
+    provider_queues: bool = False,
 ) -> AsyncIterator[Saga]:
-    """Workers on a queue of their own, with the named activities wrapped."""
+    """Workers on a queue of their own, with the named activities wrapped; the provider
+    calls on that queue too (the default layout), or with `provider_queues` each on a
+    queue of its provider's."""
     queue = f"wf-{uuid.uuid4().hex[:10]}"
+    providers = ("payment", "carrier", "email") if provider_queues else ()
     own = settings.model_copy(
-        update={
-            "task_queue": queue,
-            "payment_task_queue": f"{queue}-payment",
-            "carrier_task_queue": f"{queue}-carrier",
-            "email_task_queue": f"{queue}-email",
-        }
+        update={"task_queue": queue}
+        | {f"{provider}_task_queue": f"{queue}-{provider}" for provider in providers}
     )
     async with Bootstrap(own) as boot, AsyncExitStack() as stack:
         served = {
             queue: [wrap[activity_name(h)](h) if activity_name(h) in wrap else h for h in handlers]
             for queue, handlers in served_by_queue(activity_objects(boot)).items()
         }
-        for worker in build_workers(client, own, served, await declared_deployment(client)):
+        declared = await declared_deployment(client)
+        for worker in build_workers(client, own, served, declared, provider_throttle(boot)):
             await stack.enter_async_context(worker)
         # Emails go out from the outbox: this relay delivers, or stands by for another.
         await stack.enter_async_context(running_relay(boot))

@@ -1,4 +1,5 @@
-"""Provider calls are capped per second across every worker process together."""
+"""Provider calls are capped per second across every worker process together, by the
+bucket they share in Redis."""
 
 from __future__ import annotations
 
@@ -82,9 +83,9 @@ async def test_two_workers_together_stay_under_the_payment_cap(
         f"\npayment calls: {len(times)} in {span:.2f}s = {rate:.2f}/s (cap {CAP}/s); "
         f"busiest one-second window {busiest_second(times)}"
     )
-    # Temporal enforces the cap as a token bucket: after a burst of at most about twice
-    # the cap, calls go at the cap (docs/flow-control.md). Without the cap, all 28 calls
-    # would be over in about a second.
+    # The calls run on the workflow's queue, each booking its turn in Redis: after a
+    # burst of one second's worth, calls go at the cap (docs/flow-control.md). Without
+    # the cap, all 28 calls would be over in about a second.
     burst = 2 * CAP
     assert span >= (len(times) - burst) / CAP * 0.9
     assert busiest_second(times) <= CAP * 3

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import ast
 import inspect
+import uuid
 
+import pytest
 from temporalio import activity
 from temporalio.client import Client
+from temporalio.worker import Worker
 
 from infra.bootstrap import Bootstrap
 from infra.settings import Settings
-from worker import activity_objects, build_workers, deployment
+from worker import activity_objects, build_workers, deployment, provider_throttle
 from workflows import claims, housekeeping, refund, returns
 from workflows.order import compensation, edits, forward, saga, tracking, workflow
 from workflows.steps import BY_NAME, STEPS, Queue, served_by_queue
@@ -52,7 +55,23 @@ def test_every_row_names_its_activity_as_temporal_will() -> None:
         assert definition.name == step.name
 
 
-async def test_the_worker_serves_every_step_on_the_queue_of_its_row(
+def served_by_workers(workers: list[Worker]) -> dict[str, set[str]]:
+    return {
+        worker.config()["task_queue"]: {
+            activity._Definition.must_from_callable(handler).name
+            for handler in worker.config()["activities"]
+        }
+        for worker in workers
+    }
+
+
+async def workers_for(client: Client, settings: Settings) -> list[Worker]:
+    async with Bootstrap(settings) as boot:
+        served = served_by_queue(activity_objects(boot))
+        return build_workers(client, settings, served, deployment(), provider_throttle(boot))
+
+
+async def test_each_provider_on_a_queue_of_its_own_is_served_there_under_the_server_s_cap(
     client: Client, settings: Settings
 ) -> None:
     settings = settings.model_copy(
@@ -69,19 +88,39 @@ async def test_the_worker_serves_every_step_on_the_queue_of_its_row(
     queue_names = {Queue.ORDERS: settings.task_queue} | {
         Queue(provider): name for provider, name in settings.provider_task_queues.items()
     }
-    async with Bootstrap(settings) as boot:
-        workers = build_workers(
-            client, settings, served_by_queue(activity_objects(boot)), deployment()
-        )
 
-    served = {
-        worker.config()["task_queue"]: {
-            activity._Definition.must_from_callable(handler).name
-            for handler in worker.config()["activities"]
-        }
-        for worker in workers
-    }
-    expected = {
+    workers = await workers_for(client, settings)
+
+    assert served_by_workers(workers) == {
         queue_names[queue]: {step.name for step in STEPS if step.queue is queue} for queue in Queue
     }
-    assert served == expected
+    caps = {
+        w.config()["task_queue"]: w.config()["max_task_queue_activities_per_second"]
+        for w in workers
+    }
+    assert caps == {settings.task_queue: None} | {
+        queue_names[Queue(provider)]: limit
+        for provider, limit in settings.provider_rate_limits.items()
+    }
+
+
+@pytest.mark.parametrize(
+    "kinds",
+    [["orders", "payment", "carrier", "email"], ["orders"], ["payment", "carrier", "email"]],
+)
+async def test_providers_without_queues_of_their_own_are_served_on_the_workflows_queue(
+    client: Client, settings: Settings, kinds: list[str]
+) -> None:
+    """The default: whichever kinds a process takes, it polls the workflows' queue and
+    serves every step there, since the server hands a provider call to the worker that
+    scheduled it; no cap on that queue, which would turn that hand-over off."""
+    settings = settings.model_copy(
+        update={"task_queue": f"step-table-{uuid.uuid4().hex[:8]}", "worker_queues": kinds}
+    )
+
+    workers = await workers_for(client, settings)
+
+    assert served_by_workers(workers) == {settings.task_queue: set(BY_NAME)}
+    (worker,) = workers
+    assert worker.config()["max_task_queue_activities_per_second"] is None
+    assert bool(worker.config().get("workflows")) == ("orders" in kinds)

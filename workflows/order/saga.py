@@ -144,9 +144,10 @@ class OrderSaga:
         return step.queue is steps.Queue.ORDERS and self._patched("local-database-steps")
 
     def _task_queue_of(self, step: steps.Step) -> str | None:
-        """A provider's own queue for provider calls; the workflow's queue otherwise.
-
-        Orders started before provider queues existed keep all work on one queue.
+        """For a provider call, the queue the order's policy names for its provider
+        (the workflow's own unless the deployment gave the provider one); the
+        workflow's queue for the rest. Orders started before provider queues existed
+        keep all work on one queue.
         """
         if step.queue is steps.Queue.ORDERS or not self._patched("provider-task-queues"):
             return None
