@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
-import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -68,10 +67,10 @@ async def provider_attempt() -> AsyncIterator[None]:
                 yield
     except DomainError as error:
         raise refusal(error) from error
-    except ProviderUnavailable as busy:
+    except ProviderUnavailable as busy:  # "later", or not reached (refused, reset, timed out)
         raise not_yet(str(busy), busy.retry_after) from busy
-    except (httpx.TransportError, TimeoutError) as lost:  # refused, reset, cut at the deadline
-        raise not_yet(f"the provider could not be reached or did not answer: {lost!r}") from lost
+    except TimeoutError as lost:  # the attempt's deadline cut the call
+        raise not_yet(f"the provider did not answer within the attempt: {lost!r}") from lost
     finally:
         beating.cancel()
 

@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import sqlalchemy.exc
 from redis.asyncio import Redis
 from sqlalchemy import text
@@ -31,6 +30,7 @@ from infra.settings import Settings, settings_or_exit
 from infra.temporal_client import connect_temporal
 from providers.carrier import CarrierClient
 from providers.email import EmailClient
+from providers.http import ProviderHttp
 from providers.payment import PaymentClient
 
 
@@ -44,7 +44,7 @@ class Bootstrap:
         self.service_name = service_name
         self._engines: dict[str, AsyncEngine] = {}
         self._sessions: dict[str, async_sessionmaker[AsyncSession]] = {}
-        self._http: dict[str, httpx.AsyncClient] = {}
+        self._http: dict[str, ProviderHttp] = {}
         self._redis: Redis | None = None
         self._temporal: Client | None = None
 
@@ -128,12 +128,11 @@ class Bootstrap:
     def email(self) -> EmailClient:
         return EmailClient(self._http_client(self.settings.email_url))
 
-    def _http_client(self, base_url: str) -> httpx.AsyncClient:
+    def _http_client(self, base_url: str) -> ProviderHttp:
         """One pooled client per provider, shared by every step and sink that calls it."""
         if base_url not in self._http:
-            tracing.instrument_http_clients()
-            self._http[base_url] = httpx.AsyncClient(
-                base_url=base_url, timeout=self.settings.provider_timeout.total_seconds()
+            self._http[base_url] = ProviderHttp(
+                base_url, timeout=self.settings.provider_timeout.total_seconds()
             )
         return self._http[base_url]
 

@@ -70,12 +70,3 @@ def instrument_database() -> None:
         instrumentor = AsyncPGInstrumentor()  # type: ignore[no-untyped-call]
         if not instrumentor.is_instrumented_by_opentelemetry:
             instrumentor.instrument()
-
-
-def instrument_http_clients() -> None:
-    if active():
-        from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
-
-        instrumentor = HTTPXClientInstrumentor()
-        if not instrumentor.is_instrumented_by_opentelemetry:
-            instrumentor.instrument()

@@ -4,19 +4,17 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-import httpx
-
 from domain.allocation import Location
 from domain.commands import ShipmentCreated
 from domain.errors import DestinationUnsupported, ShipmentDelivered
 from domain.order import Order
 from domain.shipments import ShipmentItem
-from providers.http import call_timeout, find_by_reference, raise_for_status
+from providers.http import ProviderHttp, find_by_reference, raise_for_status
 from providers.metrics import provider_call
 
 
 class CarrierClient:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: ProviderHttp) -> None:
         self._http = http
 
     async def create_shipment(
@@ -38,7 +36,6 @@ class CarrierClient:
         async with provider_call("carrier", "create_shipment"):
             response = await self._http.post(
                 "/shipments",
-                timeout=call_timeout(self._http),
                 json=body,
                 headers={"Idempotency-Key": idempotency_key},
             )
@@ -69,7 +66,6 @@ class CarrierClient:
         async with provider_call("carrier", "create_return_label"):
             response = await self._http.post(
                 "/shipments",
-                timeout=call_timeout(self._http),
                 json=body,
                 headers={"Idempotency-Key": idempotency_key},
             )
@@ -79,9 +75,7 @@ class CarrierClient:
 
     async def cancel_shipment(self, shipment_id: str) -> None:
         async with provider_call("carrier", "cancel_shipment"):
-            response = await self._http.post(
-                f"/shipments/{shipment_id}/cancel", timeout=call_timeout(self._http)
-            )
+            response = await self._http.post(f"/shipments/{shipment_id}/cancel")
             if response.status_code == 409 and "already_delivered" in response.text:
                 raise ShipmentDelivered(f"shipment {shipment_id} was delivered already")
             raise_for_status(response)

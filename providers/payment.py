@@ -2,15 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from domain.errors import PaymentDeclined
-from providers.http import call_timeout, find_by_reference, raise_for_status
+from providers.http import ProviderHttp, find_by_reference, raise_for_status
 from providers.metrics import provider_call
 
 
 class PaymentClient:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: ProviderHttp) -> None:
         self._http = http
 
     async def authorize(
@@ -19,7 +17,6 @@ class PaymentClient:
         async with provider_call("payment", "authorize"):
             response = await self._http.post(
                 "/authorizations",
-                timeout=call_timeout(self._http),
                 json={
                     "amount": amount,
                     "currency": currency,
@@ -53,7 +50,6 @@ class PaymentClient:
         async with provider_call("payment", "increase"):
             response = await self._http.post(
                 f"/authorizations/{authorization_id}/increment",
-                timeout=call_timeout(self._http),
                 json={"amount": amount},
                 headers={"Idempotency-Key": idempotency_key},
             )
@@ -87,7 +83,6 @@ class PaymentClient:
         async with provider_call("payment", operation):
             response = await self._http.post(
                 path,
-                timeout=call_timeout(self._http),
                 headers={"Idempotency-Key": idempotency_key},
                 json=body,
             )

@@ -27,6 +27,7 @@ from outbox.amqp import AmqpPublisher
 from outbox.customer_email import CustomerEmails
 from outbox.relay import OutboxRelay
 from providers.email import EmailClient
+from providers.http import ProviderHttp
 from tests.amqp import AMQP_URL, every_event, needs_rabbitmq
 from tests.factories import add_product, add_user
 from tests.polling import eventually
@@ -295,13 +296,17 @@ async def test_a_batch_of_emails_reads_its_notices_in_one_statement(
     reads = OrderReads(
         make_session_factory(database.execution_options(isolation_level="AUTOCOMMIT"))
     )
-    emails = CustomerEmails(reads, EmailClient(simulators["email"]))
+    http = ProviderHttp(str(simulators["email"].base_url), timeout=30)
+    emails = CustomerEmails(reads, EmailClient(http))
     relay = OutboxRelay(database, {"email": emails}, linger_seconds=0)
-    async with database.connect() as connection:
-        assert await outbox.fan_out(connection, ["email"], 100) == len(entries)
-        await connection.commit()
-        assert await relay.deliver_due(connection, "email") == len(entries)
-        await connection.commit()
+    try:
+        async with database.connect() as connection:
+            assert await outbox.fan_out(connection, ["email"], 100) == len(entries)
+            await connection.commit()
+            assert await relay.deliver_due(connection, "email") == len(entries)
+            await connection.commit()
+    finally:
+        await http.aclose()
 
     assert len(notice_reads) == 1
     ledger = (await simulators["email"].get("/admin/ledger")).json()["messages"]

@@ -22,6 +22,7 @@ from domain.commands import (
     VoidPayment,
 )
 from infra.settings import Settings
+from providers.http import ProviderHttp
 from providers.payment import PaymentClient
 from tests.factories import reserved_order
 
@@ -44,8 +45,11 @@ def attempt_of(seconds: float) -> ActivityEnvironment:
 async def payments(session_uow: Any, settings: Settings) -> AsyncIterator[PaymentActivities]:
     """The payment steps against the payment simulator; the client's own timeout is
     longer than any attempt here, so an attempt's deadline is what cuts a call."""
-    async with httpx.AsyncClient(base_url=settings.payment_url, timeout=30) as http:
+    http = ProviderHttp(settings.payment_url, timeout=30)
+    try:
         yield PaymentActivities(session_uow, PaymentClient(http))
+    finally:
+        await http.aclose()
 
 
 async def authorize_counting_heartbeats(payments: PaymentActivities, order_id: str) -> list[Any]:
