@@ -30,6 +30,7 @@ from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 from temporalio.common import WorkerDeploymentVersion
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.service import RPCError
 from temporalio.worker import Worker, WorkerDeploymentConfig
 from temporalio.worker.workflow_sandbox import SandboxRestrictions
 
@@ -113,7 +114,14 @@ async def declared_deployment(client: Client) -> WorkerDeploymentConfig | None:
     server since build-id versioning, 1.21); None where it does not (the SDK's
     time-skipping test server), so that the saga's version is recorded by a patch
     marker there: a version read back from a history without it would differ."""
-    info = await client.workflow_service.get_system_info(GetSystemInfoRequest())
+    for attempt in range(1, 6):
+        try:
+            info = await client.workflow_service.get_system_info(GetSystemInfoRequest(), retry=True)
+            break
+        except RPCError:  # a busy server may drop the call: asked again, then given up
+            if attempt == 5:
+                raise
+            await asyncio.sleep(attempt)
     return deployment() if info.capabilities.build_id_based_versioning else None
 
 
