@@ -76,7 +76,7 @@ log = logging.getLogger("orders.worker")
 # shared with the worker would get the real `datetime`, `time` and `random`. The
 # activities a workflow names come in through `imports_passed_through()`: they are
 # referred to there, never run.
-PURE_MODULES = ("domain", "workflows.contracts")
+PURE_MODULES = ("domain", "workflows.contracts", "workflows.step_row")
 SANDBOX = WorkflowSandbox(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(*PURE_MODULES)
 )

@@ -16,10 +16,9 @@ table travels in the workflow input, so an order keeps the policy it started wit
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import timedelta
-from enum import StrEnum
 from typing import Any
 
 from temporalio import workflow
@@ -36,6 +35,11 @@ from domain.errors import (
     ShipmentDelivered,
 )
 from workflows.contracts import SagaPolicy, StepPolicy
+
+# The row's shape lives apart, shared with the sandbox; the table's readers find it here.
+from workflows.step_row import Handler as Handler
+from workflows.step_row import Queue as Queue
+from workflows.step_row import Step as Step
 
 # Workflow code imports this table inside the sandbox; the activities are only named
 # here (each step's handler), never run there: the worker's copy is used.
@@ -67,21 +71,6 @@ NON_RETRYABLE = [
 ]
 
 
-class Queue(StrEnum):
-    """Where a step runs. Provider calls run on the queue the order's policy names for
-    their provider: the workflow's own by default, or one of the provider's own;
-    database steps stay with the workflow: local activities of the worker that runs
-    it (ordinary activities on its queue for orders that started before that)."""
-
-    ORDERS = "orders"
-    PAYMENT = "payment"
-    CARRIER = "carrier"
-    EMAIL = "email"
-
-
-Handler = Callable[..., Awaitable[Any]]
-
-
 # A provider step that has not heartbeaten for this long has lost its worker.
 PROVIDER_HEARTBEAT_TIMEOUT = timedelta(seconds=10)
 # Tracking polls yield to every other call waiting on their queue: a backlog of
@@ -91,20 +80,6 @@ TRACKING_PRIORITY = Priority(priority_key=5)
 
 def _until_done(_: SagaPolicy) -> float | None:
     return None
-
-
-@dataclass(frozen=True)
-class Step:
-    handler: Handler  # the activity definition: a method of its activities class
-    queue: Queue
-    policy: StepPolicy
-    # How long the step may take in all, retries included, from the order's policy;
-    # None: retried until it succeeds or is refused.
-    bound: Callable[[SagaPolicy], float | None] = lambda _: 600.0
-
-    @property
-    def name(self) -> str:
-        return self.handler.__name__
 
 
 def _compensation(policy: SagaPolicy) -> float:
