@@ -11,8 +11,8 @@ from sqlalchemy import JSON, Row, Select, bindparam, func, select, text, tuple_,
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.idempotency import LIVE_CLAIM, KeyClaim
 from db.tables import (
-    IdempotencyKeyRow,
     OrderEventRow,
     OrderLineRow,
     OrderRow,
@@ -30,13 +30,6 @@ class OrderStanding(NamedTuple):
 
     id: str
     status: str
-
-
-class KeyClaim(NamedTuple):
-    """The order an idempotency key names, and the fingerprint of its first body."""
-
-    order_id: str
-    fingerprint: str
 
 
 # One round trip: the orders, their customers' addresses and their lines.
@@ -109,15 +102,6 @@ _STATUS_BY_TRACKING = _STATUS.where(
 )
 
 
-# The order an idempotency key names (every placing asks first), built once.
-_KEYS = table_of(IdempotencyKeyRow)
-_KEY_CLAIM = select(_KEYS.c.order_id, _KEYS.c.fingerprint).where(
-    _KEYS.c.caller_id == bindparam("caller_id"),
-    _KEYS.c.key == bindparam("key"),
-    _KEYS.c.expires_at > func.now(),
-)
-
-
 class OrderReads:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -158,7 +142,7 @@ class OrderReads:
     async def order_of_key(self, caller_id: str, key: str) -> KeyClaim | None:
         """The order a caller's idempotency key names, unless its window has passed."""
         async with self._sessions() as session:
-            row = (await session.execute(_KEY_CLAIM, {"caller_id": caller_id, "key": key})).first()
+            row = (await session.execute(LIVE_CLAIM, {"caller_id": caller_id, "key": key})).first()
         return None if row is None else KeyClaim(row.order_id, row.fingerprint)
 
     async def status_of(self, order_id: str) -> OrderStanding | None:
