@@ -136,8 +136,13 @@ async def saga(
     settings: Settings,
     session_uow: Any,
     simulators: dict[str, httpx.AsyncClient],
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[Saga]:
-    async with saga_with(client, settings, session_uow, simulators, wrap={}) as saga:
+    """Parametrized indirectly with True, each provider gets a queue of its own."""
+    provider_queues = bool(getattr(request, "param", False))
+    async with saga_with(
+        client, settings, session_uow, simulators, wrap={}, provider_queues=provider_queues
+    ) as saga:
         yield saga
 
 

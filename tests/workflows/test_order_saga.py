@@ -5,22 +5,20 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
 import pytest
 from temporalio.api.sdk.v1 import WorkflowMetadata
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from domain.errors import IdempotencyKeyReused, NotAwaitingReview, NotCancellable
 from domain.order import Address
-from infra.settings import Settings
 from services import order_client
 from tests.factories import stock_of
 from tests.polling import eventually
-from tests.workflows.conftest import Saga, saga_with
+from tests.workflows.conftest import Saga
 from workflows.contracts import CancelRequest, OrderWorkflowInput, ReviewDecision
 from workflows.order import OrderWorkflow
 from workflows.search_attributes import ORDER_TOTAL
@@ -473,23 +471,10 @@ async def test_the_status_is_upserted_only_where_operators_look_for_it(saga: Sag
 # -- providers on queues of their own ---------------------------------------------------
 
 
-@pytest.fixture
-async def saga_with_provider_queues(
-    client: Client,
-    settings: Settings,
-    session_uow: Any,
-    simulators: dict[str, httpx.AsyncClient],
-) -> AsyncIterator[Saga]:
-    async with saga_with(
-        client, settings, session_uow, simulators, wrap={}, provider_queues=True
-    ) as saga:
-        yield saga
-
-
+@pytest.mark.parametrize("saga", [True], indirect=True)
 async def test_an_order_is_delivered_with_each_provider_on_a_queue_of_its_own(
-    saga_with_provider_queues: Saga,
+    saga: Saga,
 ) -> None:
-    saga = saga_with_provider_queues
     sku = await saga.product(on_hand=5)
     order = saga.order((sku, 1))
 
