@@ -146,34 +146,42 @@ class ShippingActivities:
 
     @activity.defn
     async def record_carrier_event(self, command: RecordCarrierEvent) -> None:
-        """Applies a carrier event to the parcel with its tracking number (the order's
-        one parcel for orders of before); the order is delivered once every one is."""
+        """Applies carrier news, in order and in one transaction, to the parcel each
+        piece names by its tracking number (the order's one parcel for orders of
+        before); the order is delivered once every parcel is."""
         async with self._uow() as uow:
             order = await uow.orders.get(command.order_id)
             if order is None:
                 raise order_not_found(command.order_id)
             shipments = await uow.shipments.of(order.id)
             was = order.status
-            if command.tracking_number is None:  # an order of before: its one parcel
-                tracked = [s for s in shipments if s.state.is_booked]
-                changed = order.record_carrier_event(command.event, command.occurred_at)
-                for parcel in tracked:
-                    parcel.track(command.event, command.occurred_at)
-            else:
-                tracked = order.track_parcel(
-                    command.tracking_number, command.event, command.occurred_at, shipments
-                )
-                changed = bool(tracked)
+            tracked: dict[int, Shipment] = {}  # by parcel number
+            changed = False
+            for news in command.news():
+                if news.tracking_number is None:  # an order of before: its one parcel
+                    if order.record_carrier_event(news.event, news.occurred_at):
+                        changed = True
+                        for parcel in shipments:
+                            if parcel.state.is_booked:
+                                parcel.track(news.event, news.occurred_at)
+                                tracked[parcel.number] = parcel
+                else:
+                    parcels = order.track_parcel(
+                        news.tracking_number, news.event, news.occurred_at, shipments
+                    )
+                    changed |= bool(parcels)
+                    tracked.update((parcel.number, parcel) for parcel in parcels)
             if not changed:
                 return
-            await uow.shipments.save(tracked)
+            await uow.shipments.save(tracked.values())
             await uow.orders.save(order)
             await uow.commit()
         if order.status.is_terminal and was is not order.status:
             metrics.order_completed(order)
-        elif command.event == "exception":
-            metrics.SHIPMENT_EXCEPTIONS.inc()
-            activity.logger.warning("the carrier reports a problem with a shipment")
+        for news in command.news():
+            if news.event == "exception":
+                metrics.SHIPMENT_EXCEPTIONS.inc()
+                activity.logger.warning("the carrier reports a problem with a shipment")
 
     @activity.defn
     async def cancel_shipment(self, command: CancelShipment) -> None:

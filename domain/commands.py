@@ -129,6 +129,13 @@ class RecordCarrierEvent:
     event: str
     occurred_at: str
     tracking_number: str | None = None  # None: the order's one parcel (orders of before)
+    # News that came in with it, recorded after it in the same transaction (empty in
+    # histories of before saga 5, which recorded each piece of news on its own).
+    later: list[TrackingEvent] = field(default_factory=list)
+
+    def news(self) -> list[TrackingEvent]:
+        """Everything to record, oldest first."""
+        return [TrackingEvent(self.event, self.occurred_at, self.tracking_number), *self.later]
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,8 @@ from workflows.order.versions import (
     INDIVIDUAL_PATCHES,
     LEAN_STATUS,
     LEAN_STATUS_VERSION,
+    NEWS_TOGETHER,
+    NEWS_TOGETHER_VERSION,
     OUTBOX,
     OUTBOX_VERSION,
     SHIPMENTS,
@@ -166,6 +168,8 @@ class OrderSaga:
             declared = versions.declared_by(workflow.info().get_current_deployment_version())
             if declared is not None:
                 self._saga_version = declared
+            elif workflow.patched(NEWS_TOGETHER_VERSION):
+                self._saga_version = NEWS_TOGETHER
             elif workflow.patched(LEAN_STATUS_VERSION):
                 self._saga_version = LEAN_STATUS
             elif workflow.patched(SHIPMENTS_VERSION):
@@ -187,6 +191,11 @@ class OrderSaga:
         """Whether this run ships one parcel per location, each booked, captured and
         tracked on its own (before: the whole order as one parcel)."""
         return self._version() >= SHIPMENTS
+
+    def _news_together(self) -> bool:
+        """Whether this run records the carrier news pending at once in one step
+        (before: a step for each piece of news)."""
+        return self._version() >= NEWS_TOGETHER
 
     def _patched(self, change: str) -> bool:
         """Whether this run takes one of the changes made before the 2026-12 marker:

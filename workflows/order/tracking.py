@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 
-from domain.commands import RecordCarrierEvent, StockReservation, TrackShipment
+from domain.commands import RecordCarrierEvent, StockReservation, TrackingEvent, TrackShipment
 from domain.order import Attention, OrderStatus
 from domain.order import CarrierEvent as Reported
 from workflows.contracts import CarrierUpdate, TrackingState
@@ -60,37 +60,60 @@ class Tracking(OrderSaga):
                 await self._next_carrier_event()
             else:
                 await self._next_carrier_event_unbounded()
-            event = self._carrier_events.pop(0)
+            # News that came in together (a carrier reporting `in_transit` and
+            # `delivered` at once, a poll that finds several) is recorded in one step;
+            # orders of before saga 5 record each piece of news on its own.
+            taken = len(self._carrier_events) if self._news_together() else 1
+            news = self._carrier_events[:taken]
+            del self._carrier_events[:taken]
             self._poll_seconds = self._order.policy.tracking_poll_seconds  # it moves again
-            await self._record(event)
+            await self._record(news)
         self._notify("delivered")
 
-    async def _record(self, event: CarrierUpdate) -> None:
+    async def _record(self, news: list[CarrierUpdate]) -> None:
         if self._split():
-            parcel = self._parcel_named(event)
-            if parcel is None:
-                workflow.logger.warning(
-                    "ignoring '%s' of %s: not one of the order's parcels",
-                    event.event,
-                    event.tracking_number,
-                )
+            news = [named for event in news if (named := self._with_parcel_named(event))]
+            if not news:
                 return
-            event = dataclasses.replace(event, tracking_number=parcel)
+        first, *later = news
+        what = " and ".join(f"'{event.event}' of {self._parcel_of(event)}" for event in news)
         try:
             await self._step(
                 ShippingActivities.record_carrier_event,
                 RecordCarrierEvent(
-                    self._order.order_id, event.event, event.occurred_at, event.tracking_number
+                    self._order.order_id,
+                    first.event,
+                    first.occurred_at,
+                    first.tracking_number,
+                    [TrackingEvent(e.event, e.occurred_at, e.tracking_number) for e in later],
                 ),
-                f"record '{event.event}' of {self._parcel_of(event)}",
+                f"record {what}",
             )
         except StepFailed as error:  # only a refusal: the step retries until it lands
             await self._flag(
                 Attention.STEP_REFUSED,
-                f"the read model refused the carrier's '{event.event}' of "
-                f"{self._parcel_of(event)}: "
-                f"{error.cause}",
+                f"the read model refused the carrier's {what}: {error.cause}",
             )
+        for event in news:
+            if self._status is OrderStatus.DELIVERED:
+                break  # as news taken one at a time: nothing after delivery changes the saga
+            await self._took(event)
+
+    def _with_parcel_named(self, event: CarrierUpdate) -> CarrierUpdate | None:
+        """The event with the tracking number of the parcel it is about; None (and a
+        warning) for one that names none of the order's parcels."""
+        parcel = self._parcel_named(event)
+        if parcel is None:
+            workflow.logger.warning(
+                "ignoring '%s' of %s: not one of the order's parcels",
+                event.event,
+                event.tracking_number,
+            )
+            return None
+        return dataclasses.replace(event, tracking_number=parcel)
+
+    async def _took(self, event: CarrierUpdate) -> None:
+        """What the saga makes of a piece of news once it is recorded."""
         self._last_event = event.event
         if event.event == Reported.DELIVERED and event.tracking_number is not None:
             self._delivered.add(event.tracking_number)

@@ -2,7 +2,7 @@
 
 A run follows the saga of the worker that first decides it (`OrderSaga._version`, at
 the order's first workflow task). Workers say which saga they run in the build id of
-their deployment version (`order-saga-4.<code>`, `worker.DEPLOYMENT`); Temporal records
+their deployment version (`order-saga-5.<code>`, `worker.DEPLOYMENT`); Temporal records
 that build id with every workflow task it completes, and gives it back on replay
 (`workflow.info().get_current_deployment_version()`), so the decision replays exactly
 with nothing added to the history. A worker never runs a saga newer than its own: the
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from temporalio.common import WorkerDeploymentVersion
 
+NEWS_TOGETHER_VERSION = "order-saga-2026-12-news-together"  # news pending at once, one step
 LEAN_STATUS_VERSION = "order-saga-2026-12-lean-status"  # OrderStatus only where it is looked for
 SHIPMENTS_VERSION = "order-saga-2026-12-shipments"  # one parcel per location
 BOUNDED_VERSION = "order-saga-2026-12-bounded"  # every failure ends in a chosen state
@@ -32,9 +33,9 @@ EARLIER_PATCHES = frozenset(
     }
 )
 # Saga versions, oldest first: 0 takes the individual patches above. The next change
-# of the saga is version 5, taken by `self._version() >= 5` and a new NEWEST.
-INDIVIDUAL_PATCHES, OUTBOX, BOUNDED, SHIPMENTS, LEAN_STATUS = 0, 1, 2, 3, 4
-NEWEST = LEAN_STATUS
+# of the saga is version 6, taken by `self._version() >= 6` and a new NEWEST.
+INDIVIDUAL_PATCHES, OUTBOX, BOUNDED, SHIPMENTS, LEAN_STATUS, NEWS_TOGETHER = 0, 1, 2, 3, 4, 5
+NEWEST = NEWS_TOGETHER
 
 DEPLOYMENT_NAME = "orders"
 _BUILD_PREFIX = "order-saga-"
@@ -42,7 +43,7 @@ _BUILD_PREFIX = "order-saga-"
 
 def build_id(code: str) -> str:
     """The build id of a worker running this code: the newest saga it knows, then which
-    code (for operators: `BuildIds = 'unversioned:order-saga-4.<code>'` in the UI)."""
+    code (for operators: `BuildIds = 'unversioned:order-saga-5.<code>'` in the UI)."""
     return f"{_BUILD_PREFIX}{NEWEST}.{code}"
 
 
