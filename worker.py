@@ -129,12 +129,13 @@ def activity_objects(boot: Bootstrap) -> list[object]:
     """Every activities class, over the steps' pool and one HTTP client per provider."""
     steps_engine(boot)
     uow = boot.unit_of_work_factory("steps")
+    reads = boot.read_unit_factory("steps")
     return [
         StockActivities(uow, boot.settings.allocation_strategy),
         OrderEditActivities(uow, boot.settings.allocation_strategy),
-        PaymentActivities(uow, boot.payments()),
+        PaymentActivities(uow, boot.payments(), reads),
         RefundActivities(uow, boot.payments()),
-        ShippingActivities(uow, boot.carrier()),
+        ShippingActivities(uow, boot.carrier(), reads),
         ReturnActivities(uow, boot.carrier()),
         ClaimActivities(uow, boot.carrier()),
         ExchangeActivities(uow, boot.payments(), boot.carrier()),

@@ -25,15 +25,22 @@ from providers.payment import PaymentClient
 
 
 class PaymentActivities:
-    def __init__(self, uow: UnitOfWorkFactory, payments: PaymentClient) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        payments: PaymentClient,
+        reads: UnitOfWorkFactory | None = None,
+    ) -> None:
         self._uow = uow
         self._payments = payments
+        # What is read before a call to the provider: outside a transaction where given.
+        self._reads = reads or uow
 
     @activity.defn
     async def authorize_payment(self, command: AuthorizePayment) -> PaymentAuthorized:
         order_id, amount, currency = command.order_id, command.amount, command.currency
         if amount is None or currency is None:  # histories of before: read them
-            order = await read_order(self._uow, order_id)
+            order = await read_order(self._reads, order_id)
             amount, currency = order.total.amount, order.currency
         async with provider_attempt():
             authorization_id = await self._payments.authorize(
@@ -60,7 +67,7 @@ class PaymentActivities:
         is left), or all of it at once for orders of before."""
         order_id, authorization_id = command.order_id, command.authorization_id
         if authorization_id is None:  # histories of before: read it
-            authorization_id = (await read_order(self._uow, order_id)).authorization_id
+            authorization_id = (await read_order(self._reads, order_id)).authorization_id
             if authorization_id is None:
                 raise order_not_found(order_id)
         async with provider_attempt():
@@ -94,7 +101,7 @@ class PaymentActivities:
     async def increase_authorization(self, command: IncreaseAuthorization) -> None:
         """Raises the order's authorization by an edit's difference, once per edit; a
         decline is a refusal, and the edit is abandoned."""
-        order = await read_order(self._uow, command.order_id)
+        order = await read_order(self._reads, command.order_id)
         if order.authorization_id is None:
             raise order_not_found(command.order_id)
         async with provider_attempt():
@@ -110,7 +117,7 @@ class PaymentActivities:
         authorization whose reply was lost is undone too; one we stored that the
         provider does not list (yet) is asked about again, never taken as undone.
         """
-        async with self._uow() as unit:
+        async with self._reads() as unit:
             recorded = await unit.orders.get(command.order_id, lock=False)
         stored_id = recorded.authorization_id if recorded else None
         undone: list[tuple[str, str, int]] = []  # (outcome, authorization, amount refunded)

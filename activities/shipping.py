@@ -32,9 +32,13 @@ from providers.carrier import CarrierClient
 
 
 class ShippingActivities:
-    def __init__(self, uow: UnitOfWorkFactory, carrier: CarrierClient) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, carrier: CarrierClient, reads: UnitOfWorkFactory | None = None
+    ) -> None:
         self._uow = uow
         self._carrier = carrier
+        # What is read before a call to the carrier: outside a transaction where given.
+        self._reads = reads or uow
 
     @activity.defn
     async def create_shipment(self, command: CreateShipment) -> ShipmentCreated:
@@ -82,7 +86,7 @@ class ShippingActivities:
         """The order, what this booking takes (every parcel, for orders of before), and
         where it is picked up. A parcel whose location was closed since the
         reservation moves, whole, to an active one that has its units."""
-        async with self._uow() as uow:
+        async with self._reads() as uow:
             order = await uow.orders.get(command.order_id, lock=False)
             if order is None:
                 raise order_not_found(command.order_id)
@@ -193,7 +197,7 @@ class ShippingActivities:
         so the saga keeps its units committed and its payment, instead of pretending
         it was undone.
         """
-        async with self._uow() as unit:
+        async with self._reads() as unit:
             recorded = await unit.orders.get(command.order_id, lock=False)
         stored_id = recorded.shipment_id if recorded else None
         cancelled: list[str] = []

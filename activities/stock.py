@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from temporalio import activity
 
 from activities import order_metrics as metrics
@@ -32,15 +33,35 @@ class StockActivities:
         The skus' rows at every location are locked in (location, sku) order (SELECT
         ... FOR UPDATE) before the allocation is decided, so concurrent orders for the
         same items queue up instead of overselling a location or deadlocking.
+
+        A retry whose earlier attempt committed answers with what that attempt did: it
+        finds the order's id taken when it adds the order (no read first: every new
+        order would pay for it).
         """
+        try:
+            reservation = await self._reserve(command)
+        except IntegrityError:
+            made = await self._reservation_made(command.order_id)
+            if made is None:
+                raise
+            return made
+        if reservation.unavailable_skus:  # nothing written now, but maybe by an attempt before
+            return await self._reservation_made(command.order_id) or reservation
+        return reservation
+
+    async def _reservation_made(self, order_id: str) -> StockReservation | None:
+        """What an earlier attempt that committed reserved; None if none did."""
+        async with self._uow() as uow:
+            existing = await uow.orders.get(order_id, lock=False)
+            if existing is None:
+                return None
+            refused = await uow.orders.event_data(order_id, events.INVENTORY_REFUSED)
+            planned = await uow.shipments.of(order_id, lock=False)
+        return reservation_of(existing, refused, planned)
+
+    async def _reserve(self, command: ReserveStock) -> StockReservation:
         wanted = quantities_by_sku(command.lines)
         async with self._uow() as uow:
-            existing = await uow.orders.get(command.order_id, lock=False)
-            if existing is not None:  # a retry after the commit landed
-                refused = await uow.orders.event_data(command.order_id, events.INVENTORY_REFUSED)
-                planned = await uow.shipments.of(command.order_id, lock=False)
-                return reservation_of(existing, refused, planned)
-
             products = await uow.products.get_many(wanted)
             unavailable = not_for_sale(wanted, products, command.currency)
             if unavailable:

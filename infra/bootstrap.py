@@ -93,6 +93,13 @@ class Bootstrap:
         sessions = self.sessions(pool)
         return lambda: UnitOfWork(sessions)
 
+    def read_unit_factory(self, pool: str = "main") -> Callable[[], UnitOfWork]:
+        """Units for reads only, outside a transaction (`read_sessions`): a step that
+        reads before its provider call spares the `BEGIN` and `ROLLBACK` around it.
+        Nothing read here is locked, and nothing written would wait for a commit."""
+        sessions = self.read_sessions(pool)
+        return lambda: UnitOfWork(sessions)
+
     # -- Temporal and Redis -------------------------------------------------------------
 
     async def temporal(

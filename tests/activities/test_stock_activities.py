@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from sqlalchemy import text
 from temporalio.testing import ActivityEnvironment
 
 from activities.stock import StockActivities
@@ -57,6 +58,54 @@ async def test_a_retried_reservation_holds_the_stock_once(uow_factory: Any) -> N
 
     assert first == again
     assert (await stock_of(uow_factory, sku)).reserved == 4
+
+
+async def test_a_retry_racing_the_first_attempt_answers_what_it_did(uow_factory: Any) -> None:
+    """A retry that starts while the first attempt still runs (its task timed out) finds
+    the order's id taken once the first commits, and answers with its reservation."""
+    sku = await add_product(uow_factory, on_hand=10)
+    customer, _ = await add_user(uow_factory)
+    command = reserve(new_id("ord"), customer, (sku, 4))
+    stock = StockActivities(uow_factory)
+
+    answers = await asyncio.gather(
+        *(ActivityEnvironment().run(stock.reserve_stock, command) for _ in range(4))
+    )
+
+    assert all(answer == answers[0] for answer in answers) and answers[0].reserved
+    assert (await stock_of(uow_factory, sku)).reserved == 4
+
+
+async def test_a_retry_after_the_product_was_withdrawn_answers_the_reservation_made(
+    uow_factory: Any,
+) -> None:
+    sku = await add_product(uow_factory, on_hand=10)
+    customer, _ = await add_user(uow_factory)
+    command = reserve(new_id("ord"), customer, (sku, 2))
+    stock = StockActivities(uow_factory)
+    first = await ActivityEnvironment().run(stock.reserve_stock, command)
+    async with uow_factory() as uow:
+        await uow.session.execute(
+            text("UPDATE products SET active = false WHERE sku = :sku"), {"sku": sku}
+        )
+        await uow.commit()
+
+    again = await ActivityEnvironment().run(stock.reserve_stock, command)
+
+    assert again == first and again.reserved
+    assert (await stock_of(uow_factory, sku)).reserved == 2
+
+
+async def test_a_retried_refusal_answers_the_same_refusal(uow_factory: Any) -> None:
+    scarce = await add_product(uow_factory, on_hand=1)
+    customer, _ = await add_user(uow_factory)
+    command = reserve(new_id("ord"), customer, (scarce, 2))
+    stock = StockActivities(uow_factory)
+
+    first = await ActivityEnvironment().run(stock.reserve_stock, command)
+    again = await ActivityEnvironment().run(stock.reserve_stock, command)
+
+    assert again == first and not again.reserved and again.refused_skus == [scarce]
 
 
 async def test_a_short_line_refuses_the_whole_order(uow_factory: Any) -> None:
