@@ -92,6 +92,7 @@ class OutboxRelay:
         batch_size: int = 200,
         concurrency: int = 16,
         linger_seconds: float = 0.05,
+        round_seconds: float = 0.25,
         poll_seconds: float = 2.0,
         max_attempts: int = 20,
     ) -> None:
@@ -100,8 +101,12 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._concurrency = concurrency
         # After a wake-up, wait this long for more entries, so a busy stack delivers in
-        # batches rather than one query per commit.
+        # batches rather than one query per commit; and start a round no sooner than
+        # `round_seconds` after the last began: under load each round's statements
+        # then carry a round's worth of entries, while on a quiet stack an entry that
+        # comes alone still goes after `linger_seconds`.
         self._linger = linger_seconds
+        self._round = round_seconds
         self._poll = poll_seconds
         self._max_attempts = max_attempts  # then a row is parked for an operator
         self._gauges_read_at: dict[str, float] = {}
@@ -138,16 +143,18 @@ class OutboxRelay:
         log.info("outbox relay active for %s", ", ".join(self._sinks))
         due_now = {name: asyncio.Event() for name in self._sinks}
         loops = [asyncio.create_task(self._sink_loop(name, due_now[name])) for name in due_now]
+        clock = asyncio.get_running_loop()
         try:
             while not stop.is_set():
                 wake.clear()
+                began = clock.time()
                 moved = await outbox.fan_out(connection, list(self._sinks), self._batch_size)
                 for ready in due_now.values():
                     ready.set()  # new rows, retries come due, or rows an operator unparked
                 if moved == self._batch_size:
                     continue  # more are waiting
                 if await _first_of(stop, wake, timeout=self._poll) is wake:
-                    await asyncio.sleep(self._linger)
+                    await asyncio.sleep(max(self._linger, began + self._round - clock.time()))
         finally:
             for loop in loops:
                 loop.cancel()
