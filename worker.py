@@ -274,7 +274,10 @@ async def running_relay(boot: Bootstrap) -> AsyncIterator[OutboxRelay | None]:
     brokers = event_publishers(settings)
     emails = CustomerEmails(OrderReads(boot.read_sessions("relay")), boot.email())
     relay = OutboxRelay(
-        engine, {"email": emails, **brokers}, max_attempts=settings.outbox_max_attempts
+        engine,
+        {"email": emails, **brokers},
+        round_seconds=settings.outbox_round_interval.total_seconds(),
+        max_attempts=settings.outbox_max_attempts,
     )
     stop = asyncio.Event()
     delivering = asyncio.create_task(relay.run(stop))
