@@ -38,7 +38,7 @@ _CLAIM = _INSERT.on_conflict_do_update(
     set_={name: _INSERT.excluded[name] for name in _CLAIM_VALUES if name != "key"},
     where=_KEYS.c.expires_at <= func.now(),
 ).returning(_KEYS.c.order_id, _KEYS.c.fingerprint)
-# The key's claim unless its window has passed (every placing asks first).
+# The key's claim unless its window has passed (asked when a claim meets a live one).
 LIVE_CLAIM = select(_KEYS.c.order_id, _KEYS.c.fingerprint).where(
     _KEYS.c.caller_id == bindparam("caller_id"),
     _KEYS.c.key == bindparam("key"),

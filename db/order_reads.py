@@ -11,7 +11,6 @@ from sqlalchemy import JSON, Row, Select, bindparam, func, select, text, tuple_,
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.idempotency import LIVE_CLAIM, KeyClaim
 from db.tables import (
     OrderEventRow,
     OrderLineRow,
@@ -138,12 +137,6 @@ class OrderReads:
         number: what carrier news needs, in one statement without the lines and
         parcels."""
         return await self._status(_STATUS_BY_TRACKING, {"tracking_number": tracking_number})
-
-    async def order_of_key(self, caller_id: str, key: str) -> KeyClaim | None:
-        """The order a caller's idempotency key names, unless its window has passed."""
-        async with self._sessions() as session:
-            row = (await session.execute(LIVE_CLAIM, {"caller_id": caller_id, "key": key})).first()
-        return None if row is None else KeyClaim(row.order_id, row.fingerprint)
 
     async def status_of(self, order_id: str) -> OrderStanding | None:
         """The order's id and status, or None if there is no such order."""

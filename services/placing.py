@@ -1,10 +1,11 @@
 """Placing an order, the use case behind `POST /v1/orders`.
 
-In order: a key seen before replays its first answer; the customer is resolved (ops
-and admin may place for someone else); load shedding may refuse; items not for sale
-are refused before anything is written; the key is claimed for a new order id; the
-order's workflow starts and answers once its stock is held or refused. Every refusal
-is a domain error, which the API turns into a problem document.
+In order: the customer is resolved (ops and admin may place for someone else); the key
+is claimed for a new order id, in a transaction that load shedding and items not for
+sale roll back, so a refusal writes nothing (a key seen before replays its first
+answer instead, shed or not); the order's workflow starts and answers once its stock
+is held or refused. Every refusal is a domain error, which the API turns into a
+problem document.
 """
 
 from __future__ import annotations
@@ -62,28 +63,29 @@ class OrderPlacing:
     admit: Callable[[Tier], Awaitable[None]]
 
     async def place(self, caller: Caller, request: OrderRequest) -> PlacedOrder:
-        seen = await self.reads.order_of_key(caller.user_id, request.idempotency_key)
-        if seen is not None:
-            ensure_same_request(seen.fingerprint, request.fingerprint)
-            existing = await self.reads.find(seen.order_id)
-            if existing is not None:
-                return await self._replay(existing, request)
-
         customer_id, tier = await self._customer_for(caller, request.customer_id)
-        await self.admit(tier)
+        new_order = new_id("ord")
+        # The claim comes first (no read of the key before it: every new order would
+        # pay for one); a key that is live already answers with its holder.
         async with self.unit_of_work() as uow:
-            await self._check_for_sale(uow, request)
             claim = await uow.idempotency.claim(
                 caller.user_id,
                 request.idempotency_key,
-                new_id("ord"),
+                new_order,
                 request.fingerprint,
                 self.settings.idempotency_window,
             )
-            await uow.commit()
-        # A concurrent first use of the key with another body may have won the claim.
+            if claim.order_id == new_order:
+                await self.admit(tier)
+                await self._check_for_sale(uow, request)
+                await uow.commit()
+        # A key seen before, or a concurrent first use of it, perhaps with another body.
         ensure_same_request(claim.fingerprint, request.fingerprint)
         order_id = claim.order_id
+        if order_id != new_order:
+            existing = await self.reads.find(order_id)
+            if existing is not None:
+                return await self._replay(existing, request)
 
         try:
             placement = await order_client.start_and_reserve(

@@ -37,6 +37,33 @@ async def test_past_the_in_flight_bound_standard_orders_are_shed_and_premium_pas
     assert read.status_code == 200
 
 
+async def test_a_replay_is_answered_while_orders_are_shed_and_a_shed_order_claims_nothing(
+    settings: Settings, worker: Worker, session_uow: Any
+) -> None:
+    sku = await add_product(session_uow, on_hand=10)
+    standard = Caller(*await add_user(session_uow, Role.CUSTOMER, Tier.STANDARD))
+    placed_key, shed_key = uuid.uuid4().hex, uuid.uuid4().hex
+    pressed = settings.model_copy(update={"shed_in_flight": {"standard": 0, "premium": 50}})
+    async with api_client(settings) as http:
+        placed = await http.post(
+            "/v1/orders", json=order_body((sku, 1)), headers=standard.placing(placed_key)
+        )
+    async with api_client(pressed) as http:
+        replayed = await http.post(
+            "/v1/orders", json=order_body((sku, 1)), headers=standard.placing(placed_key)
+        )
+        shed = await http.post(
+            "/v1/orders", json=order_body((sku, 1)), headers=standard.placing(shed_key)
+        )
+    async with session_uow() as uow:
+        claimed = await uow.idempotency.live(standard.id, shed_key)
+
+    assert (placed.status_code, replayed.status_code) == (201, 201)
+    assert replayed.json()["id"] == placed.json()["id"]
+    assert shed.status_code == 503
+    assert claimed is None
+
+
 async def test_a_task_queue_backlog_sheds_standard_orders_first(
     client: Client, settings: Settings, session_uow: Any
 ) -> None:
