@@ -1,7 +1,8 @@
 """Tracking: from the booked parcel to `delivered`, however long that takes.
 
 Carrier news the saga acts on (`delivered`, `exception`) arrives as signals; news of
-a parcel on its way is recorded where the webhook lands. When none comes, the saga
+a parcel on its way is recorded where the webhook lands. Whatever news the saga holds
+when it gets to it is recorded in one step (saga 5 on). When none comes, the saga
 asks the carrier, waiting twice as long after each silent answer (minutes, then
 hours); a carrier that cannot be asked is asked again at the next poll. An
 `exception` from the carrier, or no delivery within the delivery window, hands the
