@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 from temporalio.testing import ActivityEnvironment
 
@@ -47,8 +48,11 @@ async def test_reserving_holds_the_stock_and_writes_the_order(uow_factory: Any) 
     assert order is not None and order.status is OrderStatus.RESERVED
 
 
-async def test_a_retried_reservation_holds_the_stock_once(uow_factory: Any) -> None:
-    sku = await add_product(uow_factory, on_hand=10)
+@pytest.mark.parametrize(("on_hand", "held"), [(10, 4), (1, 0)], ids=["reserved", "refused"])
+async def test_a_retried_reservation_answers_as_the_first_and_holds_the_stock_once(
+    uow_factory: Any, on_hand: int, held: int
+) -> None:
+    sku = await add_product(uow_factory, on_hand=on_hand)
     customer, _ = await add_user(uow_factory)
     command = reserve(new_id("ord"), customer, (sku, 4))
     stock = StockActivities(uow_factory)
@@ -56,8 +60,9 @@ async def test_a_retried_reservation_holds_the_stock_once(uow_factory: Any) -> N
     first = await ActivityEnvironment().run(stock.reserve_stock, command)
     again = await ActivityEnvironment().run(stock.reserve_stock, command)
 
-    assert first == again
-    assert (await stock_of(uow_factory, sku)).reserved == 4
+    assert again == first and again.reserved == bool(held)
+    assert again.refused_skus == ([] if held else [sku])
+    assert (await stock_of(uow_factory, sku)).reserved == held
 
 
 async def test_a_retry_racing_the_first_attempt_answers_what_it_did(uow_factory: Any) -> None:
@@ -94,18 +99,6 @@ async def test_a_retry_after_the_product_was_withdrawn_answers_the_reservation_m
 
     assert again == first and again.reserved
     assert (await stock_of(uow_factory, sku)).reserved == 2
-
-
-async def test_a_retried_refusal_answers_the_same_refusal(uow_factory: Any) -> None:
-    scarce = await add_product(uow_factory, on_hand=1)
-    customer, _ = await add_user(uow_factory)
-    command = reserve(new_id("ord"), customer, (scarce, 2))
-    stock = StockActivities(uow_factory)
-
-    first = await ActivityEnvironment().run(stock.reserve_stock, command)
-    again = await ActivityEnvironment().run(stock.reserve_stock, command)
-
-    assert again == first and not again.reserved and again.refused_skus == [scarce]
 
 
 async def test_a_short_line_refuses_the_whole_order(uow_factory: Any) -> None:
