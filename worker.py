@@ -129,7 +129,7 @@ def activity_objects(boot: Bootstrap) -> list[object]:
     """Every activities class, over the steps' pool and one HTTP client per provider."""
     steps_engine(boot)
     uow = boot.unit_of_work_factory("steps")
-    reads = boot.read_unit_factory("steps")
+    reads = boot.autocommit_unit_factory("steps")
     return [
         StockActivities(uow, boot.settings.allocation_strategy),
         OrderEditActivities(uow, boot.settings.allocation_strategy),
@@ -140,7 +140,7 @@ def activity_objects(boot: Bootstrap) -> list[object]:
         ClaimActivities(uow, boot.carrier()),
         ExchangeActivities(uow, boot.payments(), boot.carrier()),
         OrderStatusActivities(uow),
-        NotificationActivities(OrderReads(boot.read_sessions("steps")), boot.email()),
+        NotificationActivities(OrderReads(boot.autocommit_engine("steps")), boot.email()),
         HousekeepingActivities(uow),
     ]
 
@@ -272,7 +272,7 @@ async def running_relay(boot: Bootstrap) -> AsyncIterator[OutboxRelay | None]:
         return
     engine = boot.engine("relay", ping_idle_after=None)
     brokers = event_publishers(settings)
-    emails = CustomerEmails(OrderReads(boot.read_sessions("relay")), boot.email())
+    emails = CustomerEmails(OrderReads(boot.autocommit_engine("relay")), boot.email())
     relay = OutboxRelay(
         engine,
         {"email": emails, **brokers},

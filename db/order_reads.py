@@ -1,5 +1,7 @@
 """The order read model as the API and operators see it: plain frozen records, each
-query in its own short session. Nothing here writes."""
+query one statement on a connection of its own, outside a transaction (no session:
+its unit of work is for writes, and cost a quarter of a one-row read's CPU). Nothing
+here writes."""
 
 from __future__ import annotations
 
@@ -7,9 +9,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, Row, Select, bindparam, func, select, text, tuple_, type_coerce
+from sqlalchemy import JSON, Row, bindparam, func, or_, select, text, tuple_, type_coerce
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.tables import (
     OrderEventRow,
@@ -89,25 +91,27 @@ _RECORD_OF = _RECORDS.where(_ORDERS.c.id == bindparam("order_id"))
 
 
 # Where an order stands, for every carrier webhook: built once, of the tables' columns
-# (not the mapped classes, whose statements go through the ORM's compile step).
-_STATUS = select(_ORDERS.c.id, _ORDERS.c.status)
-_STATUS_OF = _STATUS.where(_ORDERS.c.id == bindparam("order_id"))
-_STATUS_BY_TRACKING = _STATUS.where(
-    _ORDERS.c.id.in_(
-        select(_SHIPMENTS.c.order_id).where(
-            _SHIPMENTS.c.tracking_number == bindparam("tracking_number")
-        )
-    )
+# (not the mapped classes, whose statements go through the ORM's compile step). News
+# names its parcel's tracking number and our reference (the order's id): both orders
+# come in one statement, since news that overtakes the booking's commit finds no parcel
+# under its tracking number yet and is routed by the reference.
+_TRACKED = select(_SHIPMENTS.c.order_id).where(
+    _SHIPMENTS.c.tracking_number == bindparam("tracking_number")
 )
+_STANDINGS_FOR_NEWS = select(
+    _ORDERS.c.id, _ORDERS.c.status, _ORDERS.c.id.in_(_TRACKED).label("tracked")
+).where(or_(_ORDERS.c.id.in_(_TRACKED), _ORDERS.c.id == bindparam("reference")))
 
 
 class OrderReads:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
+    def __init__(self, database: AsyncEngine) -> None:
+        """`database`: an engine whose connections read outside a transaction
+        (`Bootstrap.reads_engine`)."""
+        self._database = database
 
     async def find(self, order_id: str) -> OrderRecord | None:
-        async with self._sessions() as session:
-            row = (await session.execute(_RECORD_OF, {"order_id": order_id})).first()
+        async with self._database.connect() as connection:
+            row = (await connection.execute(_RECORD_OF, {"order_id": order_id})).first()
         return None if row is None else _record(row)
 
     async def customer_notice(self, order_id: str) -> CustomerNotice | None:
@@ -115,8 +119,8 @@ class OrderReads:
 
     async def customer_notices(self, order_ids: Iterable[str]) -> dict[str, CustomerNotice]:
         """What the customers' emails of these orders say, by order, in one statement."""
-        async with self._sessions() as session:
-            rows = await session.execute(_NOTICES, {"order_ids": list(order_ids)})
+        async with self._database.connect() as connection:
+            rows = await connection.execute(_NOTICES, {"order_ids": list(order_ids)})
         notices = {}
         for order_id, email, status, currency, total, lines, carrier, tracking, reason in rows:
             notices[order_id] = CustomerNotice(
@@ -132,15 +136,18 @@ class OrderReads:
             )
         return notices
 
-    async def status_by_tracking(self, tracking_number: str) -> OrderStanding | None:
+    async def standings_for_news(
+        self, tracking_number: str, reference: str | None
+    ) -> tuple[OrderStanding | None, OrderStanding | None]:
         """The id and status of the order one of whose parcels has this tracking
-        number: what carrier news needs, in one statement without the lines and
-        parcels."""
-        return await self._status(_STATUS_BY_TRACKING, {"tracking_number": tracking_number})
-
-    async def status_of(self, order_id: str) -> OrderStanding | None:
-        """The order's id and status, or None if there is no such order."""
-        return await self._status(_STATUS_OF, {"order_id": order_id})
+        number, and of the order the reference names; None for either that is not
+        there. What carrier news is routed by, in one statement."""
+        parameters = {"tracking_number": tracking_number, "reference": reference}
+        async with self._database.connect() as connection:
+            rows = (await connection.execute(_STANDINGS_FOR_NEWS, parameters)).all()
+        tracked = next((OrderStanding(r.id, r.status) for r in rows if r.tracked), None)
+        named = next((OrderStanding(r.id, r.status) for r in rows if r.id == reference), None)
+        return tracked, named
 
     async def page(
         self,
@@ -162,8 +169,8 @@ class OrderReads:
         if after is not None:
             query = query.where(tuple_(_ORDERS.c.created_at, _ORDERS.c.id) < tuple_(*after))
         query = query.order_by(_ORDERS.c.created_at.desc(), _ORDERS.c.id.desc()).limit(limit)
-        async with self._sessions() as session:
-            return [_record(row) for row in await session.execute(query)]
+        async with self._database.connect() as connection:
+            return [_record(row) for row in await connection.execute(query)]
 
     async def timeline(self, order_id: str, after: int = 0) -> list[TimelineEntry]:
         """Everything that happened to the order (after entry `after`), oldest first."""
@@ -172,10 +179,10 @@ class OrderReads:
             .where(OrderEventRow.order_id == order_id, OrderEventRow.id > after)
             .order_by(OrderEventRow.id)
         )
-        async with self._sessions() as session:
+        async with self._database.connect() as connection:
             return [
                 TimelineEntry(row.id, row.type, row.at, row.data)
-                for row in await session.scalars(query)
+                for row in await connection.execute(query)
             ]
 
     async def refused_skus(self, order_id: str) -> list[str]:
@@ -184,20 +191,15 @@ class OrderReads:
             OrderEventRow.order_id == order_id,
             OrderEventRow.type == events.INVENTORY_REFUSED,
         )
-        async with self._sessions() as session:
-            data = await session.scalar(query)
+        async with self._database.connect() as connection:
+            data = await connection.scalar(query)
         skus = (data or {}).get("skus", [])
         return [str(sku) for sku in skus] if isinstance(skus, list) else []
 
     async def count_in_status(self, status: str) -> int:
         query = select(func.count()).select_from(OrderRow).where(OrderRow.status == status)
-        async with self._sessions() as session:
-            return int(await session.scalar(query) or 0)
-
-    async def _status(self, query: Select[Any], parameters: dict[str, str]) -> OrderStanding | None:
-        async with self._sessions() as session:
-            row = (await session.execute(query, parameters)).first()
-        return None if row is None else OrderStanding(row.id, row.status)
+        async with self._database.connect() as connection:
+            return int(await connection.scalar(query) or 0)
 
 
 def _record(row: Row[*tuple[Any, ...]]) -> OrderRecord:

@@ -79,24 +79,30 @@ class Bootstrap:
             self._sessions[pool] = make_session_factory(self.engine(pool))
         return self._sessions[pool]
 
+    def autocommit_engine(self, pool: str = "main") -> AsyncEngine:
+        """The pool `pool`, its connections used outside a transaction: each statement
+        commits on its own, with no `BEGIN` and `COMMIT` or `ROLLBACK` around it. For
+        reads (under READ COMMITTED each statement sees its own snapshot inside a
+        transaction too, so a read of several statements sees no less) and for writes
+        that are one statement."""
+        return self.engine(pool).execution_options(isolation_level="AUTOCOMMIT")
+
     def read_sessions(self, pool: str = "main") -> async_sessionmaker[AsyncSession]:
-        """Sessions for reads only, outside a transaction: no `BEGIN` and `ROLLBACK`
-        around each read. Under READ COMMITTED each statement sees its own snapshot
-        inside a transaction too, so a read of several statements sees no less."""
-        key = f"{pool}:reads"
+        """Sessions on `autocommit_engine`."""
+        key = f"{pool}:autocommit"
         if key not in self._sessions:
-            engine = self.engine(pool).execution_options(isolation_level="AUTOCOMMIT")
-            self._sessions[key] = make_session_factory(engine)
+            self._sessions[key] = make_session_factory(self.autocommit_engine(pool))
         return self._sessions[key]
 
     def unit_of_work_factory(self, pool: str = "main") -> Callable[[], UnitOfWork]:
         sessions = self.sessions(pool)
         return lambda: UnitOfWork(sessions)
 
-    def read_unit_factory(self, pool: str = "main") -> Callable[[], UnitOfWork]:
-        """Units for reads only, outside a transaction (`read_sessions`): a step that
-        reads before its provider call spares the `BEGIN` and `ROLLBACK` around it.
-        Nothing read here is locked, and nothing written would wait for a commit."""
+    def autocommit_unit_factory(self, pool: str = "main") -> Callable[[], UnitOfWork]:
+        """Units on `autocommit_engine`: a step that reads before its provider call
+        spares the `BEGIN` and `ROLLBACK` around it, and authentication, one statement
+        that also records the key's use, its `BEGIN` and `COMMIT`. Nothing read here
+        is locked, and its `commit()` has nothing to do."""
         sessions = self.read_sessions(pool)
         return lambda: UnitOfWork(sessions)
 

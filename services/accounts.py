@@ -37,15 +37,23 @@ class CreatedUser:
 
 
 class Accounts:
-    def __init__(self, unit_of_work: Callable[[], UnitOfWork], pepper: str) -> None:
+    def __init__(
+        self,
+        unit_of_work: Callable[[], UnitOfWork],
+        pepper: str,
+        autocommit: Callable[[], UnitOfWork] | None = None,
+    ) -> None:
         self._unit_of_work = unit_of_work
         self._pepper = pepper
+        # Authentication is one statement (it also records the key's use): outside a
+        # transaction where given, with no `BEGIN` and `COMMIT` around it.
+        self._one_statement = autocommit or unit_of_work
 
     async def authenticate(self, secret: str) -> Caller | None:
         """The caller holding this key, or None if it is unknown, revoked or its user
         disabled. Records the key's use (at most once a minute)."""
         key_hash = hash_key(secret, self._pepper)
-        async with self._unit_of_work() as uow:
+        async with self._one_statement() as uow:
             user = await uow.users.use_key(key_hash)
             if user is None:
                 return None

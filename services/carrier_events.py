@@ -61,7 +61,9 @@ class CarrierEvents:
         event once); returns the order's id. Raises ShipmentNotFound for a tracking
         number no order has."""
         occurred_at = report.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-        order = await self._reads.status_by_tracking(report.tracking_number)
+        order, by_reference = await self._reads.standings_for_news(
+            report.tracking_number, report.reference
+        )
         if (
             order is not None
             and order.status == OrderStatus.SHIPPED
@@ -94,14 +96,13 @@ class CarrierEvents:
             # The carrier can report before the booking's commit has recorded the
             # tracking number; the reference finds the order then, and its workflow
             # keeps the event until the booking is done.
-            booked = await self._reads.status_of(report.reference)
-            if booked is not None and booked.status == "delivered":
+            if by_reference is not None and by_reference.status == "delivered":
                 # Only a delivered order ships replacements and exchanges: news of
                 # one being booked waits until its booking is recorded.
-                await self._claims.check_not_booking(booked.id)
-                await self._returns.check_not_booking(booked.id)
-            elif booked is not None and booked.status not in ("cancelled", "failed"):
-                order = booked
+                await self._claims.check_not_booking(by_reference.id)
+                await self._returns.check_not_booking(by_reference.id)
+            elif by_reference is not None and by_reference.status not in ("cancelled", "failed"):
+                order = by_reference
         if order is None:
             raise ShipmentNotFound(report.tracking_number)
         await order_client.signal_carrier_event(

@@ -57,7 +57,7 @@ class Services:
             lazy=lazy_temporal, give_up_after=settings.dependency_timeout
         )
         unit_of_work = boot.unit_of_work_factory()
-        reads = OrderReads(boot.read_sessions())
+        reads = OrderReads(boot.autocommit_engine())
         returns = Returns(settings, unit_of_work, temporal)
         claims = Claims(settings, unit_of_work, temporal)
         return cls(
@@ -71,7 +71,9 @@ class Services:
             carrier_events=CarrierEvents(
                 reads, unit_of_work, temporal, ReturnParcels(unit_of_work, temporal), claims
             ),
-            accounts=Accounts(unit_of_work, settings.api_key_pepper),
+            accounts=Accounts(
+                unit_of_work, settings.api_key_pepper, boot.autocommit_unit_factory()
+            ),
             catalog=Catalog(unit_of_work, settings.currency),
             inventory=Inventory(unit_of_work),
             locations=Locations(unit_of_work),

@@ -85,7 +85,7 @@ async def test_the_steps_read_units_run_outside_a_transaction(
     """What a step reads before its provider call (the parcel to book, what to undo)
     costs no `BEGIN` and `ROLLBACK`; its units of work still write in one transaction."""
     async with Bootstrap(settings.model_copy(update={"database_url": database_url})) as boot:
-        async with boot.read_unit_factory("steps")() as unit:
+        async with boot.autocommit_unit_factory("steps")() as unit:
             read = [await unit.session.scalar(text("SELECT now()")) for _ in range(2)]
         async with boot.unit_of_work_factory("steps")() as unit:
             written = [await unit.session.scalar(text("SELECT now()")) for _ in range(2)]

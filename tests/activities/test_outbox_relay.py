@@ -293,9 +293,7 @@ async def test_a_batch_of_emails_reads_its_notices_in_one_statement(
             notice_reads.append(statement)
 
     event.listen(database.sync_engine, "before_cursor_execute", count)
-    reads = OrderReads(
-        make_session_factory(database.execution_options(isolation_level="AUTOCOMMIT"))
-    )
+    reads = OrderReads(database.execution_options(isolation_level="AUTOCOMMIT"))
     http = ProviderHttp(str(simulators["email"].base_url), timeout=30)
     emails = CustomerEmails(reads, EmailClient(http))
     relay = OutboxRelay(database, {"email": emails}, linger_seconds=0)

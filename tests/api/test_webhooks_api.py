@@ -7,13 +7,16 @@ import time
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 from temporalio.client import Client
 
 from api.routes.webhooks import signature_of
+from db.engine import STATEMENTS, make_engine
+from db.order_reads import OrderReads
 from domain.identity import workflow_id_for
 from infra.settings import Settings
 from tests.api.conftest import Caller, api_client, order_body, wait_for_status
-from tests.factories import add_product
+from tests.factories import add_product, reserved_order
 from tests.stack import WEBHOOK_SECRET, Stack
 
 
@@ -253,3 +256,34 @@ async def test_an_event_that_overtakes_the_booking_finds_its_order_by_reference(
     assert {"type": "shipment.in_transit", "occurred_at": early["occurred_at"]} in [
         {"type": e["type"], "occurred_at": e["data"].get("occurred_at")} for e in events
     ]
+
+
+async def test_news_finds_its_order_by_parcel_and_by_reference_in_one_statement(
+    settings: Settings, session_uow: Any
+) -> None:
+    """Both routes of carrier news (the parcel's tracking number; our reference, for
+    news that overtakes the booking) are answered by one read."""
+    shipped, overtaken = await reserved_order(session_uow), await reserved_order(session_uow)
+    tracking = f"TRK-{shipped}"
+    async with session_uow() as uow:
+        await uow.session.execute(
+            text("UPDATE shipments SET tracking_number = :tracking WHERE order_id = :id"),
+            {"tracking": tracking, "id": shipped},
+        )
+        await uow.commit()
+    database = make_engine(settings.database_url)
+    reads = OrderReads(database.execution_options(isolation_level="AUTOCOMMIT"))
+    try:
+        before = STATEMENTS._value.get()
+        both = await reads.standings_for_news(tracking, overtaken)
+        spent = STATEMENTS._value.get() - before
+        neither = await reads.standings_for_news("TRK-NONE", "ord_none")
+        by_parcel_alone = await reads.standings_for_news(tracking, None)
+    finally:
+        await database.dispose()
+
+    assert [standing.id if standing else None for standing in both] == [shipped, overtaken]
+    assert spent == 1
+    assert neither == (None, None)
+    assert by_parcel_alone[0] is not None and by_parcel_alone[0].id == shipped
+    assert by_parcel_alone[1] is None
