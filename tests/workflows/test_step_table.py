@@ -17,7 +17,7 @@ from infra.settings import Settings
 from worker import activity_objects, build_workers, deployment, provider_throttle
 from workflows import claims, housekeeping, refund, returns
 from workflows.order import compensation, edits, forward, saga, tracking, workflow
-from workflows.steps import BY_NAME, STEPS, Queue, served_by_queue
+from workflows.steps import BY_NAME, ORDER_STEPS, STEPS, Queue, resolve_steps, served_by_queue
 
 
 def called_steps(module: object) -> set[str]:
@@ -29,6 +29,14 @@ def called_steps(module: object) -> set[str]:
             if node.value.id.endswith("Activities"):
                 names.add(node.attr)
     return names
+
+
+def test_an_order_carries_the_policies_of_exactly_the_steps_its_workflow_runs() -> None:
+    stories = (saga, forward, compensation, tracking, edits, workflow)
+    run_by_the_order = set().union(*(called_steps(story) for story in stories))
+
+    assert {handler.__name__ for handler in ORDER_STEPS} == run_by_the_order
+    assert set(resolve_steps({})) == run_by_the_order
 
 
 def test_every_activity_the_workflows_call_has_a_row_and_every_row_is_called() -> None:
