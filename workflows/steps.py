@@ -10,8 +10,10 @@ idempotent, and all they need is the database back (the `StepRetrying` alert tel
 when one keeps going round). Provider steps heartbeat, so a cancel reaches a call in
 flight and a worker that died is noticed within the heartbeat timeout.
 
-Settings can override any step's policy (`ORDERS_ACTIVITY_POLICIES`); the resolved
-table travels in the workflow input, so an order keeps the policy it started with.
+Settings can override the policy of an order's step (`ORDERS_ACTIVITY_POLICIES`); the
+resolved policies of the steps the order's workflow runs (`ORDER_STEPS`) travel in its
+input, so an order keeps the ones it started with. The refund's, return's, claim's and
+housekeeping's steps run with this table's policies.
 """
 
 from __future__ import annotations
