@@ -32,17 +32,13 @@ from workflows.order import versions
 from workflows.order.outcomes import StepFailed
 from workflows.order.versions import (
     BOUNDED,
-    BOUNDED_VERSION,
     EARLIER_PATCHES,
     INDIVIDUAL_PATCHES,
     LEAN_STATUS,
-    LEAN_STATUS_VERSION,
+    MARKERS,
     NEWS_TOGETHER,
-    NEWS_TOGETHER_VERSION,
     OUTBOX,
-    OUTBOX_VERSION,
     SHIPMENTS,
-    SHIPMENTS_VERSION,
 )
 
 # Activities are only named here, never run in the sandbox: the worker's copy is used.
@@ -166,20 +162,10 @@ class OrderSaga:
         started before workers declared one, the marker their history holds."""
         if self._saga_version is None:
             declared = versions.declared_by(workflow.info().get_current_deployment_version())
-            if declared is not None:
-                self._saga_version = declared
-            elif workflow.patched(NEWS_TOGETHER_VERSION):
-                self._saga_version = NEWS_TOGETHER
-            elif workflow.patched(LEAN_STATUS_VERSION):
-                self._saga_version = LEAN_STATUS
-            elif workflow.patched(SHIPMENTS_VERSION):
-                self._saga_version = SHIPMENTS
-            elif workflow.patched(BOUNDED_VERSION):
-                self._saga_version = BOUNDED
-            elif workflow.patched(OUTBOX_VERSION):
-                self._saga_version = OUTBOX
-            else:
-                self._saga_version = INDIVIDUAL_PATCHES
+            recorded = (version for marker, version in MARKERS if workflow.patched(marker))
+            self._saga_version = (
+                declared if declared is not None else next(recorded, INDIVIDUAL_PATCHES)
+            )
         return self._saga_version
 
     def _bounded(self) -> bool:

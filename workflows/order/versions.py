@@ -36,6 +36,15 @@ EARLIER_PATCHES = frozenset(
 # of the saga is version 6, taken by `self._version() >= 6` and a new NEWEST.
 INDIVIDUAL_PATCHES, OUTBOX, BOUNDED, SHIPMENTS, LEAN_STATUS, NEWS_TOGETHER = 0, 1, 2, 3, 4, 5
 NEWEST = NEWS_TOGETHER
+# The marker each version recorded where no worker declared one, newest first: a run
+# follows the first its history holds (a new run records the newest).
+MARKERS = (
+    (NEWS_TOGETHER_VERSION, NEWS_TOGETHER),
+    (LEAN_STATUS_VERSION, LEAN_STATUS),
+    (SHIPMENTS_VERSION, SHIPMENTS),
+    (BOUNDED_VERSION, BOUNDED),
+    (OUTBOX_VERSION, OUTBOX),
+)
 
 DEPLOYMENT_NAME = "orders"
 _BUILD_PREFIX = "order-saga-"
