@@ -19,14 +19,25 @@ and each import looked its file up, read it and unmarshalled its bytecode again.
 workflow's package is loaded here from the code compiled the first time; every
 instance still runs its modules' code anew. A worker also keeps running the code it
 started with, even if the files change under it.
+
+And the SDK's check of a workflow class (`workflow.defn`): it walks every member of
+the class and of each base, a few thousand calls through the sandbox's wrapped
+`isinstance` for the order's workflow, ~5 ms of CPU per instance, and the sandbox
+defines the class anew for every instance. The answer depends on the class's shape
+alone: which classes, which members, which code. A class of the shape checked
+before (the same code, served compiled once) gets its definition built from its own
+handlers, as the check would have built it; any other shape is checked in full.
+`tests/unit/test_workflow_sandbox.py` holds the definitions built so to the SDK's.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.machinery
 import importlib.util
+import inspect
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.abc import MetaPathFinder
 from types import CodeType, ModuleType
 from typing import Any, ClassVar
@@ -45,6 +56,7 @@ class WorkflowSandbox(SandboxedWorkflowRunner):
 
     def prepare_workflow(self, defn: _Definition) -> None:
         _CompiledOnce.serve(defn.cls.__module__.partition(".")[0])
+        _CheckedOnce.install()
         super().prepare_workflow(defn)
 
     def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
@@ -115,3 +127,100 @@ class _DirectContextInstance(_Instance):
             command_info
         )
         return context
+
+
+# The class's shape, as far as the SDK's check of it can tell: each class of its MRO
+# with its members, a function by its code.
+Shape = tuple[tuple[str, str, tuple[tuple[str, object], ...]], ...]
+
+
+def _shape(cls: type) -> Shape:
+    return tuple(
+        (
+            klass.__module__,
+            klass.__qualname__,
+            tuple(
+                (name, getattr(getattr(value, "__func__", value), "__code__", type(value)))
+                for name, value in vars(klass).items()
+            ),
+        )
+        for klass in cls.__mro__[:-1]
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Checked:
+    """A class the SDK checked, and the names of the members its definition holds."""
+
+    shape: Shape
+    definition: _Definition
+    run: str
+    dynamic_config: str | None
+    signals: dict[str | None, str]
+    queries: dict[str | None, str]
+    updates: dict[str | None, str]
+
+    @classmethod
+    def of(cls, klass: type, shape: Shape) -> _Checked:
+        definition = _Definition.must_from_class(klass)
+        named = {id(member): name for name, member in inspect.getmembers(klass)}
+        dynamic_config = definition.dynamic_config_fn
+        return cls(
+            shape,
+            definition,
+            named[id(definition.run_fn)],
+            named[id(dynamic_config)] if dynamic_config else None,
+            {key: named[id(handler.fn)] for key, handler in definition.signals.items()},
+            {key: named[id(handler.fn)] for key, handler in definition.queries.items()},
+            {key: named[id(handler.fn)] for key, handler in definition.updates.items()},
+        )
+
+    def bind(self, klass: type) -> None:
+        """Gives a class of this shape its definition, from its own handlers."""
+        run = getattr(klass, self.run)
+        definition = dataclasses.replace(
+            self.definition,
+            cls=klass,
+            run_fn=run,
+            signals={
+                key: getattr(getattr(klass, name), "__temporal_signal_definition")
+                for key, name in self.signals.items()
+            },
+            queries={
+                key: getattr(getattr(klass, name), "__temporal_query_definition")
+                for key, name in self.queries.items()
+            },
+            updates={key: getattr(klass, name)._defn for key, name in self.updates.items()},
+            dynamic_config_fn=getattr(klass, self.dynamic_config) if self.dynamic_config else None,
+            arg_types=None,  # read again from the run method's hints
+            ret_type=None,
+        )
+        setattr(klass, "__temporal_workflow_definition", definition)
+        setattr(run, "__temporal_workflow_definition", definition)
+
+
+class _CheckedOnce:
+    """`_Definition._apply_to_class` (what `workflow.defn` runs), answered once per
+    class shape and options."""
+
+    checked: ClassVar[dict[tuple[str, str, str], _Checked]] = {}
+    sdk_check: ClassVar[Callable[..., None] | None] = None
+
+    @classmethod
+    def install(cls) -> None:
+        if cls.sdk_check is None:
+            cls.sdk_check = _Definition._apply_to_class
+            # The SDK offers no hook for it: its check, replaced by one that remembers.
+            _Definition._apply_to_class = staticmethod(cls.apply)  # type: ignore[method-assign,assignment]
+
+    @classmethod
+    def apply(cls, klass: type, **options: Any) -> None:
+        assert cls.sdk_check is not None
+        key = (klass.__module__, klass.__qualname__, repr(sorted(options.items())))
+        shape = _shape(klass)
+        known = cls.checked.get(key)
+        if known is not None and known.shape == shape and _Definition.from_class(klass) is None:
+            known.bind(klass)
+            return
+        cls.sdk_check(klass, **options)
+        cls.checked[key] = _Checked.of(klass, shape)

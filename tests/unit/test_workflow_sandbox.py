@@ -1,16 +1,23 @@
 """The worker's sandbox asks a workflow for its payloads' serialization context
 directly (infra/workflow_sandbox.py). Over every stored history, each answer must be
-the one the SDK's own path (code run under the sandbox's hooks) gives."""
+the one the SDK's own path (code run under the sandbox's hooks) gives. And it checks
+a workflow class of a shape it has seen by building its definition from the class's
+own handlers: each definition so built must be the one the SDK's check builds."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import sys
+import textwrap
 from importlib.machinery import SourceFileLoader
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, ModuleType
+from typing import Any
 
 import pytest
 from temporalio.client import WorkflowHistory
+from temporalio.common import _type_hints_from_func
 from temporalio.converter import (
     ActivitySerializationContext,
     SerializationContext,
@@ -21,12 +28,14 @@ from temporalio.worker import Replayer, WorkflowInstance, WorkflowInstanceDetail
 from temporalio.worker._command_aware_visitor import CommandInfo
 from temporalio.worker.workflow_sandbox import SandboxRestrictions
 from temporalio.worker.workflow_sandbox._runner import _Instance
+from temporalio.workflow import _Definition
 
 from infra.settings import Settings
 from infra.temporal_client import data_converter
-from infra.workflow_sandbox import WorkflowSandbox, _DirectContextInstance
+from infra.workflow_sandbox import WorkflowSandbox, _CheckedOnce, _DirectContextInstance
 from worker import PURE_MODULES, SANDBOX
 from workflows.claims import ClaimWorkflow
+from workflows.housekeeping import PurgeIdempotencyKeysWorkflow
 from workflows.order import OrderWorkflow
 from workflows.refund import RefundWorkflow
 from workflows.returns import ReturnWorkflow
@@ -117,3 +126,90 @@ async def test_the_workflow_modules_are_read_from_disk_once_and_run_for_every_in
     assert again.replay_failure is None
     assert "workflows.order.workflow" in executed
     assert [path for path in reads if f"{os.sep}workflows{os.sep}" in path] == []
+
+
+def _define(code: CodeType, module: str, name: str) -> type:
+    """Runs a module's code afresh, as the sandbox does for each instance, and returns
+    the workflow class it defines."""
+    namespace: dict[str, Any] = {"__name__": module, "__package__": module.rpartition(".")[0]}
+    exec(code, namespace)
+    defined: type = namespace[name]
+    return defined
+
+
+def _name(kind: object) -> str:
+    return f"{getattr(kind, '__module__', '')}.{getattr(kind, '__qualname__', kind)}"
+
+
+def _fields(handler: Any) -> dict[str, Any]:
+    """A handler's definition with its functions told by their code."""
+    return {
+        field.name: getattr(value, "__code__", value)
+        for field in dataclasses.fields(handler)
+        for value in [getattr(handler, field.name)]
+    }
+
+
+@pytest.mark.parametrize(
+    "workflow",
+    [OrderWorkflow, RefundWorkflow, ReturnWorkflow, ClaimWorkflow, PurgeIdempotencyKeysWorkflow],
+)
+def test_a_class_of_a_checked_shape_gets_the_definition_the_sdk_would_give(
+    workflow: type, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _CheckedOnce.install()
+    source = Path(sys.modules[workflow.__module__].__file__ or "")
+    code = compile(source.read_text(), str(source), "exec")
+    _define(code, workflow.__module__, workflow.__name__)  # checked by the SDK, or seen
+    assert _CheckedOnce.sdk_check is not None
+    sdk_check = _CheckedOnce.sdk_check
+    checks: list[type] = []
+
+    def counted(klass: type, **options: Any) -> None:
+        checks.append(klass)
+        sdk_check(klass, **options)
+
+    monkeypatch.setattr(_CheckedOnce, "sdk_check", counted)
+    bound = _define(code, workflow.__module__, workflow.__name__)
+    assert checks == []  # built from its handlers, not checked again
+    monkeypatch.setattr(_Definition, "_apply_to_class", staticmethod(sdk_check))
+    checked = _define(code, workflow.__module__, workflow.__name__)
+
+    ours, sdks = _Definition.must_from_class(bound), _Definition.must_from_class(checked)
+    assert ours.cls is bound and sdks.cls is checked
+    assert getattr(ours.run_fn, "__temporal_workflow_definition") is ours
+    assert ours.run_fn is getattr(bound, ours.run_fn.__name__)
+    plain = ("name", "sandboxed", "failure_exception_types", "versioning_behavior")
+    assert [getattr(ours, f) for f in plain] == [getattr(sdks, f) for f in plain]
+    # The run method's hints are read anew: a type the module defines is its own.
+    assert (ours.arg_types, ours.ret_type) == _type_hints_from_func(ours.run_fn)
+    assert [_name(t) for t in [*(ours.arg_types or []), ours.ret_type]] == [
+        _name(t) for t in [*(sdks.arg_types or []), sdks.ret_type]
+    ]
+    assert ours.run_fn.__code__ is sdks.run_fn.__code__
+    for kind in ("signals", "queries", "updates"):
+        mine, theirs = getattr(ours, kind), getattr(sdks, kind)
+        assert {k: _fields(h) for k, h in mine.items()} == {
+            k: _fields(h) for k, h in theirs.items()
+        }
+        # Each handler is the new class's own function, not the one it was shaped on.
+        assert all(getattr(bound, h.fn.__name__) is h.fn for h in mine.values())
+
+
+def test_a_class_of_another_shape_under_a_checked_name_is_checked_in_full() -> None:
+    _CheckedOnce.install()
+
+    def module(body: str) -> CodeType:
+        source = "from temporalio import workflow\n\n@workflow.defn\nclass Drifting:\n"
+        return compile(source + textwrap.indent(textwrap.dedent(body), "    "), "drift", "exec")
+
+    one_run = """
+        @workflow.run
+        async def run(self) -> None:
+            return None
+    """
+    _define(module(one_run), "tests.drift", "Drifting")
+    _define(module(one_run), "tests.drift", "Drifting")
+    two_runs = one_run + one_run.replace("def run", "def run_again")
+    with pytest.raises(ValueError, match=r"Multiple @workflow\.run methods"):
+        _define(module(two_runs), "tests.drift", "Drifting")
