@@ -7,7 +7,9 @@ ones for decoding until no running history needs them. Payloads that are not
 encrypted (histories from before the codec) pass through decoding untouched, so
 stored histories still replay.
 
-Search attributes and summaries do not go through the codec: they hold no secret.
+Search attributes do not go through the codec (they hold no secret); the summaries
+the saga gives its steps do, as every payload the SDK sends, so the web UI shows them
+through the API's codec endpoint.
 """
 
 from __future__ import annotations
