@@ -23,11 +23,12 @@ started with, even if the files change under it.
 And the SDK's check of a workflow class (`workflow.defn`): it walks every member of
 the class and of each base, a few thousand calls through the sandbox's wrapped
 `isinstance` for the order's workflow, ~5 ms of CPU per instance, and the sandbox
-defines the class anew for every instance. The answer depends on the class's shape
-alone: which classes, which members, which code. A class of the shape checked
-before (the same code, served compiled once) gets its definition built from its own
-handlers, as the check would have built it; any other shape is checked in full.
-`tests/unit/test_workflow_sandbox.py` holds the definitions built so to the SDK's.
+defines the class anew for every instance. The answer depends on the class's shape:
+which classes, which members, which code. A class of the shape checked before (the
+same code, served compiled once) whose handlers keep their names gets its definition
+built from its own handlers and the decorator's own options, as the check would have
+built it; anything else is checked in full. `tests/unit/test_workflow_sandbox.py`
+holds the definitions built so to the SDK's.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import importlib.machinery
 import importlib.util
 import inspect
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from importlib.abc import MetaPathFinder
 from types import CodeType, ModuleType
@@ -148,6 +150,12 @@ def _shape(cls: type) -> Shape:
     )
 
 
+# The options `workflow.defn` passes its check; a definition is built with the call's own.
+_OPTIONS = frozenset(
+    {"workflow_name", "sandboxed", "failure_exception_types", "versioning_behavior"}
+)
+
+
 @dataclasses.dataclass(frozen=True)
 class _Checked:
     """A class the SDK checked, and the names of the members its definition holds."""
@@ -156,71 +164,109 @@ class _Checked:
     definition: _Definition
     run: str
     dynamic_config: str | None
-    signals: dict[str | None, str]
-    queries: dict[str | None, str]
-    updates: dict[str | None, str]
+    signals: tuple[str, ...]
+    queries: tuple[str, ...]
+    updates: tuple[str, ...]
 
     @classmethod
-    def of(cls, klass: type, shape: Shape) -> _Checked:
+    def of(cls, klass: type, shape: Shape) -> _Checked | None:
+        """None when a handler is not a plain member of the class (a classmethod, say),
+        which leaves every class of its name to the SDK."""
         definition = _Definition.must_from_class(klass)
         named = {id(member): name for name, member in inspect.getmembers(klass)}
         dynamic_config = definition.dynamic_config_fn
-        return cls(
-            shape,
-            definition,
-            named[id(definition.run_fn)],
-            named[id(dynamic_config)] if dynamic_config else None,
-            {key: named[id(handler.fn)] for key, handler in definition.signals.items()},
-            {key: named[id(handler.fn)] for key, handler in definition.queries.items()},
-            {key: named[id(handler.fn)] for key, handler in definition.updates.items()},
-        )
+        try:
+            return cls(
+                shape,
+                definition,
+                named[id(definition.run_fn)],
+                named[id(dynamic_config)] if dynamic_config else None,
+                tuple(named[id(handler.fn)] for handler in definition.signals.values()),
+                tuple(named[id(handler.fn)] for handler in definition.queries.values()),
+                tuple(named[id(handler.fn)] for handler in definition.updates.values()),
+            )
+        except KeyError:
+            return None
 
-    def bind(self, klass: type) -> None:
-        """Gives a class of this shape its definition, from its own handlers."""
+    def bind(self, klass: type, options: dict[str, Any]) -> bool:
+        """Gives a class of this shape its definition, from its own handlers and the
+        decorator's options. False, with nothing given, when its handlers are not
+        named as the checked class's were (a name computed as the module runs)."""
+        signals = {
+            handler.name: handler
+            for name in self.signals
+            for handler in [getattr(getattr(klass, name), "__temporal_signal_definition")]
+        }
+        queries = {
+            handler.name: handler
+            for name in self.queries
+            for handler in [getattr(getattr(klass, name), "__temporal_query_definition")]
+        }
+        updates = {
+            handler.name: handler
+            for name in self.updates
+            for handler in [getattr(klass, name)._defn]
+        }
+        checked = self.definition
+        if (signals.keys(), queries.keys(), updates.keys()) != (
+            checked.signals.keys(),
+            checked.queries.keys(),
+            checked.updates.keys(),
+        ):
+            return False
         run = getattr(klass, self.run)
         definition = dataclasses.replace(
-            self.definition,
+            checked,
+            name=options["workflow_name"],
             cls=klass,
             run_fn=run,
-            signals={
-                key: getattr(getattr(klass, name), "__temporal_signal_definition")
-                for key, name in self.signals.items()
-            },
-            queries={
-                key: getattr(getattr(klass, name), "__temporal_query_definition")
-                for key, name in self.queries.items()
-            },
-            updates={key: getattr(klass, name)._defn for key, name in self.updates.items()},
+            signals=signals,
+            queries=queries,
+            updates=updates,
+            sandboxed=options["sandboxed"],
+            failure_exception_types=options["failure_exception_types"],
+            versioning_behavior=options["versioning_behavior"],
             dynamic_config_fn=getattr(klass, self.dynamic_config) if self.dynamic_config else None,
             arg_types=None,  # read again from the run method's hints
             ret_type=None,
         )
         setattr(klass, "__temporal_workflow_definition", definition)
         setattr(run, "__temporal_workflow_definition", definition)
+        return True
 
 
 class _CheckedOnce:
     """`_Definition._apply_to_class` (what `workflow.defn` runs), answered once per
-    class shape and options."""
+    class shape. What the module computes as it runs (a handler's name, a default
+    value) is not part of the shape: the handlers' names are compared at each binding,
+    and the types a definition names (its run method's, the exceptions that fail it)
+    are the instance's own, never the checked class's."""
 
-    checked: ClassVar[dict[tuple[str, str, str], _Checked]] = {}
+    checked: ClassVar[dict[tuple[str, str, str | None], _Checked | None]] = {}
     sdk_check: ClassVar[Callable[..., None] | None] = None
+    _installing: ClassVar[threading.Lock] = threading.Lock()
 
     @classmethod
     def install(cls) -> None:
-        if cls.sdk_check is None:
-            cls.sdk_check = _Definition._apply_to_class
-            # The SDK offers no hook for it: its check, replaced by one that remembers.
-            _Definition._apply_to_class = staticmethod(cls.apply)  # type: ignore[method-assign,assignment]
+        with cls._installing:
+            if cls.sdk_check is None:
+                cls.sdk_check = _Definition._apply_to_class
+                # The SDK offers no hook for it: its check, replaced by one that remembers.
+                _Definition._apply_to_class = staticmethod(cls.apply)  # type: ignore[method-assign,assignment]
 
     @classmethod
     def apply(cls, klass: type, **options: Any) -> None:
         assert cls.sdk_check is not None
-        key = (klass.__module__, klass.__qualname__, repr(sorted(options.items())))
+        key = (klass.__module__, klass.__qualname__, options.get("workflow_name"))
         shape = _shape(klass)
         known = cls.checked.get(key)
-        if known is not None and known.shape == shape and _Definition.from_class(klass) is None:
-            known.bind(klass)
+        if (
+            known is not None
+            and known.shape == shape
+            and options.keys() == _OPTIONS
+            and _Definition.from_class(klass) is None
+            and known.bind(klass, options)
+        ):
             return
         cls.sdk_check(klass, **options)
-        cls.checked[key] = _Checked.of(klass, shape)
+        cls.checked[key] = _Checked.of(klass, shape) if options.keys() == _OPTIONS else None

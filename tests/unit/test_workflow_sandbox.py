@@ -16,6 +16,7 @@ from types import CodeType, ModuleType
 from typing import Any
 
 import pytest
+from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.common import _type_hints_from_func
 from temporalio.converter import (
@@ -128,10 +129,11 @@ async def test_the_workflow_modules_are_read_from_disk_once_and_run_for_every_in
     assert [path for path in reads if f"{os.sep}workflows{os.sep}" in path] == []
 
 
-def _define(code: CodeType, module: str, name: str) -> type:
+def _define(code: CodeType, module: str, name: str, **given: Any) -> type:
     """Runs a module's code afresh, as the sandbox does for each instance, and returns
-    the workflow class it defines."""
+    the workflow class it defines; `given`: globals the code finds already set."""
     namespace: dict[str, Any] = {"__name__": module, "__package__": module.rpartition(".")[0]}
+    namespace.update(given)
     exec(code, namespace)
     defined: type = namespace[name]
     return defined
@@ -196,20 +198,89 @@ def test_a_class_of_a_checked_shape_gets_the_definition_the_sdk_would_give(
         assert all(getattr(bound, h.fn.__name__) is h.fn for h in mine.values())
 
 
+def _module(body: str, decorator: str = "@workflow.defn") -> CodeType:
+    """A module of one workflow class, `Drifting`, with this body."""
+    source = f"from temporalio import workflow\n\n{decorator}\nclass Drifting:\n"
+    return compile(source + textwrap.indent(textwrap.dedent(body), "    "), "drift", "exec")
+
+
+ONE_RUN = """
+    @workflow.run
+    async def run(self) -> None:
+        return None
+"""
+
+
 def test_a_class_of_another_shape_under_a_checked_name_is_checked_in_full() -> None:
     _CheckedOnce.install()
+    _define(_module(ONE_RUN), "tests.drift", "Drifting")
+    _define(_module(ONE_RUN), "tests.drift", "Drifting")
+    two_runs = ONE_RUN + ONE_RUN.replace("def run", "def run_again")
 
-    def module(body: str) -> CodeType:
-        source = "from temporalio import workflow\n\n@workflow.defn\nclass Drifting:\n"
-        return compile(source + textwrap.indent(textwrap.dedent(body), "    "), "drift", "exec")
-
-    one_run = """
-        @workflow.run
-        async def run(self) -> None:
-            return None
-    """
-    _define(module(one_run), "tests.drift", "Drifting")
-    _define(module(one_run), "tests.drift", "Drifting")
-    two_runs = one_run + one_run.replace("def run", "def run_again")
     with pytest.raises(ValueError, match=r"Multiple @workflow\.run methods"):
-        _define(module(two_runs), "tests.drift", "Drifting")
+        _define(_module(two_runs), "tests.drift", "Drifting")
+
+
+def test_the_exceptions_that_fail_a_workflow_are_its_own_instances_not_the_checked_ones() -> None:
+    _CheckedOnce.install()
+    code = _module(
+        ONE_RUN,
+        decorator="class Refused(Exception):\n    pass\n\n"
+        "@workflow.defn(failure_exception_types=[Refused])",
+    )
+    first = _define(code, "tests.refusing", "Drifting")
+    second = _define(code, "tests.refusing", "Drifting")  # built from its handlers
+
+    refused = vars(second)["run"].__globals__["Refused"]
+    assert refused is not vars(first)["run"].__globals__["Refused"]
+    assert list(_Definition.must_from_class(second).failure_exception_types) == [refused]
+
+
+def test_a_handler_named_as_the_module_runs_is_checked_again_when_its_name_changes() -> None:
+    _CheckedOnce.install()
+    code = _module(
+        ONE_RUN
+        + """
+    @workflow.signal(name=SIGNAL)
+    def nudge(self) -> None:
+        return None
+"""
+    )
+    _define(code, "tests.naming", "Drifting", SIGNAL="one")
+    renamed = _define(code, "tests.naming", "Drifting", SIGNAL="two")
+
+    assert list(_Definition.must_from_class(renamed).signals) == ["two"]
+
+
+def test_a_class_decorated_twice_is_still_refused() -> None:
+    _CheckedOnce.install()
+    code = _module(ONE_RUN)
+    _define(code, "tests.twice", "Drifting")
+    again = _define(code, "tests.twice", "Drifting")  # built from its handlers
+
+    with pytest.raises(ValueError, match="already contains"):
+        workflow.defn(again)
+
+
+async def test_a_new_instance_in_the_worker_sandbox_runs_no_second_check_of_its_class(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    history = WorkflowHistory.from_json("fresh", (HISTORIES / "happy_path_v10.json").read_text())
+    replayer = Replayer(
+        workflows=[OrderWorkflow],
+        workflow_runner=SANDBOX,
+        data_converter=data_converter(Settings()),
+    )
+    assert (await replayer.replay_workflow(history)).replay_failure is None
+    sdk_check = _CheckedOnce.sdk_check
+    assert sdk_check is not None
+    checks: list[type] = []
+
+    def counted(klass: type, **options: Any) -> None:
+        checks.append(klass)
+        sdk_check(klass, **options)
+
+    monkeypatch.setattr(_CheckedOnce, "sdk_check", counted)
+    assert (await replayer.replay_workflow(history)).replay_failure is None
+
+    assert checks == []
