@@ -8,22 +8,21 @@ from typing import Any
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import default
 
-from db.engine import STATEMENTS
 from db.tables import OrderEventRow, OutboxRow
 from domain import events
 from domain.order import Attention
 from tests.factories import reserved_order
+from tests.statements import statements_on
 
 
-async def statements_of_a_save(uow_factory: Any, order_id: str, change: Any) -> float:
+async def statements_of_a_save(uow_factory: Any, order_id: str, change: Any) -> int:
     async with uow_factory() as uow:
         order = await uow.orders.get(order_id)
         change(order)
-        before = STATEMENTS._value.get()
-        await uow.orders.save(order)
-        spent = STATEMENTS._value.get() - before
+        with statements_on(uow.session.get_bind()) as sent:
+            await uow.orders.save(order)
         await uow.commit()
-    return spent
+    return len(sent)
 
 
 async def test_a_milestone_is_one_statement_with_its_entry_and_outbox_row(
@@ -62,10 +61,10 @@ async def test_a_save_without_a_change_writes_nothing_and_one_change_is_not_writ
         order = await uow.orders.get(order_id)
         order.authorize("auth_2")
         await uow.orders.save(order)
-        before = STATEMENTS._value.get()
-        await uow.orders.save(order)  # again, in the same unit of work: nothing new
-        await uow.commit()  # and the commit does not write the row a second time
-        assert STATEMENTS._value.get() == before
+        with statements_on(uow.session.get_bind()) as sent:
+            await uow.orders.save(order)  # again, in the same unit of work: nothing new
+            await uow.commit()  # and the commit does not write the row a second time
+        assert sent == []
 
 
 async def test_a_milestone_statement_is_compiled_once_whatever_its_entries(

@@ -15,7 +15,6 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.payment import PaymentActivities
-from db.engine import STATEMENTS
 from domain.commands import (
     AuthorizePayment,
     CapturePayment,
@@ -25,6 +24,7 @@ from infra.settings import Settings
 from providers.http import ProviderHttp
 from providers.payment import PaymentClient
 from tests.factories import reserved_order
+from tests.statements import engine_of, statements_on
 
 
 def attempt_of(seconds: float) -> ActivityEnvironment:
@@ -139,17 +139,19 @@ async def test_the_payment_steps_given_what_the_workflow_knows_read_nothing_firs
     (the step reads the order) and once as the workflow now does (amount, currency
     and authorization given): the same outcome, in fewer statements."""
 
-    async def authorize_and_capture(knows: bool) -> tuple[str, float]:
+    async def authorize_and_capture(knows: bool) -> tuple[str, int]:
         order_id = await reserved_order(session_uow)
         env = attempt_of(30)
-        before = STATEMENTS._value.get()
         amount, currency = (1_500, "USD") if knows else (None, None)
-        authorized = await env.run(
-            payments.authorize_payment, AuthorizePayment(order_id, "tok_ok", amount, currency)
-        )
-        known = authorized.authorization_id if knows else None
-        await env.run(payments.capture_payment, CapturePayment(order_id, authorization_id=known))
-        spent = STATEMENTS._value.get() - before
+        with statements_on(await engine_of(session_uow)) as sent:
+            authorized = await env.run(
+                payments.authorize_payment, AuthorizePayment(order_id, "tok_ok", amount, currency)
+            )
+            known = authorized.authorization_id if knows else None
+            await env.run(
+                payments.capture_payment, CapturePayment(order_id, authorization_id=known)
+            )
+        spent = len(sent)
         async with session_uow() as uow:
             order = await uow.orders.get(order_id, lock=False)
         assert order is not None and order.authorization_id == authorized.authorization_id

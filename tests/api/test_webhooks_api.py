@@ -11,13 +11,14 @@ from sqlalchemy import text
 from temporalio.client import Client
 
 from api.routes.webhooks import signature_of
-from db.engine import STATEMENTS, make_engine
+from db.engine import make_engine
 from db.order_reads import OrderReads
 from domain.identity import workflow_id_for
 from infra.settings import Settings
 from tests.api.conftest import Caller, api_client, order_body, wait_for_status
 from tests.factories import add_product, reserved_order
 from tests.stack import WEBHOOK_SECRET, Stack
+from tests.statements import statements_on
 
 
 def signed(payload: dict[str, Any], secret: str = WEBHOOK_SECRET) -> tuple[bytes, dict[str, str]]:
@@ -274,16 +275,15 @@ async def test_news_finds_its_order_by_parcel_and_by_reference_in_one_statement(
     database = make_engine(settings.database_url)
     reads = OrderReads(database.execution_options(isolation_level="AUTOCOMMIT"))
     try:
-        before = STATEMENTS._value.get()
-        both = await reads.standings_for_news(tracking, overtaken)
-        spent = STATEMENTS._value.get() - before
+        with statements_on(database) as sent:
+            both = await reads.standings_for_news(tracking, overtaken)
         neither = await reads.standings_for_news("TRK-NONE", "ord_none")
         by_parcel_alone = await reads.standings_for_news(tracking, None)
     finally:
         await database.dispose()
 
     assert [standing.id if standing else None for standing in both] == [shipped, overtaken]
-    assert spent == 1
+    assert len(sent) == 1
     assert neither == (None, None)
     assert by_parcel_alone[0] is not None and by_parcel_alone[0].id == shipped
     assert by_parcel_alone[1] is None
