@@ -5,7 +5,7 @@ statements listens on the engine the step uses."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -14,13 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 @contextmanager
-def statements_on(engine: Engine | AsyncEngine) -> Iterator[list[str]]:
-    """The statements sent on this engine while the block runs."""
+def statements_on(
+    engine: Engine | AsyncEngine | type[Engine],
+    matching: Callable[[str], bool] = lambda _: True,
+) -> Iterator[list[str]]:
+    """The statements sent on this engine (on every engine, given the `Engine` class)
+    while the block runs, those `matching` alone; the list fills as they are sent."""
     sync = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
     sent: list[str] = []
 
     def note(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        sent.append(statement)
+        if matching(statement):
+            sent.append(statement)
 
     event.listen(sync, "before_cursor_execute", note)
     try:

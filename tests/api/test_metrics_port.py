@@ -4,14 +4,14 @@ interval of their own."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager, asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from api.app import create_app
@@ -22,6 +22,7 @@ from tests.api.conftest import Caller, order_body, wait_for_status
 from tests.factories import add_product
 from tests.polling import eventually
 from tests.stack import Stack
+from tests.statements import statements_on
 
 FAMILIES = (
     "orders_http_requests_total",
@@ -52,21 +53,12 @@ async def with_metrics_port(
         yield app, f"http://127.0.0.1:{port}"
 
 
-@contextmanager
-def counting_reviews_pending() -> Iterator[list[str]]:
+def counting_reviews_pending() -> AbstractContextManager[list[str]]:
     """Every statement of this process, on any engine, that counts orders by status (what
     orders_reviews_pending is read with), while the block runs."""
-    seen: list[str] = []
-
-    def note(_: Any, __: Any, statement: str, *___: Any) -> None:
-        if "count(*)" in statement and "orders.status" in statement:
-            seen.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", note)
+    return statements_on(
+        Engine, lambda statement: "count(*)" in statement and "orders.status" in statement
+    )
 
 
 async def test_the_public_port_serves_no_metrics(http: httpx.AsyncClient) -> None:

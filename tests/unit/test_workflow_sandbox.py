@@ -94,17 +94,36 @@ async def test_every_context_asked_directly_is_the_one_the_sdk_gives() -> None:
     assert {WorkflowSerializationContext, ActivitySerializationContext} <= kinds
 
 
+def _count_sdk_checks(monkeypatch: pytest.MonkeyPatch) -> list[type]:
+    """The classes the SDK's own check runs on from now on, in this test."""
+    sdk_check = _CheckedOnce.sdk_check
+    assert sdk_check is not None
+    checks: list[type] = []
+
+    def counted(klass: type, **options: Any) -> None:
+        checks.append(klass)
+        sdk_check(klass, **options)
+
+    monkeypatch.setattr(_CheckedOnce, "sdk_check", counted)
+    return checks
+
+
+def _sandbox_replayer() -> Replayer:
+    """Replays order histories on the worker's own sandbox."""
+    return Replayer(
+        workflows=[OrderWorkflow],
+        workflow_runner=SANDBOX,
+        data_converter=data_converter(Settings()),
+    )
+
+
 async def test_the_workflow_modules_are_read_from_disk_once_and_run_for_every_instance(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The sandbox imports the workflow's modules for every instance; their files are
     read once, and each instance still runs them (a replay of a fresh instance passes)."""
     history = WorkflowHistory.from_json("fresh", (HISTORIES / "happy_path_v8.json").read_text())
-    replayer = Replayer(
-        workflows=[OrderWorkflow],
-        workflow_runner=SANDBOX,
-        data_converter=data_converter(Settings()),
-    )
+    replayer = _sandbox_replayer()
     assert (await replayer.replay_workflow(history)).replay_failure is None
 
     reads: list[str] = []
@@ -163,15 +182,9 @@ def test_a_class_of_a_checked_shape_gets_the_definition_the_sdk_would_give(
     source = Path(sys.modules[workflow.__module__].__file__ or "")
     code = compile(source.read_text(), str(source), "exec")
     _define(code, workflow.__module__, workflow.__name__)  # checked by the SDK, or seen
-    assert _CheckedOnce.sdk_check is not None
     sdk_check = _CheckedOnce.sdk_check
-    checks: list[type] = []
-
-    def counted(klass: type, **options: Any) -> None:
-        checks.append(klass)
-        sdk_check(klass, **options)
-
-    monkeypatch.setattr(_CheckedOnce, "sdk_check", counted)
+    assert sdk_check is not None
+    checks = _count_sdk_checks(monkeypatch)
     bound = _define(code, workflow.__module__, workflow.__name__)
     assert checks == []  # built from its handlers, not checked again
     monkeypatch.setattr(_Definition, "_apply_to_class", staticmethod(sdk_check))
@@ -266,21 +279,9 @@ async def test_a_new_instance_in_the_worker_sandbox_runs_no_second_check_of_its_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     history = WorkflowHistory.from_json("fresh", (HISTORIES / "happy_path_v10.json").read_text())
-    replayer = Replayer(
-        workflows=[OrderWorkflow],
-        workflow_runner=SANDBOX,
-        data_converter=data_converter(Settings()),
-    )
+    replayer = _sandbox_replayer()
     assert (await replayer.replay_workflow(history)).replay_failure is None
-    sdk_check = _CheckedOnce.sdk_check
-    assert sdk_check is not None
-    checks: list[type] = []
-
-    def counted(klass: type, **options: Any) -> None:
-        checks.append(klass)
-        sdk_check(klass, **options)
-
-    monkeypatch.setattr(_CheckedOnce, "sdk_check", counted)
+    checks = _count_sdk_checks(monkeypatch)
     assert (await replayer.replay_workflow(history)).replay_failure is None
 
     assert checks == []
