@@ -81,10 +81,10 @@ class PaymentActivities:
                     command.final,
                 )
         async with self._uow() as uow:
-            locked = await uow.orders.get(order_id)
-            if locked is None:
+            loaded = await uow.order_with_parcels(order_id)
+            if loaded is None:
                 raise order_not_found(order_id)
-            shipments = await uow.shipments.of(order_id)
+            locked, shipments = loaded
             if command.number is None:
                 locked.capture()
                 for parcel in shipments:

@@ -60,10 +60,10 @@ class ShippingActivities:
         async with provider_attempt():
             shipment = await self._carrier.create_shipment(order, key, items, origin)
         async with self._uow() as uow:
-            locked = await uow.orders.get(order.id)
-            if locked is None:
+            loaded = await uow.order_with_parcels(order.id)
+            if loaded is None:
                 raise order_not_found(order.id)
-            shipments = await uow.shipments.of(order.id)
+            locked, shipments = loaded
             wanted = {parcel.number for parcel in parcels}
             booking = [s for s in shipments if s.number in wanted]
             for parcel in booking:
@@ -87,10 +87,10 @@ class ShippingActivities:
         where it is picked up. A parcel whose location was closed since the
         reservation moves, whole, to an active one that has its units."""
         async with self._reads() as uow:
-            order = await uow.orders.get(command.order_id, lock=False)
-            if order is None:
+            loaded = await uow.order_with_parcels(command.order_id, lock=False)
+            if loaded is None:
                 raise order_not_found(command.order_id)
-            shipments = await uow.shipments.of(order.id, lock=False)
+            order, shipments = loaded
             if command.number is None:
                 return order, shipments, None
             parcel = shipments[command.number - 1]
@@ -101,9 +101,10 @@ class ShippingActivities:
 
     async def _reallocate(self, order: Order, number: int) -> Location:
         async with self._uow() as uow:
-            locked = await uow.orders.get(order.id)
-            assert locked is not None
-            parcel = (await uow.shipments.of(order.id))[number - 1]
+            loaded = await uow.order_with_parcels(order.id)
+            assert loaded is not None
+            locked, parcels = loaded
+            parcel = parcels[number - 1]
             closed = parcel.location_id
             everywhere = await uow.stock.lock_everywhere(item.sku for item in parcel.items)
             moved = allocate(
@@ -154,10 +155,10 @@ class ShippingActivities:
         piece names by its tracking number (the order's one parcel for orders of
         before); the order is delivered once every parcel is."""
         async with self._uow() as uow:
-            order = await uow.orders.get(command.order_id)
-            if order is None:
+            loaded = await uow.order_with_parcels(command.order_id)
+            if loaded is None:
                 raise order_not_found(command.order_id)
-            shipments = await uow.shipments.of(order.id)
+            order, shipments = loaded
             was = order.status
             tracked: dict[int, Shipment] = {}  # by parcel number
             changed = False
@@ -222,10 +223,10 @@ class ShippingActivities:
                 cancelled.append(shipment["id"])
         if cancelled and (stored_id is None or stored_id in cancelled):
             async with self._uow() as uow:
-                order = await uow.orders.get(command.order_id)
-                if order is None:
+                loaded = await uow.order_with_parcels(command.order_id)
+                if loaded is None:
                     return
-                shipments = await uow.shipments.of(order.id)
+                order, shipments = loaded
                 for parcel in shipments:  # booked ones the carrier called off, and the rest
                     if parcel.state is not ShipmentState.DELIVERED and (
                         parcel.carrier_shipment_id in cancelled or not parcel.state.is_booked

@@ -52,11 +52,11 @@ class StockActivities:
     async def _reservation_made(self, order_id: str) -> StockReservation | None:
         """What an earlier attempt that committed reserved; None if none did."""
         async with self._uow() as uow:
-            existing = await uow.orders.get(order_id, lock=False)
-            if existing is None:
+            loaded = await uow.order_with_parcels(order_id, lock=False)
+            if loaded is None:
                 return None
+            existing, planned = loaded
             refused = await uow.orders.event_data(order_id, events.INVENTORY_REFUSED)
-            planned = await uow.shipments.of(order_id, lock=False)
         return reservation_of(existing, refused, planned)
 
     async def _reserve(self, command: ReserveStock) -> StockReservation:
@@ -119,10 +119,10 @@ class StockActivities:
         """Frees held units and restocks those of parcels called off, where each parcel
         holds them; a second call finds nothing to do."""
         async with self._uow() as uow:
-            order = await uow.orders.get(command.order_id)
-            if order is None:
+            loaded = await uow.order_with_parcels(command.order_id)
+            if loaded is None:
                 return
-            shipments = await uow.shipments.of(order.id)
+            order, shipments = loaded
             done = [(parcel, parcel.put_back()) for parcel in shipments]
             places = [place for parcel, did in done if did for place in parcel.quantities]
             if not places:

@@ -8,10 +8,11 @@ per parcel, so a save writes only the columns that changed.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Update
 
@@ -61,7 +62,12 @@ class ShipmentRepository:
         """The order's shipments by number; locked for this transaction by default
         (take the order's lock first: one writer at a time, in one order)."""
         query = _OF_ORDER_LOCKED if lock else _OF_ORDER
-        rows = (await self._session.execute(query, {"of_order": order_id})).mappings()
+        return self.took((await self._session.execute(query, {"of_order": order_id})).mappings())
+
+    def took(self, rows: Iterable[Mapping[Any, Any]]) -> list[Shipment]:
+        """The parcels of these rows, kept as read (a save writes only what changes
+        from them): rows of this repository's reads or of the order's read of its
+        parcels beside it (`OrderRepository.get_with_parcels`)."""
         shipments = []
         for row in rows:
             self._loaded[(row["order_id"], row["number"])] = _columns_of(row)
@@ -122,12 +128,19 @@ def _columns(shipment: Shipment) -> dict[str, Any]:
     }
 
 
-def _columns_of(row: RowMapping) -> dict[str, Any]:
+def from_json(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A parcel's row as `to_jsonb` writes it, with its column types back: a time
+    is a string in JSON."""
+    delivered_at = row["delivered_at"]
+    return {**row, "delivered_at": datetime.fromisoformat(delivered_at) if delivered_at else None}
+
+
+def _columns_of(row: Mapping[Any, Any]) -> dict[str, Any]:
     """The same columns as read from the table."""
     return {name: row[name] for name in _COLUMN_NAMES}
 
 
-def _to_domain(row: RowMapping) -> Shipment:
+def _to_domain(row: Mapping[Any, Any]) -> Shipment:
     return Shipment(
         order_id=row["order_id"],
         number=row["number"],

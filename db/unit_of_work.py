@@ -17,6 +17,8 @@ from db.returns import ReturnRepository
 from db.shipments import ShipmentRepository
 from db.stock import StockRepository
 from db.users import UserRepository
+from domain.order import Order
+from domain.shipments import Shipment
 
 
 class UnitOfWork:
@@ -60,6 +62,13 @@ class UnitOfWork:
         # close() rolls back whatever was not committed and detaches the loaded rows
         # without expiring them, so they stay readable after the block.
         await self.session.close()
+
+    async def order_with_parcels(
+        self, order_id: str, *, lock: bool = True
+    ) -> tuple[Order, list[Shipment]] | None:
+        """The order and its parcels, read in one round trip (locked by default: the
+        order's row first, then its parcels')."""
+        return await self.orders.get_with_parcels(order_id, self.shipments, lock=lock)
 
     async def commit(self) -> None:
         await self.session.commit()

@@ -118,10 +118,10 @@ class CarrierEvents:
         number (an order of before split shipments, whose workflow records the news
         against the order as a whole)."""
         async with self._unit_of_work() as uow:
-            order = await uow.orders.get(order_id)
-            if order is None or order.status is not OrderStatus.SHIPPED:
+            loaded = await uow.order_with_parcels(order_id)
+            if loaded is None or loaded[0].status is not OrderStatus.SHIPPED:
                 return False
-            shipments = await uow.shipments.of(order_id)
+            order, shipments = loaded
             named = [s for s in shipments if s.tracking_number == report.tracking_number]
             if len(named) != 1:
                 return False

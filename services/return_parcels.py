@@ -55,10 +55,10 @@ class ReturnParcels:
         """News of a parcel of an order whose own workflow has ended (an exchange's new
         items): applied to the parcel, so its units count as delivered."""
         async with self._unit() as uow:
-            order = await uow.orders.get(order_id)
-            if order is None:
+            loaded = await uow.order_with_parcels(order_id)
+            if loaded is None:
                 return
-            parcels = await uow.shipments.of(order_id)
+            _, parcels = loaded
             tracked = [p for p in parcels if p.tracking_number == tracking_number]
             changed = [parcel.track(event, at) for parcel in tracked]
             if any(changed):
