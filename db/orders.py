@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    BigInteger,
+    Integer,
     RowMapping,
     Select,
     Text,
@@ -52,7 +54,6 @@ _LOAD = (
     .order_by(_LINES.c.line_no)
 )
 _LOAD_LOCKED = _LOAD.with_for_update()
-_ADD = insert(_ORDERS)
 
 
 def _load_with_parcels(*, lock: bool) -> Select[Any]:
@@ -96,7 +97,6 @@ def _load_with_parcels(*, lock: bool) -> Select[Any]:
 
 _LOAD_WITH_PARCELS = _load_with_parcels(lock=False)
 _LOAD_WITH_PARCELS_LOCKED = _load_with_parcels(lock=True)
-_ADD_LINES = insert(_LINES)
 
 
 class OrderRepository:
@@ -132,20 +132,23 @@ class OrderRepository:
         return order, parcels.took(from_json(row) for row in rows[0]["parcels"])
 
     async def add(self, order: Order, *, idempotency_key: str, fingerprint: str) -> None:
+        """Writes the new order, its lines, its timeline entries and their outbox rows
+        in one statement."""
         state = _state(order)
         await self._session.execute(
-            _ADD,
+            _PLACED,
             {
                 "id": order.id,
                 "customer_id": order.customer_id,
                 "idempotency_key": idempotency_key,
                 "fingerprint": fingerprint,
                 **state,
+                **_lines_of(order),
+                **_news_of(order),
             },
         )
-        await self._write_lines(order)
+        order.new_events.clear()
         self._loaded[order.id] = _Stored(state, _line_values(order))
-        await self._write_events(order)
 
     async def save(self, order: Order) -> None:
         """Writes what changed of the order, and its new timeline entries with their
@@ -180,25 +183,7 @@ class OrderRepository:
         )
 
     async def _write_lines(self, order: Order) -> None:
-        await self._session.execute(
-            _ADD_LINES,
-            [
-                {
-                    "order_id": order.id,
-                    "line_no": number,
-                    "sku": sku,
-                    "quantity": quantity,
-                    "unit_price_amount": price,
-                }
-                for number, (sku, quantity, price) in enumerate(_line_values(order), start=1)
-            ],
-        )
-
-    async def _write_events(self, order: Order) -> None:
-        if not order.new_events:
-            return
-        await self._session.execute(_EVENTS_WITH_OUTBOX_ROWS, _news_of(order))
-        order.new_events.clear()
+        await self._session.execute(_ADD_LINES, _lines_of(order))
 
 
 # The order's new timeline entries, each with its outbox row in the same statement, so
@@ -236,6 +221,57 @@ _EVENTS_WITH_OUTBOX_ROWS = insert(_OUTBOX).from_select(
 )
 
 
+# The order's lines, numbered from one in the order given, from arrays as well.
+_NEW_LINES = (
+    func.unnest(
+        bindparam("line_skus", type_=ARRAY(Text)),
+        bindparam("line_quantities", type_=ARRAY(Integer)),
+        bindparam("line_prices", type_=ARRAY(BigInteger)),
+    )
+    .table_valued("sku", "quantity", "unit_price_amount", with_ordinality="line_no")
+    .render_derived(name="new_lines")
+)
+_ADD_LINES = insert(_LINES).from_select(
+    ["order_id", "line_no", "sku", "quantity", "unit_price_amount"],
+    select(
+        bindparam("lines_order_id", type_=Text),
+        _NEW_LINES.c.line_no,
+        _NEW_LINES.c.sku,
+        _NEW_LINES.c.quantity,
+        _NEW_LINES.c.unit_price_amount,
+    ),
+)
+# A new order: its row, its lines, and its first timeline entries with their outbox
+# rows, in one statement (the lines' and entries' references to the order are
+# checked at its end, when the order's row is there).
+_ORDER_COLUMNS = (
+    "id",
+    "customer_id",
+    "idempotency_key",
+    "fingerprint",
+    "status",
+    "currency",
+    "total_amount",
+    "shipping_address",
+    "stock_status",
+    "payment_status",
+    "authorization_id",
+    "shipment_id",
+    "shipment_status",
+    "carrier",
+    "tracking_number",
+    "failure_reason",
+    "failed_compensations",
+    "refunded_total",
+)
+_PLACED = _EVENTS_WITH_OUTBOX_ROWS.add_cte(
+    insert(_ORDERS)
+    .values({column: bindparam(column) for column in _ORDER_COLUMNS})
+    .returning(_ORDERS.c.id)
+    .cte("added_order")
+).add_cte(_ADD_LINES.returning(_LINES.c.line_no).cte("added_lines"))
+
+
 # A save writes the columns that changed: a statement per set of columns, built the
 # first time that set changes (a handful in all: each milestone changes the same
 # ones), with bind parameters. Building it on every save, with the values in it, cost
@@ -265,6 +301,16 @@ def _news_of(order: Order) -> dict[str, Any]:
         "news_types": [event.type for event in order.new_events],
         "news_keys": [event.dedupe_key for event in order.new_events],
         "news_data": [json.dumps(event.data) for event in order.new_events],
+    }
+
+
+def _lines_of(order: Order) -> dict[str, Any]:
+    """The parameters of `_ADD_LINES` for the order's lines."""
+    return {
+        "lines_order_id": order.id,
+        "line_skus": [line.sku for line in order.lines],
+        "line_quantities": [line.quantity for line in order.lines],
+        "line_prices": [line.unit_price.amount for line in order.lines],
     }
 
 
