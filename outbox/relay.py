@@ -96,7 +96,10 @@ class OutboxRelay:
         poll_seconds: float = 2.0,
         max_attempts: int = 20,
     ) -> None:
-        self._engine = engine
+        # Each of the relay's statements is a transaction of its own (a move of new
+        # entries, a read of due rows, a delete of delivered ones): no `BEGIN` and
+        # `COMMIT` round trips around them.
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._sinks = sinks
         self._batch_size = batch_size
         self._concurrency = concurrency

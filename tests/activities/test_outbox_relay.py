@@ -119,6 +119,37 @@ async def test_a_relay_killed_mid_batch_loses_nothing_and_repeats_only_ids(
     assert survivor.delivered == sorted(survivor.delivered)
 
 
+async def test_each_statement_of_the_relay_is_a_transaction_of_its_own(
+    database: AsyncEngine,
+) -> None:
+    """No `BEGIN` and `COMMIT` round trips around the relay's statements: after each
+    one, its connection is in no transaction (one was, before the relay ran so)."""
+    entries = await place_orders(database)
+    left_open: list[bool] = []
+
+    def note(connection: Any, *_: Any) -> None:
+        left_open.append(connection.connection.driver_connection.is_in_transaction())
+
+    sink = Recorder()
+    relay = OutboxRelay(database, {"test": sink}, linger_seconds=0)
+    stop = asyncio.Event()
+    event.listen(database.sync_engine, "after_cursor_execute", note)
+    running = asyncio.create_task(relay.run(stop))
+
+    async def all_delivered() -> bool:
+        return len(sink.delivered) == len(entries)
+
+    try:
+        await eventually(all_delivered, timeout=60)
+    finally:
+        stop.set()
+        await running
+        event.remove(database.sync_engine, "after_cursor_execute", note)
+
+    assert sorted(sink.delivered) == entries
+    assert len(left_open) >= 3 and not any(left_open)  # the lock, a move, a read, a delete
+
+
 async def test_only_one_of_two_relays_delivers(database: AsyncEngine) -> None:
     entries = await place_orders(database)
     sinks = [Recorder(), Recorder()]
