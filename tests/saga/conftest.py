@@ -220,8 +220,21 @@ class Saga:
             return await asyncio.wait_for(handle.result(), timeout=120)
         except TimeoutError:
             pending = (await handle.describe()).raw_description.pending_activities
-            stuck = [(p.activity_type.name, p.attempt) for p in pending]
-            raise AssertionError(f"{handle.id} did not finish; pending: {stuck}") from None
+            stuck = [
+                (
+                    p.activity_type.name,
+                    p.attempt,
+                    f"scheduled {p.scheduled_time.ToJsonString()}",
+                    f"expires {p.expiration_time.ToJsonString()}",
+                    f"next {p.next_attempt_schedule_time.ToJsonString()}",
+                    p.last_failure.message,
+                )
+                for p in pending
+            ]
+            raise AssertionError(
+                f"{handle.id} did not finish by {await self.env.get_current_time()} on the "
+                f"server's clock; pending: {stuck}"
+            ) from None
 
     async def describe(self, order: OrderWorkflowInput) -> WorkflowExecutionDescription:
         return await self.client.get_workflow_handle(f"order-{order.order_id}").describe()
