@@ -110,13 +110,8 @@ class OrderRepository:
 
     async def get(self, order_id: str, *, lock: bool = True) -> Order | None:
         """Loads the order, by default locked for this transaction: one writer at a time."""
-        query = _LOAD_LOCKED if lock else _LOAD
-        rows = (await self._session.execute(query, {"loaded_id": order_id})).mappings().all()
-        if not rows:
-            return None
-        order = _to_domain(rows)
-        self._loaded[order_id] = _Stored(_state(order), _line_values(order))
-        return order
+        loaded = await self._load(_LOAD_LOCKED if lock else _LOAD, order_id)
+        return loaded[0] if loaded else None
 
     async def get_with_parcels(
         self, order_id: str, parcels: ShipmentRepository, *, lock: bool = True
@@ -124,12 +119,22 @@ class OrderRepository:
         """The order and its parcels (as `get`, then `parcels.of`) in one statement; the
         parcels are kept by their repository, which saves them."""
         query = _LOAD_WITH_PARCELS_LOCKED if lock else _LOAD_WITH_PARCELS
+        loaded = await self._load(query, order_id)
+        if loaded is None:
+            return None
+        order, rows = loaded
+        return order, parcels.took(from_json(row) for row in rows[0]["parcels"])
+
+    async def _load(
+        self, query: Select[Any], order_id: str
+    ) -> tuple[Order, Sequence[RowMapping]] | None:
+        """The order of the query's rows (one per line), kept as read."""
         rows = (await self._session.execute(query, {"loaded_id": order_id})).mappings().all()
         if not rows:
             return None
         order = _to_domain(rows)
         self._loaded[order_id] = _Stored(_state(order), _line_values(order))
-        return order, parcels.took(from_json(row) for row in rows[0]["parcels"])
+        return order, rows
 
     async def add(self, order: Order, *, idempotency_key: str, fingerprint: str) -> None:
         """Writes the new order, its lines, its timeline entries and their outbox rows
@@ -241,28 +246,12 @@ _ADD_LINES = insert(_LINES).from_select(
         _NEW_LINES.c.unit_price_amount,
     ),
 )
-# A new order: its row, its lines, and its first timeline entries with their outbox
-# rows, in one statement (the lines' and entries' references to the order are
-# checked at its end, when the order's row is there).
-_ORDER_COLUMNS = (
-    "id",
-    "customer_id",
-    "idempotency_key",
-    "fingerprint",
-    "status",
-    "currency",
-    "total_amount",
-    "shipping_address",
-    "stock_status",
-    "payment_status",
-    "authorization_id",
-    "shipment_id",
-    "shipment_status",
-    "carrier",
-    "tracking_number",
-    "failure_reason",
-    "failed_compensations",
-    "refunded_total",
+# A new order: its row (every column but the two times, which the server writes), its
+# lines, and its first timeline entries with their outbox rows, in one statement (the
+# lines' and entries' references to the order are checked at its end, when the
+# order's row is there).
+_ORDER_COLUMNS = tuple(
+    column.name for column in _ORDERS.columns if column.name not in ("created_at", "updated_at")
 )
 _PLACED = _EVENTS_WITH_OUTBOX_ROWS.add_cte(
     insert(_ORDERS)
