@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import DateTime, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Update
 
@@ -28,6 +28,7 @@ _OF_ORDER = (
 )
 _OF_ORDER_LOCKED = _OF_ORDER.with_for_update()
 _ADD = insert(_SHIPMENTS)
+_TIMES = tuple(column.name for column in _SHIPMENTS.columns if isinstance(column.type, DateTime))
 
 Key = tuple[str, int]  # (order id, parcel number)
 # What `_columns` writes: every column but the key and the time of the last write.
@@ -131,8 +132,8 @@ def _columns(shipment: Shipment) -> dict[str, Any]:
 def from_json(row: Mapping[str, Any]) -> dict[str, Any]:
     """A parcel's row as `to_jsonb` writes it, with its column types back: a time
     is a string in JSON."""
-    delivered_at = row["delivered_at"]
-    return {**row, "delivered_at": datetime.fromisoformat(delivered_at) if delivered_at else None}
+    times = {name: datetime.fromisoformat(row[name]) if row[name] else None for name in _TIMES}
+    return {**row, **times}
 
 
 def _columns_of(row: Mapping[Any, Any]) -> dict[str, Any]:
